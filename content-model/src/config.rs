@@ -1,0 +1,133 @@
+use std::path::Path;
+
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+use crate::{ContentError, Localized};
+
+/// `content/config.toml`: what the whole site shares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Absolute URL the site is published under, without a trailing slash.
+    pub base_url: String,
+    /// Language codes in menu order; the first is the default (served at `/`).
+    pub languages: Vec<String>,
+    /// The programme's time zone as a UTC offset, e.g. `+06:00` for Bishkek.
+    pub timezone: String,
+    pub contact: Contact,
+}
+
+/// Where and how applications are handed in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub address: Localized,
+    pub person: Localized,
+    pub email: String,
+    pub phones: Vec<String>,
+}
+
+impl SiteConfig {
+    /// Parses and checks `content/config.toml`; `file` is only used in errors.
+    pub fn parse(file: &Path, text: &str) -> Result<Self, Vec<ContentError>> {
+        let config: SiteConfig =
+            toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let mut errors = Vec::new();
+        let at = |key: &str| crate::line_of_key(text, key);
+        let mut complain = |key: &str, message: String| {
+            errors.push(ContentError { file: file.to_path_buf(), line: at(key), message });
+        };
+        if config.languages.is_empty() {
+            complain("languages", "`languages` must name at least one language".into());
+        }
+        for lang in &config.languages {
+            if lang.is_empty() || !lang.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                complain("languages", format!("language code `{lang}` must be lowercase letters, like `ky`"));
+            }
+        }
+        if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://"))
+            || config.base_url.ends_with('/')
+        {
+            complain("base_url", format!("`base_url` must be an absolute http(s) URL without a trailing slash, not `{}`", config.base_url));
+        }
+        if parse_offset(&config.timezone).is_none() {
+            complain("timezone", format!("`timezone` must be a UTC offset like `+06:00`, not `{}`", config.timezone));
+        }
+        for (key, text) in [("address", &config.contact.address), ("person", &config.contact.person)] {
+            for lang in text.missing(&config.languages) {
+                complain(key, format!("contact.{key} has no `{lang}` text"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn default_language(&self) -> &str {
+        &self.languages[0]
+    }
+
+    /// The programme's clock offset; validated in [`SiteConfig::parse`].
+    pub fn offset(&self) -> FixedOffset {
+        parse_offset(&self.timezone).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    }
+}
+
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    let seconds = hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60;
+    FixedOffset::east_opt(sign * seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+base_url = "https://example.org"
+languages = ["ky", "ru"]
+timezone = "+06:00"
+[contact]
+address.ky = "Бишкек"
+address.ru = "Бишкек"
+person.ky = "А"
+person.ru = "А"
+email = "a@example.org"
+phones = ["0312 000000"]
+"#;
+
+    #[test]
+    fn reads_languages_and_offset() {
+        let config = SiteConfig::parse(Path::new("config.toml"), VALID).unwrap();
+        assert_eq!(config.default_language(), "ky");
+        assert_eq!(config.offset().local_minus_utc(), 6 * 3600);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = VALID.replace("timezone", "time_zone");
+        let errors = SiteConfig::parse(Path::new("content/config.toml"), &text).unwrap_err();
+        let shown = errors[0].to_string();
+        assert!(shown.starts_with("content/config.toml:"), "{shown}");
+        assert!(shown.contains("time_zone"), "{shown}");
+    }
+
+    #[test]
+    fn missing_contact_translation_is_reported() {
+        let text = VALID.replace("person.ru = \"А\"\n", "");
+        let errors = SiteConfig::parse(Path::new("config.toml"), &text).unwrap_err();
+        assert_eq!(errors[0].message, "contact.person has no `ru` text");
+        assert_eq!(errors[0].line, Some(8));
+    }
+}

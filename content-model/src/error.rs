@@ -1,0 +1,53 @@
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem in a content or template file, located as precisely as we can.
+///
+/// Editors read these: the message names the file, and the line where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ContentError {
+    pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Self { file: file.as_ref().to_path_buf(), line: None, message: message.into() }
+    }
+
+    pub fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
+        Self { file: file.as_ref().to_path_buf(), line: Some(line), message: message.into() }
+    }
+
+    /// Turns a TOML parse error into a located error. `first_line` is the line of the
+    /// file on which the TOML text starts (1 for a whole file, 2 for front matter after `+++`).
+    pub fn from_toml(file: impl AsRef<Path>, text: &str, first_line: usize, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
+        // toml's own message repeats the source excerpt; the first line is the reason.
+        let message = err.message().lines().next().unwrap_or("invalid TOML").trim().to_string();
+        Self { file: file.as_ref().to_path_buf(), line, message }
+    }
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ContentError {}
+
+/// Finds the line of `key = ` (or `[key]`) in a TOML text, for errors found after parsing.
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|line| {
+        let line = line.trim_start();
+        line.strip_prefix(key).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with('=') || rest.starts_with('.')
+        })
+    }).map(|i| i + 1)
+}

@@ -1,0 +1,143 @@
+//! The School's static site generator.
+//!
+//! [`build`] reads `content/` and `templates/`, and writes the bilingual site:
+//! load (configuration, schedule, translations, pages) → render (Markdown, then templates,
+//! in parallel) → add calendars, sitemap, robots.txt and static files → check every internal
+//! link → write. [`check`] runs the same steps but writes nothing. Every problem found on
+//! the way is collected and reported with its file (and line where there is one).
+
+mod calendar;
+mod dates;
+mod front_matter;
+mod i18n;
+mod links;
+mod load;
+mod markdown;
+mod output;
+mod render;
+mod serve;
+mod sitemap;
+mod slug;
+mod source;
+mod views;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+pub use content_model::ContentError;
+use walkdir::WalkDir;
+
+use crate::load::{load_site, Sources};
+use crate::output::Output;
+pub use crate::serve::serve;
+
+/// What to build from where, and as of when.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub content_dir: PathBuf,
+    pub templates_dir: PathBuf,
+    pub output_dir: PathBuf,
+    /// The moment the site is built as of: stage statuses and the intake depend on it.
+    pub now: DateTime<FixedOffset>,
+}
+
+/// What a successful build made.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+}
+
+/// Why a build stopped.
+#[derive(Debug)]
+pub enum BuildError {
+    /// Problems in content or templates, all of them.
+    Content(Vec<ContentError>),
+    /// The site could not be written.
+    Write(anyhow::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Content(errors) => {
+                for error in errors {
+                    writeln!(f, "error: {error}")?;
+                }
+                let noun = if errors.len() == 1 { "problem" } else { "problems" };
+                write!(f, "{} {noun} found; nothing was written", errors.len())
+            }
+            BuildError::Write(err) => write!(f, "error: {err:#}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds the site into `options.output_dir`, replacing what was there only on success.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
+    output::write_all(&options.output_dir, &outputs).map_err(BuildError::Write)?;
+    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+}
+
+/// Runs every step of a build and reports all problems, writing nothing.
+pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
+    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+}
+
+fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<ContentError>> {
+    let tera = render::load_templates(&options.templates_dir)?;
+    let templates = render::template_names(&tera);
+    let site = load_site(&Sources { content_dir: &options.content_dir, templates: &templates })?;
+    let mut outputs = render::render_pages(&site, &tera, &options.templates_dir, options.now)?;
+
+    for lang in &site.config.languages {
+        outputs.push(Output::file(&format!("{lang}/calendar.ics"), calendar::calendar(&site, lang, options.now).into_bytes()));
+    }
+    outputs.push(Output::file("sitemap.xml", sitemap::sitemap(&site).into_bytes()));
+    outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
+    outputs.extend(static_files(&options.templates_dir.join("static"))?);
+
+    let sources: HashMap<String, PathBuf> =
+        site.pages.iter().map(|page| (Output::html(&page.url, String::new()).path, page.source.clone())).collect();
+    let link_errors = links::check_links(&outputs, &sources, &options.templates_dir);
+    if !link_errors.is_empty() {
+        return Err(link_errors);
+    }
+    Ok((outputs, site.pages.len()))
+}
+
+/// Files under `templates/static/` are copied to the site's root as they are.
+fn static_files(dir: &Path) -> Result<Vec<Output>, Vec<ContentError>> {
+    let mut outputs = Vec::new();
+    let mut errors = Vec::new();
+    if !dir.exists() {
+        return Ok(outputs);
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                match std::fs::read(entry.path()) {
+                    Ok(bytes) => outputs.push(Output::file(&relative, bytes)),
+                    Err(err) => errors.push(ContentError::new(entry.path(), format!("cannot be read: {err}"))),
+                }
+            }
+            Ok(_) => {}
+            Err(err) => errors.push(ContentError::new(err.path().unwrap_or(dir), format!("cannot be read: {err}"))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(outputs)
+    } else {
+        Err(errors)
+    }
+}

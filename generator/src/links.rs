@@ -1,0 +1,124 @@
+//! Every `href` and `src` inside the built site must point at a file (and an `id`) that exists.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use content_model::ContentError;
+
+use crate::output::Output;
+
+/// `sources` maps an output path to the file an editor would fix (the content file, or a template).
+pub(crate) fn check_links(outputs: &[Output], sources: &HashMap<String, PathBuf>, fallback: &Path) -> Vec<ContentError> {
+    let files: HashSet<&str> = outputs.iter().map(|output| output.path.as_str()).collect();
+    let ids: HashMap<&str, HashSet<&str>> = outputs
+        .iter()
+        .filter(|output| output.is_html())
+        .map(|output| (output.path.as_str(), attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect()))
+        .collect();
+    let mut errors = Vec::new();
+    for output in outputs.iter().filter(|output| output.is_html()) {
+        let html = std::str::from_utf8(&output.bytes).unwrap_or("");
+        let source = sources.get(&output.path).map(PathBuf::as_path).unwrap_or(fallback);
+        let mut reported = HashSet::new();
+        for link in attribute_values(html, "href").chain(attribute_values(html, "src")) {
+            let Some((file, fragment)) = target(&output.path, link) else { continue };
+            let problem = if !files.contains(file.as_str()) {
+                Some(format!("links to {link}, which is not part of the site"))
+            } else {
+                fragment.filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(fragment))).map(|fragment| {
+                    format!("links to {link}, but that page has no `#{fragment}`")
+                })
+            };
+            if let Some(problem) = problem {
+                if reported.insert(link) {
+                    errors.push(ContentError::new(source, format!("{problem} (on /{})", output.path)));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// Resolves a link found on the page at `page_path` to (output file, fragment), or `None`
+/// when it leaves the site.
+fn target<'a>(page_path: &str, link: &'a str) -> Option<(String, Option<&'a str>)> {
+    if link.starts_with("//") || link.contains("://") || link.starts_with("mailto:") || link.starts_with("tel:") || link.starts_with("data:") {
+        return None;
+    }
+    let (path, fragment) = match link.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment).filter(|f| !f.is_empty())),
+        None => (link, None),
+    };
+    let path = path.split('?').next().unwrap_or("");
+    let dir = page_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let joined = if path.is_empty() {
+        return Some((page_path.to_string(), fragment));
+    } else if let Some(absolute) = path.strip_prefix('/') {
+        absolute.to_string()
+    } else {
+        format!("{dir}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let mut file = parts.join("/");
+    if path.ends_with('/') || file.is_empty() {
+        if !file.is_empty() {
+            file.push('/');
+        }
+        file.push_str("index.html");
+    }
+    Some((file, fragment))
+}
+
+/// Values of `name="…"` attributes, with `&amp;` decoded. Our templates always quote with `"`.
+fn attribute_values<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let needle = format!(" {name}=\"");
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        let start = rest.find(&needle)? + needle.len();
+        let end = rest[start..].find('"')? + start;
+        let value = &rest[start..end];
+        rest = &rest[end..];
+        Some(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_absolute_relative_and_fragment_links() {
+        assert_eq!(target("ky/a/index.html", "/ru/"), Some(("ru/index.html".into(), None)));
+        assert_eq!(target("ky/a/index.html", "../b/#x"), Some(("ky/b/index.html".into(), Some("x"))));
+        assert_eq!(target("ky/a/index.html", "#x"), Some(("ky/a/index.html".into(), Some("x"))));
+        assert_eq!(target("ky/a/index.html", "/style.css"), Some(("style.css".into(), None)));
+        assert_eq!(target("ky/a/index.html", "https://vap.kg"), None);
+        assert_eq!(target("ky/a/index.html", "mailto:a@b"), None);
+    }
+
+    #[test]
+    fn reports_missing_pages_and_anchors() {
+        let outputs = vec![
+            Output::file("ky/index.html", br#"<a href="/ky/nowhere/">x</a><a href="/ru/#top">y</a><p id="me"></p><a href="#me">z</a>"#.to_vec()),
+            Output::file("ru/index.html", b"<p></p>".to_vec()),
+        ];
+        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"));
+        let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "links to /ky/nowhere/, which is not part of the site (on /ky/index.html)",
+                "links to /ru/#top, but that page has no `#top` (on /ky/index.html)"
+            ]
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Step one: read `content/` into a [`Site`]: configuration, data files, translations
+//! and parsed pages. Every problem found is collected, so `check` can show them all.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
+
+use crate::front_matter::{parse_document, FrontMatter};
+use crate::i18n::{check_complete, Translation};
+use crate::slug::{is_valid_slug, slugify};
+use crate::source::read_sources;
+
+/// Everything read from `content/`, checked, with every page's URL assigned.
+pub(crate) struct Site {
+    pub(crate) config: SiteConfig,
+    pub(crate) translations: BTreeMap<String, Translation>,
+    pub(crate) schedule: Schedule,
+    pub(crate) selection: Selection,
+    pub(crate) form: Option<Form>,
+    /// Sorted by language, then canonical path.
+    pub(crate) pages: Vec<Page>,
+}
+
+/// One content file in one language.
+pub(crate) struct Page {
+    pub(crate) source: PathBuf,
+    pub(crate) lang: String,
+    /// Shared by translations: `stages/iii`, `stages/_index`, `_index`.
+    pub(crate) canonical: String,
+    pub(crate) front: FrontMatter,
+    pub(crate) front_text: String,
+    pub(crate) body: String,
+    pub(crate) body_line: usize,
+    /// Site-relative URL ending in `/`: `/ky/etaptar/iii-etap/`.
+    pub(crate) url: String,
+}
+
+impl Page {
+    pub(crate) fn is_section(&self) -> bool {
+        self.canonical == "_index" || self.canonical.ends_with("/_index")
+    }
+
+    /// The section a page belongs to: `stages` for `stages/iii` and for `stages/_index`'s children;
+    /// the parent section for a section's own page.
+    pub(crate) fn parent_section(&self) -> Option<&str> {
+        let dir = self.canonical.rsplit_once('/').map(|(dir, _)| dir);
+        if self.is_section() {
+            dir.map(|dir| dir.rsplit_once('/').map_or("", |(parent, _)| parent))
+        } else {
+            Some(dir.unwrap_or(""))
+        }
+    }
+
+    /// The directory a section page describes: `stages` for `stages/_index`, `` for `_index`.
+    pub(crate) fn section_dir(&self) -> Option<&str> {
+        if self.canonical == "_index" {
+            Some("")
+        } else {
+            self.canonical.strip_suffix("/_index")
+        }
+    }
+
+    pub(crate) fn template(&self) -> String {
+        match (&self.front.template, &self.front.stage) {
+            (Some(template), _) => template.clone(),
+            (None, Some(_)) => "stage.html".into(),
+            (None, None) if self.is_section() => "section.html".into(),
+            (None, None) => "page.html".into(),
+        }
+    }
+}
+
+/// Where the site's sources are.
+pub(crate) struct Sources<'a> {
+    pub(crate) content_dir: &'a Path,
+    /// Names of templates found under `templates/`, for checking `template` and `includes`.
+    pub(crate) templates: &'a HashSet<String>,
+}
+
+pub(crate) fn load_site(sources: &Sources) -> Result<Site, Vec<ContentError>> {
+    let dir = sources.content_dir;
+    let config_file = dir.join("config.toml");
+    let config = SiteConfig::parse(&config_file, &read(&config_file).map_err(|e| vec![e])?)?;
+    let languages = &config.languages;
+    let mut errors = Vec::new();
+
+    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| Schedule::parse(file, text, languages))
+        .unwrap_or_default();
+    let selection = read_optional(&dir.join("selection.toml"), &mut errors, |file, text| Selection::parse(file, text, languages))
+        .unwrap_or_default();
+    let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| Form::parse(file, text, languages));
+    let translations = load_translations(dir, languages, &mut errors);
+
+    let (files, read_errors) = read_sources(dir, dir, languages);
+    errors.extend(read_errors);
+    let mut pages = Vec::new();
+    let mut broken = HashSet::new();
+    for file in files {
+        match parse_document(&file.path, &file.text) {
+            Ok(doc) => pages.push(Page {
+                body: doc.body.to_string(),
+                body_line: doc.body_line,
+                front: doc.front,
+                front_text: doc.front_text.to_string(),
+                source: file.path,
+                lang: file.lang,
+                canonical: file.canonical,
+                url: String::new(),
+            }),
+            Err(err) => {
+                broken.insert(file.canonical.clone());
+                errors.push(err);
+            }
+        }
+    }
+    pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
+
+    check_translations(&pages, languages, &broken, dir, &mut errors);
+    check_front_matter(&pages, &schedule, sources.templates, &mut errors);
+    assign_urls(&mut pages, &mut errors);
+
+    if errors.is_empty() {
+        Ok(Site { config, translations, schedule, selection, form, pages })
+    } else {
+        Err(errors)
+    }
+}
+
+fn read(file: &Path) -> Result<String, ContentError> {
+    std::fs::read_to_string(file).map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
+}
+
+fn read_optional<T>(
+    file: &Path,
+    errors: &mut Vec<ContentError>,
+    parse: impl FnOnce(&Path, &str) -> Result<T, Vec<ContentError>>,
+) -> Option<T> {
+    if !file.exists() {
+        return None;
+    }
+    let text = read(file).map_err(|err| errors.push(err)).ok()?;
+    parse(file, &text).map_err(|found| errors.extend(found)).ok()
+}
+
+fn load_translations(dir: &Path, languages: &[String], errors: &mut Vec<ContentError>) -> BTreeMap<String, Translation> {
+    let mut translations = BTreeMap::new();
+    for lang in languages {
+        let file = dir.join("i18n").join(format!("{lang}.toml"));
+        if !file.exists() {
+            errors.push(ContentError::new(&file, format!("missing: every language needs a translation file, and `{lang}` is in content/config.toml")));
+            continue;
+        }
+        match read(&file).and_then(|text| Translation::parse(&file, &text)) {
+            Ok(translation) => {
+                translations.insert(lang.clone(), translation);
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    let path_of = |lang: &str| dir.join("i18n").join(format!("{lang}.toml"));
+    if let Some(default) = translations.get(&languages[0]) {
+        for (lang, translation) in translations.iter().filter(|(lang, _)| **lang != languages[0]) {
+            errors.extend(check_complete((&path_of(&languages[0]), default), (&path_of(lang), translation)));
+        }
+    }
+    translations
+}
+
+/// Every page must exist in every language.
+fn check_translations(pages: &[Page], languages: &[String], broken: &HashSet<String>, dir: &Path, errors: &mut Vec<ContentError>) {
+    let mut by_canonical: BTreeMap<&str, Vec<&Page>> = BTreeMap::new();
+    for page in pages {
+        by_canonical.entry(&page.canonical).or_default().push(page);
+    }
+    for (canonical, found) in by_canonical {
+        if broken.contains(canonical) {
+            continue;
+        }
+        for lang in languages.iter().filter(|lang| !found.iter().any(|page| page.lang == **lang)) {
+            let missing = dir.join(format!("{canonical}.{lang}.md"));
+            errors.push(ContentError::new(
+                &found[0].source,
+                format!("has no `{lang}` translation: {} is missing", missing.display()),
+            ));
+        }
+    }
+}
+
+fn check_front_matter(pages: &[Page], schedule: &Schedule, templates: &HashSet<String>, errors: &mut Vec<ContentError>) {
+    for page in pages {
+        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1);
+        let template = page.template();
+        if !templates.contains(&template) {
+            errors.push(ContentError::at_line(&page.source, line_of("template"), format!("there is no template `templates/{template}`")));
+        }
+        for include in &page.front.includes {
+            if !templates.contains(&format!("includes/{include}.html")) {
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    line_of("includes"),
+                    format!("`{include}` is not a block in templates/includes/"),
+                ));
+            }
+        }
+        if let Some(stage) = &page.front.stage {
+            if schedule.stage(stage).is_none() {
+                let known: Vec<&str> = schedule.stages.iter().map(|s| s.id.as_str()).collect();
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    line_of("stage"),
+                    format!("stage `{stage}` is not in content/schedule.toml (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        if let Some(slug) = &page.front.slug {
+            if !is_valid_slug(slug) {
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    line_of("slug"),
+                    format!("slug `{slug}` may hold only lowercase latin letters, digits and hyphens"),
+                ));
+            }
+        }
+    }
+}
+
+impl Page {
+    fn own_slug(&self) -> String {
+        self.front.slug.clone().unwrap_or_else(|| slugify(&self.front.title))
+    }
+}
+
+/// URLs: `/<lang>/` then one segment per section (from its `_index` page) and the page's slug.
+fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
+    let section_slugs: HashMap<(String, String), String> = pages
+        .iter()
+        .filter_map(|page| page.section_dir().filter(|dir| !dir.is_empty()).map(|dir| ((page.lang.clone(), dir.to_string()), page.own_slug())))
+        .collect();
+    let mut taken: HashMap<String, PathBuf> = HashMap::new();
+    for page in pages.iter_mut() {
+        let mut url = format!("/{}/", page.lang);
+        let dir = page.section_dir().map(str::to_string).unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
+        let mut prefix = String::new();
+        for part in dir.split('/').filter(|part| !part.is_empty()) {
+            prefix = if prefix.is_empty() { part.to_string() } else { format!("{prefix}/{part}") };
+            let segment = section_slugs.get(&(page.lang.clone(), prefix.clone())).cloned().unwrap_or_else(|| slugify(part));
+            url.push_str(&segment);
+            url.push('/');
+        }
+        if !page.is_section() {
+            url.push_str(&page.own_slug());
+            url.push('/');
+        }
+        if let Some(other) = taken.insert(url.clone(), page.source.clone()) {
+            errors.push(ContentError::new(
+                &page.source,
+                format!("its URL {url} is already used by {}: give one of them another `slug`", other.display()),
+            ));
+        }
+        page.url = url;
+    }
+}

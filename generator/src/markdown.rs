@@ -1,0 +1,143 @@
+//! Markdown to HTML: footnotes, tables, heading anchors, and `@/path.md` links between pages.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use content_model::ContentError;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::slug::slugify;
+
+/// Renders `body` (which starts on file line `body_line`) to HTML. `resolve` turns the
+/// content path of an internal link (`stages/iii.md`) into the URL of that page in the
+/// same language, or `None` when there is no such page.
+pub(crate) fn render(
+    path: &Path,
+    body: &str,
+    body_line: usize,
+    resolve: impl Fn(&str) -> Option<String>,
+) -> Result<String, Vec<ContentError>> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_STRIKETHROUGH;
+    let line_at = |offset: usize| body_line + body[..offset].matches('\n').count();
+    let mut errors = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        let event = match event {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest_url = resolve_link(&dest_url, &resolve).unwrap_or_else(|message| {
+                    errors.push(ContentError::at_line(path, line_at(range.start), message));
+                    dest_url
+                });
+                Event::Start(Tag::Link { link_type, dest_url, title, id })
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("<script") => {
+                errors.push(ContentError::at_line(path, line_at(range.start), "scripts are not allowed in content"));
+                continue;
+            }
+            other => other,
+        };
+        events.push(event);
+    }
+    add_heading_ids(&mut events);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut html = String::with_capacity(body.len() * 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Ok(html)
+}
+
+fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> Result<CowStr<'a>, String> {
+    let Some(target) = dest.strip_prefix("@/") else {
+        return Ok(dest.clone());
+    };
+    let (file, fragment) = match target.split_once('#') {
+        Some((file, fragment)) => (file, Some(fragment)),
+        None => (target, None),
+    };
+    match resolve(file) {
+        Some(url) => Ok(match fragment {
+            Some(fragment) => format!("{url}#{fragment}").into(),
+            None => url.into(),
+        }),
+        None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
+    }
+}
+
+/// Gives each heading without `{#id}` an id made from its text, unique within the page.
+fn add_heading_ids(events: &mut [Event]) {
+    let mut used: HashSet<String> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    for index in 0..events.len() {
+        let Event::Start(Tag::Heading { id: None, .. }) = &events[index] else { continue };
+        let text: String = events[index + 1..]
+            .iter()
+            .take_while(|event| !matches!(event, Event::End(TagEnd::Heading(_))))
+            .filter_map(|event| match event {
+                Event::Text(text) | Event::Code(text) => Some(text.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let base = match slugify(&text) {
+            slug if slug.is_empty() => "section".to_string(),
+            slug => slug,
+        };
+        let mut id = base.clone();
+        let mut n = 2;
+        while !used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[index] {
+            *slot = Some(id.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(file: &str) -> Option<String> {
+        (file == "stages/iii.md").then(|| "/ky/etaptar/iii/".to_string())
+    }
+
+    #[test]
+    fn internal_links_resolve_per_language() {
+        let html = render(Path::new("a.ky.md"), "See [III](@/stages/iii.md#plan).", 5, resolve).unwrap();
+        assert!(html.contains(r#"<a href="/ky/etaptar/iii/#plan">III</a>"#), "{html}");
+    }
+
+    #[test]
+    fn broken_internal_link_names_file_and_line() {
+        let errors = render(Path::new("content/a.ky.md"), "Text\n\n[x](@/nowhere.md)\n", 5, resolve).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "content/a.ky.md:7: broken internal link `@/nowhere.md`: there is no page `content/nowhere.md` in this language"
+        );
+    }
+
+    #[test]
+    fn headings_get_readable_unique_ids() {
+        let html = render(Path::new("a"), "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n", 1, resolve).unwrap();
+        assert!(html.contains(r#"<h2 id="maksaty">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="maksaty-2">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="intro">"#), "{html}");
+    }
+
+    #[test]
+    fn footnotes_and_tables_render() {
+        let html = render(Path::new("a"), "Text[^1].\n\n[^1]: Note.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", 1, resolve).unwrap();
+        assert!(html.contains("footnote-reference"), "{html}");
+        assert!(html.contains("<table>"), "{html}");
+    }
+}

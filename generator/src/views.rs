@@ -1,0 +1,275 @@
+//! The shapes templates see: everything already in the page's language, dates already
+//! written out, statuses already decided. Templates only lay them out.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+use content_model::{Period, Status};
+use serde::Serialize;
+
+use crate::load::{Page, Site};
+
+#[derive(Serialize)]
+pub(crate) struct LanguageView<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) t: &'a std::collections::BTreeMap<String, String>,
+    pub(crate) languages: Vec<LanguageLink<'a>>,
+    pub(crate) nav: Vec<Link>,
+    pub(crate) schedule: ScheduleView,
+    pub(crate) criteria: Vec<CriterionView<'a>>,
+    pub(crate) form: Option<FormView<'a>>,
+    pub(crate) contact: ContactView<'a>,
+    pub(crate) calendar_url: String,
+    pub(crate) base_url: &'a str,
+    /// The moment the site shows itself as of, written out.
+    pub(crate) as_of: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct LanguageLink<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) name: &'a str,
+    /// Site-relative URL of this page (or of the home page) in that language.
+    pub(crate) url: String,
+    pub(crate) permalink: String,
+    pub(crate) current: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub(crate) struct Link {
+    pub(crate) title: String,
+    pub(crate) url: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ScheduleView {
+    pub(crate) deadline: Option<DeadlineView>,
+    pub(crate) stages: Vec<StageView>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DeadlineView {
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) text: String,
+    /// For `<time datetime>`.
+    pub(crate) iso: String,
+    pub(crate) passed: bool,
+}
+
+#[derive(Serialize)]
+pub(crate) struct StageView {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) dates: String,
+    pub(crate) iso: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: String,
+    /// The stage's own page in this language, when it has one.
+    pub(crate) url: Option<String>,
+    pub(crate) page_title: Option<String>,
+    pub(crate) events: Vec<EventView>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct EventView {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) dates: String,
+    pub(crate) iso: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CriterionView<'a> {
+    pub(crate) number: usize,
+    pub(crate) weight: u32,
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) evidence: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FormView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) intro: &'a str,
+    pub(crate) sections: Vec<FormSectionView<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FormSectionView<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) fields: Vec<FieldView<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FieldView<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) kind: &'static str,
+    pub(crate) label: &'a str,
+    pub(crate) help: Option<&'a str>,
+    pub(crate) max_words: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ContactView<'a> {
+    pub(crate) address: &'a str,
+    pub(crate) person: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) phones: &'a [String],
+}
+
+/// The page itself, as its template sees it.
+#[derive(Serialize)]
+pub(crate) struct PageView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) description: Option<&'a str>,
+    pub(crate) content: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) permalink: String,
+    pub(crate) canonical: &'a str,
+    pub(crate) includes: &'a [String],
+    pub(crate) stage: Option<&'a StageView>,
+    /// Pages directly in this section, for section pages.
+    pub(crate) children: Vec<Link>,
+    pub(crate) is_home: bool,
+}
+
+pub(crate) fn iso(period: &Period) -> Option<String> {
+    match period {
+        Period::Day(day) => Some(day.format("%Y-%m-%d").to_string()),
+        Period::Month(month) => Some(format!("{:04}-{:02}", month.year, month.month)),
+        _ => None,
+    }
+}
+
+/// Builds what every page in `lang` shares.
+pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<FixedOffset>) -> LanguageView<'a> {
+    let translation = &site.translations[lang];
+    let dates = &translation.dates;
+    let zone = site.config.offset();
+    let status_label = |status: Status| translation.get(&format!("status_{}", status.key())).to_string();
+    let stage_pages: HashMap<&str, &Page> = site
+        .pages
+        .iter()
+        .filter(|page| page.lang == lang)
+        .filter_map(|page| page.front.stage.as_deref().map(|stage| (stage, page)))
+        .collect();
+
+    let deadline = site.schedule.deadline.as_ref().map(|deadline| DeadlineView {
+        title: deadline.title.get(lang).into(),
+        summary: deadline.summary.get(lang).into(),
+        text: dates.date_time(deadline.at),
+        iso: deadline.at.to_rfc3339(),
+        passed: now >= deadline.at,
+    });
+    let stages = site
+        .schedule
+        .stages
+        .iter()
+        .map(|stage| {
+            let status = stage.period.status(now, zone);
+            let page = stage_pages.get(stage.id.as_str());
+            StageView {
+                id: stage.id.clone(),
+                title: stage.title.get(lang).into(),
+                dates: dates.period(&stage.period),
+                iso: iso(&stage.period),
+                status: status.key(),
+                status_label: status_label(status),
+                url: page.map(|page| page.url.clone()),
+                page_title: page.map(|page| page.front.title.clone()),
+                events: stage
+                    .events
+                    .iter()
+                    .map(|event| {
+                        let status = event.period.status(now, zone);
+                        EventView {
+                            id: event.id.clone(),
+                            title: event.title.get(lang).into(),
+                            dates: dates.period(&event.period),
+                            iso: iso(&event.period),
+                            status: status.key(),
+                            status_label: status_label(status),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let mut nav: Vec<(&Page, Link)> = site
+        .pages
+        .iter()
+        .filter(|page| page.lang == lang && page.front.menu)
+        .map(|page| (page, Link { title: page.front.title.clone(), url: page.url.clone() }))
+        .collect();
+    nav.sort_by_key(|(page, _)| page.front.weight);
+
+    let home_of = |other: &str| format!("/{other}/");
+    LanguageView {
+        lang,
+        t: &translation.strings,
+        languages: site
+            .config
+            .languages
+            .iter()
+            .map(|other| LanguageLink {
+                lang: other,
+                name: &site.translations[other.as_str()].name,
+                url: home_of(other),
+                permalink: format!("{}{}", site.config.base_url, home_of(other)),
+                current: other == lang,
+            })
+            .collect(),
+        nav: nav.into_iter().map(|(_, link)| link).collect(),
+        schedule: ScheduleView { deadline, stages },
+        criteria: site
+            .selection
+            .criteria
+            .iter()
+            .enumerate()
+            .map(|(index, criterion)| CriterionView {
+                number: index + 1,
+                weight: criterion.weight,
+                title: criterion.title.get(lang),
+                description: criterion.description.get(lang),
+                evidence: criterion.evidence.get(lang),
+            })
+            .collect(),
+        form: site.form.as_ref().map(|form| FormView {
+            title: form.title.get(lang),
+            intro: form.intro.get(lang),
+            sections: form
+                .section
+                .iter()
+                .map(|section| FormSectionView {
+                    id: &section.id,
+                    title: section.title.get(lang),
+                    fields: section
+                        .field
+                        .iter()
+                        .map(|field| FieldView {
+                            id: &field.id,
+                            kind: field.kind.key(),
+                            label: field.label.get(lang),
+                            help: field.help.as_ref().map(|help| help.get(lang)),
+                            max_words: field.max_words,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }),
+        contact: ContactView {
+            address: site.config.contact.address.get(lang),
+            person: site.config.contact.person.get(lang),
+            email: &site.config.contact.email,
+            phones: &site.config.contact.phones,
+        },
+        calendar_url: format!("/{lang}/calendar.ics"),
+        base_url: &site.config.base_url,
+        as_of: dates.date_time(now.with_timezone(&zone)),
+    }
+}
