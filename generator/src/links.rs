@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn reports_missing_pages_and_anchors() {
         let outputs = vec![
-            Output::file("ky/index.html", br#"<a href="/ky/nowhere/">x</a><a href="/ru/#top">y</a><p id="me"></p><a href="#me">z</a>"#.to_vec()),
+            Output::file("ky/index.html", br##"<a href="/ky/nowhere/">x</a><a href="/ru/#top">y</a><p id="me"></p><a href="#me">z</a>"##.to_vec()),
             Output::file("ru/index.html", b"<p></p>".to_vec()),
         ];
         let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"));

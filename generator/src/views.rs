@@ -15,6 +15,9 @@ pub(crate) struct LanguageView<'a> {
     pub(crate) t: &'a std::collections::BTreeMap<String, String>,
     pub(crate) languages: Vec<LanguageLink<'a>>,
     pub(crate) nav: Vec<Link>,
+    /// URL of every page in this language by content path (`apply`, `stages/_index`),
+    /// so templates can link to a page without knowing its slug.
+    pub(crate) urls: std::collections::BTreeMap<&'a str, &'a str>,
     pub(crate) schedule: ScheduleView,
     pub(crate) criteria: Vec<CriterionView<'a>>,
     pub(crate) form: Option<FormView<'a>>,
@@ -69,6 +72,9 @@ pub(crate) struct StageView {
     pub(crate) url: Option<String>,
     pub(crate) page_title: Option<String>,
     pub(crate) events: Vec<EventView>,
+    /// Neighbouring stages in schedule order, for the pager on stage pages.
+    pub(crate) previous: Option<Link>,
+    pub(crate) next: Option<Link>,
 }
 
 #[derive(Serialize)]
@@ -165,7 +171,7 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
         iso: deadline.at.to_rfc3339(),
         passed: now >= deadline.at,
     });
-    let stages = site
+    let mut stages: Vec<StageView> = site
         .schedule
         .stages
         .iter()
@@ -196,9 +202,12 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
                         }
                     })
                     .collect(),
+                previous: None,
+                next: None,
             }
         })
         .collect();
+    link_neighbours(&mut stages, translation.get("stage"));
 
     let mut nav: Vec<(&Page, Link)> = site
         .pages
@@ -225,6 +234,7 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
             })
             .collect(),
         nav: nav.into_iter().map(|(_, link)| link).collect(),
+        urls: site.pages.iter().filter(|page| page.lang == lang).map(|page| (page.canonical.as_str(), page.url.as_str())).collect(),
         schedule: ScheduleView { deadline, stages },
         criteria: site
             .selection
@@ -271,5 +281,16 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
         calendar_url: format!("/{lang}/calendar.ics"),
         base_url: &site.config.base_url,
         as_of: dates.date_time(now.with_timezone(&zone)),
+    }
+}
+
+fn link_neighbours(stages: &mut [StageView], stage_word: &str) {
+    let links: Vec<Option<Link>> = stages
+        .iter()
+        .map(|stage| stage.url.as_ref().map(|url| Link { title: format!("{} {stage_word}", stage.id), url: url.clone() }))
+        .collect();
+    for (index, stage) in stages.iter_mut().enumerate() {
+        stage.previous = index.checked_sub(1).and_then(|i| links[i].clone());
+        stage.next = links.get(index + 1).cloned().flatten();
     }
 }
