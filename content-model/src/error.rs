@@ -25,9 +25,21 @@ impl ContentError {
     pub fn from_toml(file: impl AsRef<Path>, text: &str, first_line: usize, err: &toml::de::Error) -> Self {
         let line = err.span().map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
         // toml's own message repeats the source excerpt; the first line is the reason.
-        let message = err.message().lines().next().unwrap_or("invalid TOML").trim().to_string();
+        let message = plain_words(err.message().lines().next().unwrap_or("invalid TOML").trim());
         Self { file: file.as_ref().to_path_buf(), line, message }
     }
+}
+
+/// serde speaks of Rust types; editors need the TOML words.
+fn plain_words(message: &str) -> String {
+    [
+        ("expected i64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected a sequence", "expected a list, like [\"a\", \"b\"]"),
+        ("expected a map", "expected a table"),
+    ]
+    .iter()
+    .fold(message.to_string(), |text, (from, to)| text.replace(from, to))
 }
 
 impl fmt::Display for ContentError {

@@ -96,8 +96,13 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<ContentError>> {
     let tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
-    let site = load_site(&Sources { content_dir: &options.content_dir, templates: &templates })?;
-    let mut outputs = render::render_pages(&site, &tera, &options.templates_dir, options.now)?;
+    let (site, mut errors) = load_site(&Sources { content_dir: &options.content_dir, templates: &templates })?;
+    let bodies = render::render_bodies(&site).map_err(|found| errors.extend(found)).ok();
+    let bodies = match bodies {
+        Some(bodies) if errors.is_empty() => bodies,
+        _ => return Err(errors),
+    };
+    let mut outputs = render::render_pages(&site, &bodies, &tera, &options.templates_dir, options.now)?;
 
     for lang in &site.config.languages {
         outputs.push(Output::file(&format!("{lang}/calendar.ics"), calendar::calendar(&site, lang, options.now).into_bytes()));

@@ -20,6 +20,9 @@ pub(crate) struct Site {
     pub(crate) form: Option<Form>,
     /// Sorted by language, then canonical path.
     pub(crate) pages: Vec<Page>,
+    /// Content paths of files that could not be parsed (already reported): links to
+    /// them are not broken, the target is.
+    pub(crate) unreadable: HashSet<String>,
 }
 
 /// One content file in one language.
@@ -78,15 +81,21 @@ pub(crate) struct Sources<'a> {
     pub(crate) templates: &'a HashSet<String>,
 }
 
-pub(crate) fn load_site(sources: &Sources) -> Result<Site, Vec<ContentError>> {
+/// Reads the site. Without a valid `config.toml` nothing else can be read (`Err`); past
+/// that, the site is returned with every problem found, so later steps can still look
+/// for theirs (broken links) and an editor sees all problems in one run.
+pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), Vec<ContentError>> {
     let dir = sources.content_dir;
     let config_file = dir.join("config.toml");
     let config = SiteConfig::parse(&config_file, &read(&config_file).map_err(|e| vec![e])?)?;
     let languages = &config.languages;
     let mut errors = Vec::new();
 
-    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| Schedule::parse(file, text, languages))
-        .unwrap_or_default();
+    let schedule_errors = errors.len();
+    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| Schedule::parse(file, text, languages));
+    // A schedule that failed to read is already reported; pages naming its stages are not at fault.
+    let schedule_broken = errors.len() > schedule_errors;
+    let schedule = schedule.unwrap_or_default();
     let selection = read_optional(&dir.join("selection.toml"), &mut errors, |file, text| Selection::parse(file, text, languages))
         .unwrap_or_default();
     let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| Form::parse(file, text, languages));
@@ -117,14 +126,10 @@ pub(crate) fn load_site(sources: &Sources) -> Result<Site, Vec<ContentError>> {
     pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
     check_translations(&pages, languages, &broken, dir, &mut errors);
-    check_front_matter(&pages, &schedule, sources.templates, &mut errors);
+    check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
     assign_urls(&mut pages, &mut errors);
 
-    if errors.is_empty() {
-        Ok(Site { config, translations, schedule, selection, form, pages })
-    } else {
-        Err(errors)
-    }
+    Ok((Site { config, translations, schedule, selection, form, pages, unreadable: broken }, errors))
 }
 
 fn read(file: &Path) -> Result<String, ContentError> {
@@ -187,7 +192,7 @@ fn check_translations(pages: &[Page], languages: &[String], broken: &HashSet<Str
     }
 }
 
-fn check_front_matter(pages: &[Page], schedule: &Schedule, templates: &HashSet<String>, errors: &mut Vec<ContentError>) {
+fn check_front_matter(pages: &[Page], schedule: Option<&Schedule>, templates: &HashSet<String>, errors: &mut Vec<ContentError>) {
     for page in pages {
         let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1);
         let template = page.template();
@@ -203,7 +208,7 @@ fn check_front_matter(pages: &[Page], schedule: &Schedule, templates: &HashSet<S
                 ));
             }
         }
-        if let Some(stage) = &page.front.stage {
+        if let (Some(stage), Some(schedule)) = (&page.front.stage, schedule) {
             if schedule.stage(stage).is_none() {
                 let known: Vec<&str> = schedule.stages.iter().map(|s| s.id.as_str()).collect();
                 errors.push(ContentError::at_line(

@@ -79,8 +79,8 @@ fn tera_message(err: &tera::Error) -> String {
     message
 }
 
-/// Renders every page, the 404 page per language and the root page.
-pub(crate) fn render_pages(site: &Site, tera: &Tera, templates_dir: &Path, now: DateTime<FixedOffset>) -> Result<Vec<Output>, Vec<ContentError>> {
+/// Renders every page's Markdown to HTML, resolving `@/` links per language.
+pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError>> {
     let urls: HashMap<(&str, &str), &str> =
         site.pages.iter().map(|page| ((page.lang.as_str(), page.canonical.as_str()), page.url.as_str())).collect();
 
@@ -90,15 +90,31 @@ pub(crate) fn render_pages(site: &Site, tera: &Tera, templates_dir: &Path, now: 
         .map(|page| {
             markdown::render(&page.source, &page.body, page.body_line, |file| {
                 let canonical = file.strip_suffix(".md")?;
-                urls.get(&(page.lang.as_str(), canonical)).map(|url| url.to_string())
+                match urls.get(&(page.lang.as_str(), canonical)) {
+                    Some(url) => Some(url.to_string()),
+                    None => site.unreadable.contains(canonical).then(|| "#".to_string()),
+                }
             })
         })
         .collect();
     let mut errors = Vec::new();
     let bodies: Vec<String> = bodies.into_iter().filter_map(|body| body.map_err(|found| errors.extend(found)).ok()).collect();
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(bodies)
+    } else {
+        Err(errors)
     }
+}
+
+/// Renders every page through its template, the 404 page per language and the root page.
+pub(crate) fn render_pages(
+    site: &Site,
+    bodies: &[String],
+    tera: &Tera,
+    templates_dir: &Path,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<Output>, Vec<ContentError>> {
+    let mut errors = Vec::new();
 
     let views: HashMap<&str, LanguageView> =
         site.config.languages.iter().map(|lang| (lang.as_str(), language_view(site, lang, now))).collect();

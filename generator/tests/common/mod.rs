@@ -1,0 +1,83 @@
+//! Helpers shared by the generator's integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use generator::BuildOptions;
+use walkdir::WalkDir;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn at(moment: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(moment).unwrap()
+}
+
+/// Copies every file below `from` into `to`, keeping relative paths.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A built site in a temporary folder, read back file by file.
+pub struct Built {
+    _root: tempfile::TempDir,
+    pub output: PathBuf,
+}
+
+impl Built {
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.output.join(path)).unwrap_or_else(|err| panic!("{path}: {err}"))
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        self.output.join(path).exists()
+    }
+
+    /// Paths of every built HTML file, relative to the output folder.
+    pub fn html_files(&self) -> Vec<String> {
+        let mut files: Vec<String> = WalkDir::new(&self.output)
+            .into_iter()
+            .map(|entry| entry.unwrap())
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "html"))
+            .map(|entry| entry.path().strip_prefix(&self.output).unwrap().to_string_lossy().to_string())
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+pub fn options(content: &Path, output: &Path, moment: &str) -> BuildOptions {
+    BuildOptions {
+        content_dir: content.to_path_buf(),
+        templates_dir: repo().join("templates"),
+        output_dir: output.to_path_buf(),
+        now: at(moment),
+    }
+}
+
+/// Builds `content` with the real templates as of `moment`.
+pub fn build(content: &Path, moment: &str) -> Built {
+    let root = tempfile::tempdir().unwrap();
+    let output = root.path().join("public");
+    generator::build(&options(content, &output, moment)).unwrap_or_else(|err| panic!("{err}"));
+    Built { _root: root, output }
+}
+
+/// Builds the project's own site.
+pub fn build_real_site(moment: &str) -> Built {
+    build(&repo().join("content"), moment)
+}
