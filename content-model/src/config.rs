@@ -31,30 +31,55 @@ pub struct Contact {
 impl SiteConfig {
     /// Parses and checks `content/config.toml`; `file` is only used in errors.
     pub fn parse(file: &Path, text: &str) -> Result<Self, Vec<ContentError>> {
-        let config: SiteConfig =
-            toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let config: SiteConfig = toml::from_str(text)
+            .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         let at = |key: &str| crate::line_of_key(text, key);
         let mut complain = |key: &str, message: String| {
-            errors.push(ContentError { file: file.to_path_buf(), line: at(key), message });
+            errors.push(ContentError {
+                file: file.to_path_buf(),
+                line: at(key),
+                message,
+            });
         };
         if config.languages.is_empty() {
-            complain("languages", "`languages` must name at least one language".into());
+            complain(
+                "languages",
+                "`languages` must name at least one language".into(),
+            );
         }
         for lang in &config.languages {
             if lang.is_empty() || !lang.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                complain("languages", format!("language code `{lang}` must be lowercase letters, like `ky`"));
+                complain(
+                    "languages",
+                    format!("language code `{lang}` must be lowercase letters, like `ky`"),
+                );
             }
         }
         if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://"))
             || config.base_url.ends_with('/')
         {
-            complain("base_url", format!("`base_url` must be an absolute http(s) URL without a trailing slash, not `{}`", config.base_url));
+            complain(
+                "base_url",
+                format!(
+                    "`base_url` must be an absolute http(s) URL without a trailing slash, not `{}`",
+                    config.base_url
+                ),
+            );
         }
         if parse_offset(&config.timezone).is_none() {
-            complain("timezone", format!("`timezone` must be a UTC offset like `+06:00`, not `{}`", config.timezone));
+            complain(
+                "timezone",
+                format!(
+                    "`timezone` must be a UTC offset like `+06:00`, not `{}`",
+                    config.timezone
+                ),
+            );
         }
-        for (key, text) in [("address", &config.contact.address), ("person", &config.contact.person)] {
+        for (key, text) in [
+            ("address", &config.contact.address),
+            ("person", &config.contact.person),
+        ] {
             for lang in text.missing(&config.languages) {
                 complain(key, format!("contact.{key} has no `{lang}` text"));
             }
@@ -72,7 +97,8 @@ impl SiteConfig {
 
     /// The programme's clock offset; validated in [`SiteConfig::parse`].
     pub fn offset(&self) -> FixedOffset {
-        parse_offset(&self.timezone).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+        parse_offset(&self.timezone)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
 }
 

@@ -13,20 +13,45 @@ pub struct ContentError {
 
 impl ContentError {
     pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
-        Self { file: file.as_ref().to_path_buf(), line: None, message: message.into() }
+        Self {
+            file: file.as_ref().to_path_buf(),
+            line: None,
+            message: message.into(),
+        }
     }
 
     pub fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
-        Self { file: file.as_ref().to_path_buf(), line: Some(line), message: message.into() }
+        Self {
+            file: file.as_ref().to_path_buf(),
+            line: Some(line),
+            message: message.into(),
+        }
     }
 
     /// Turns a TOML parse error into a located error. `first_line` is the line of the
     /// file on which the TOML text starts (1 for a whole file, 2 for front matter after `+++`).
-    pub fn from_toml(file: impl AsRef<Path>, text: &str, first_line: usize, err: &toml::de::Error) -> Self {
-        let line = err.span().map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
+    pub fn from_toml(
+        file: impl AsRef<Path>,
+        text: &str,
+        first_line: usize,
+        err: &toml::de::Error,
+    ) -> Self {
+        let line = err
+            .span()
+            .map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
         // toml's own message repeats the source excerpt; the first line is the reason.
-        let message = plain_words(err.message().lines().next().unwrap_or("invalid TOML").trim());
-        Self { file: file.as_ref().to_path_buf(), line, message }
+        let message = plain_words(
+            err.message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .trim(),
+        );
+        Self {
+            file: file.as_ref().to_path_buf(),
+            line,
+            message,
+        }
     }
 }
 
@@ -35,11 +60,16 @@ fn plain_words(message: &str) -> String {
     [
         ("expected i64", "expected a whole number"),
         ("expected u32", "expected a whole number"),
-        ("expected a sequence", "expected a list, like [\"a\", \"b\"]"),
+        (
+            "expected a sequence",
+            "expected a list, like [\"a\", \"b\"]",
+        ),
         ("expected a map", "expected a table"),
     ]
     .iter()
-    .fold(message.to_string(), |text, (from, to)| text.replace(from, to))
+    .fold(message.to_string(), |text, (from, to)| {
+        text.replace(from, to)
+    })
 }
 
 impl fmt::Display for ContentError {
@@ -55,11 +85,13 @@ impl std::error::Error for ContentError {}
 
 /// Finds the line of `key = ` (or `[key]`) in a TOML text, for errors found after parsing.
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let line = line.trim_start();
-        line.strip_prefix(key).is_some_and(|rest| {
-            let rest = rest.trim_start();
-            rest.starts_with('=') || rest.starts_with('.')
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with('=') || rest.starts_with('.')
+            })
         })
-    }).map(|i| i + 1)
+        .map(|i| i + 1)
 }

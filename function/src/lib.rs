@@ -7,7 +7,10 @@ use content_model::Schedule;
 /// Whether applications are still accepted at `now`: until the deadline, exclusive.
 /// A schedule without a deadline never closes.
 pub fn intake_open(schedule: &Schedule, now: DateTime<FixedOffset>) -> bool {
-    schedule.deadline.as_ref().is_none_or(|deadline| now < deadline.at)
+    schedule
+        .deadline
+        .as_ref()
+        .is_none_or(|deadline| now < deadline.at)
 }
 
 #[cfg(test)]

@@ -7,8 +7,19 @@ use crate::load::Site;
 
 pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) -> String {
     let translation = &site.translations[lang];
-    let host = site.config.base_url.split("://").nth(1).unwrap_or("localhost").split('/').next().unwrap_or("localhost");
-    let stamp = stamp.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string();
+    let host = site
+        .config
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost")
+        .split('/')
+        .next()
+        .unwrap_or("localhost");
+    let stamp = stamp
+        .with_timezone(&Utc)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
     let schedule_url = site
         .pages
         .iter()
@@ -25,7 +36,10 @@ pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) ->
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
-        format!("PRODID:-//{host}//mektep generator//{}", lang.to_uppercase()),
+        format!(
+            "PRODID:-//{host}//mektep generator//{}",
+            lang.to_uppercase()
+        ),
         "CALSCALE:GREGORIAN".to_string(),
         "METHOD:PUBLISH".to_string(),
         format!("X-WR-CALNAME:{}", escape(translation.get("site_title"))),
@@ -61,11 +75,21 @@ pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) ->
             stage_url(&stage.id),
         );
         for sub in &stage.events {
-            event(format!("event-{}-{lang}", uid_part(&sub.id)), format!("{}: {}", sub.id, sub.title.get(lang)), When::from_period(&sub.period), stage_url(&stage.id));
+            event(
+                format!("event-{}-{lang}", uid_part(&sub.id)),
+                format!("{}: {}", sub.id, sub.title.get(lang)),
+                When::from_period(&sub.period),
+                stage_url(&stage.id),
+            );
         }
     }
     if let Some(deadline) = &site.schedule.deadline {
-        event(format!("deadline-{lang}"), deadline.title.get(lang).to_string(), When::Moment(deadline.at), schedule_url.clone());
+        event(
+            format!("deadline-{lang}"),
+            deadline.title.get(lang).to_string(),
+            When::Moment(deadline.at),
+            schedule_url.clone(),
+        );
     }
     lines.push("END:VCALENDAR".into());
 

@@ -68,7 +68,11 @@ impl fmt::Display for BuildError {
                 for error in errors {
                     writeln!(f, "error: {error}")?;
                 }
-                let noun = if errors.len() == 1 { "problem" } else { "problems" };
+                let noun = if errors.len() == 1 {
+                    "problem"
+                } else {
+                    "problems"
+                };
                 write!(f, "{} {noun} found; nothing was written", errors.len())
             }
             BuildError::Write(err) => write!(f, "error: {err:#}"),
@@ -83,36 +87,67 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
     output::write_all(&options.output_dir, &outputs).map_err(BuildError::Write)?;
-    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+    Ok(BuildReport {
+        pages,
+        files: outputs.len(),
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Runs every step of a build and reports all problems, writing nothing.
 pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
-    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+    Ok(BuildReport {
+        pages,
+        files: outputs.len(),
+        elapsed: started.elapsed(),
+    })
 }
 
 fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<ContentError>> {
     let tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
-    let (site, mut errors) = load_site(&Sources { content_dir: &options.content_dir, templates: &templates })?;
-    let bodies = render::render_bodies(&site).map_err(|found| errors.extend(found)).ok();
+    let (site, mut errors) = load_site(&Sources {
+        content_dir: &options.content_dir,
+        templates: &templates,
+    })?;
+    let bodies = render::render_bodies(&site)
+        .map_err(|found| errors.extend(found))
+        .ok();
     let bodies = match bodies {
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
     };
-    let mut outputs = render::render_pages(&site, &bodies, &tera, &options.templates_dir, options.now)?;
+    let mut outputs =
+        render::render_pages(&site, &bodies, &tera, &options.templates_dir, options.now)?;
 
     for lang in &site.config.languages {
-        outputs.push(Output::file(&format!("{lang}/calendar.ics"), calendar::calendar(&site, lang, options.now).into_bytes()));
+        outputs.push(Output::file(
+            &format!("{lang}/calendar.ics"),
+            calendar::calendar(&site, lang, options.now).into_bytes(),
+        ));
     }
-    outputs.push(Output::file("sitemap.xml", sitemap::sitemap(&site).into_bytes()));
-    outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
+    outputs.push(Output::file(
+        "sitemap.xml",
+        sitemap::sitemap(&site).into_bytes(),
+    ));
+    outputs.push(Output::file(
+        "robots.txt",
+        sitemap::robots(&site).into_bytes(),
+    ));
     outputs.extend(static_files(&options.templates_dir.join("static"))?);
 
-    let sources: HashMap<String, PathBuf> =
-        site.pages.iter().map(|page| (Output::html(&page.url, String::new()).path, page.source.clone())).collect();
+    let sources: HashMap<String, PathBuf> = site
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                Output::html(&page.url, String::new()).path,
+                page.source.clone(),
+            )
+        })
+        .collect();
     let link_errors = links::check_links(&outputs, &sources, &options.templates_dir);
     if !link_errors.is_empty() {
         return Err(link_errors);
@@ -130,14 +165,25 @@ fn static_files(dir: &Path) -> Result<Vec<Output>, Vec<ContentError>> {
     for entry in WalkDir::new(dir).sort_by_file_name() {
         match entry {
             Ok(entry) if entry.file_type().is_file() => {
-                let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                let relative = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 match std::fs::read(entry.path()) {
                     Ok(bytes) => outputs.push(Output::file(&relative, bytes)),
-                    Err(err) => errors.push(ContentError::new(entry.path(), format!("cannot be read: {err}"))),
+                    Err(err) => errors.push(ContentError::new(
+                        entry.path(),
+                        format!("cannot be read: {err}"),
+                    )),
                 }
             }
             Ok(_) => {}
-            Err(err) => errors.push(ContentError::new(err.path().unwrap_or(dir), format!("cannot be read: {err}"))),
+            Err(err) => errors.push(ContentError::new(
+                err.path().unwrap_or(dir),
+                format!("cannot be read: {err}"),
+            )),
         }
     }
     if errors.is_empty() {

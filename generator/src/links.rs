@@ -8,30 +8,50 @@ use content_model::ContentError;
 use crate::output::Output;
 
 /// `sources` maps an output path to the file an editor would fix (the content file, or a template).
-pub(crate) fn check_links(outputs: &[Output], sources: &HashMap<String, PathBuf>, fallback: &Path) -> Vec<ContentError> {
+pub(crate) fn check_links(
+    outputs: &[Output],
+    sources: &HashMap<String, PathBuf>,
+    fallback: &Path,
+) -> Vec<ContentError> {
     let files: HashSet<&str> = outputs.iter().map(|output| output.path.as_str()).collect();
     let ids: HashMap<&str, HashSet<&str>> = outputs
         .iter()
         .filter(|output| output.is_html())
-        .map(|output| (output.path.as_str(), attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect()))
+        .map(|output| {
+            (
+                output.path.as_str(),
+                attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect(),
+            )
+        })
         .collect();
     let mut errors = Vec::new();
     for output in outputs.iter().filter(|output| output.is_html()) {
         let html = std::str::from_utf8(&output.bytes).unwrap_or("");
-        let source = sources.get(&output.path).map(PathBuf::as_path).unwrap_or(fallback);
+        let source = sources
+            .get(&output.path)
+            .map(PathBuf::as_path)
+            .unwrap_or(fallback);
         let mut reported = HashSet::new();
         for link in attribute_values(html, "href").chain(attribute_values(html, "src")) {
-            let Some((file, fragment)) = target(&output.path, link) else { continue };
+            let Some((file, fragment)) = target(&output.path, link) else {
+                continue;
+            };
             let problem = if !files.contains(file.as_str()) {
                 Some(format!("links to {link}, which is not part of the site"))
             } else {
-                fragment.filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(fragment))).map(|fragment| {
-                    format!("links to {link}, but that page has no `#{fragment}`")
-                })
+                fragment
+                    .filter(|fragment| {
+                        !ids.get(file.as_str())
+                            .is_some_and(|ids| ids.contains(fragment))
+                    })
+                    .map(|fragment| format!("links to {link}, but that page has no `#{fragment}`"))
             };
             if let Some(problem) = problem {
                 if reported.insert(link) {
-                    errors.push(ContentError::new(source, format!("{problem} (on /{})", output.path)));
+                    errors.push(ContentError::new(
+                        source,
+                        format!("{problem} (on /{})", output.path),
+                    ));
                 }
             }
         }
@@ -42,7 +62,12 @@ pub(crate) fn check_links(outputs: &[Output], sources: &HashMap<String, PathBuf>
 /// Resolves a link found on the page at `page_path` to (output file, fragment), or `None`
 /// when it leaves the site.
 fn target<'a>(page_path: &str, link: &'a str) -> Option<(String, Option<&'a str>)> {
-    if link.starts_with("//") || link.contains("://") || link.starts_with("mailto:") || link.starts_with("tel:") || link.starts_with("data:") {
+    if link.starts_with("//")
+        || link.contains("://")
+        || link.starts_with("mailto:")
+        || link.starts_with("tel:")
+        || link.starts_with("data:")
+    {
         return None;
     }
     let (path, fragment) = match link.split_once('#') {
@@ -97,10 +122,22 @@ mod tests {
 
     #[test]
     fn resolves_absolute_relative_and_fragment_links() {
-        assert_eq!(target("ky/a/index.html", "/ru/"), Some(("ru/index.html".into(), None)));
-        assert_eq!(target("ky/a/index.html", "../b/#x"), Some(("ky/b/index.html".into(), Some("x"))));
-        assert_eq!(target("ky/a/index.html", "#x"), Some(("ky/a/index.html".into(), Some("x"))));
-        assert_eq!(target("ky/a/index.html", "/style.css"), Some(("style.css".into(), None)));
+        assert_eq!(
+            target("ky/a/index.html", "/ru/"),
+            Some(("ru/index.html".into(), None))
+        );
+        assert_eq!(
+            target("ky/a/index.html", "../b/#x"),
+            Some(("ky/b/index.html".into(), Some("x")))
+        );
+        assert_eq!(
+            target("ky/a/index.html", "#x"),
+            Some(("ky/a/index.html".into(), Some("x")))
+        );
+        assert_eq!(
+            target("ky/a/index.html", "/style.css"),
+            Some(("style.css".into(), None))
+        );
         assert_eq!(target("ky/a/index.html", "https://vap.kg"), None);
         assert_eq!(target("ky/a/index.html", "mailto:a@b"), None);
     }

@@ -92,13 +92,19 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     let mut errors = Vec::new();
 
     let schedule_errors = errors.len();
-    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| Schedule::parse(file, text, languages));
+    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| {
+        Schedule::parse(file, text, languages)
+    });
     // A schedule that failed to read is already reported; pages naming its stages are not at fault.
     let schedule_broken = errors.len() > schedule_errors;
     let schedule = schedule.unwrap_or_default();
-    let selection = read_optional(&dir.join("selection.toml"), &mut errors, |file, text| Selection::parse(file, text, languages))
-        .unwrap_or_default();
-    let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| Form::parse(file, text, languages));
+    let selection = read_optional(&dir.join("selection.toml"), &mut errors, |file, text| {
+        Selection::parse(file, text, languages)
+    })
+    .unwrap_or_default();
+    let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| {
+        Form::parse(file, text, languages)
+    });
     let translations = load_translations(dir, languages, &mut errors);
 
     let (files, read_errors) = read_sources(dir, dir, languages);
@@ -126,14 +132,31 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
     check_translations(&pages, languages, &broken, dir, &mut errors);
-    check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
+    check_front_matter(
+        &pages,
+        (!schedule_broken).then_some(&schedule),
+        sources.templates,
+        &mut errors,
+    );
     assign_urls(&mut pages, &mut errors);
 
-    Ok((Site { config, translations, schedule, selection, form, pages, unreadable: broken }, errors))
+    Ok((
+        Site {
+            config,
+            translations,
+            schedule,
+            selection,
+            form,
+            pages,
+            unreadable: broken,
+        },
+        errors,
+    ))
 }
 
 fn read(file: &Path) -> Result<String, ContentError> {
-    std::fs::read_to_string(file).map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
+    std::fs::read_to_string(file)
+        .map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
 }
 
 fn read_optional<T>(
@@ -145,10 +168,16 @@ fn read_optional<T>(
         return None;
     }
     let text = read(file).map_err(|err| errors.push(err)).ok()?;
-    parse(file, &text).map_err(|found| errors.extend(found)).ok()
+    parse(file, &text)
+        .map_err(|found| errors.extend(found))
+        .ok()
 }
 
-fn load_translations(dir: &Path, languages: &[String], errors: &mut Vec<ContentError>) -> BTreeMap<String, Translation> {
+fn load_translations(
+    dir: &Path,
+    languages: &[String],
+    errors: &mut Vec<ContentError>,
+) -> BTreeMap<String, Translation> {
     let mut translations = BTreeMap::new();
     for lang in languages {
         let file = dir.join("i18n").join(format!("{lang}.toml"));
@@ -165,15 +194,27 @@ fn load_translations(dir: &Path, languages: &[String], errors: &mut Vec<ContentE
     }
     let path_of = |lang: &str| dir.join("i18n").join(format!("{lang}.toml"));
     if let Some(default) = translations.get(&languages[0]) {
-        for (lang, translation) in translations.iter().filter(|(lang, _)| **lang != languages[0]) {
-            errors.extend(check_complete((&path_of(&languages[0]), default), (&path_of(lang), translation)));
+        for (lang, translation) in translations
+            .iter()
+            .filter(|(lang, _)| **lang != languages[0])
+        {
+            errors.extend(check_complete(
+                (&path_of(&languages[0]), default),
+                (&path_of(lang), translation),
+            ));
         }
     }
     translations
 }
 
 /// Every page must exist in every language.
-fn check_translations(pages: &[Page], languages: &[String], broken: &HashSet<String>, dir: &Path, errors: &mut Vec<ContentError>) {
+fn check_translations(
+    pages: &[Page],
+    languages: &[String],
+    broken: &HashSet<String>,
+    dir: &Path,
+    errors: &mut Vec<ContentError>,
+) {
     let mut by_canonical: BTreeMap<&str, Vec<&Page>> = BTreeMap::new();
     for page in pages {
         by_canonical.entry(&page.canonical).or_default().push(page);
@@ -182,22 +223,39 @@ fn check_translations(pages: &[Page], languages: &[String], broken: &HashSet<Str
         if broken.contains(canonical) {
             continue;
         }
-        for lang in languages.iter().filter(|lang| !found.iter().any(|page| page.lang == **lang)) {
+        for lang in languages
+            .iter()
+            .filter(|lang| !found.iter().any(|page| page.lang == **lang))
+        {
             let missing = dir.join(format!("{canonical}.{lang}.md"));
             errors.push(ContentError::new(
                 &found[0].source,
-                format!("has no `{lang}` translation: {} is missing", missing.display()),
+                format!(
+                    "has no `{lang}` translation: {} is missing",
+                    missing.display()
+                ),
             ));
         }
     }
 }
 
-fn check_front_matter(pages: &[Page], schedule: Option<&Schedule>, templates: &HashSet<String>, errors: &mut Vec<ContentError>) {
+fn check_front_matter(
+    pages: &[Page],
+    schedule: Option<&Schedule>,
+    templates: &HashSet<String>,
+    errors: &mut Vec<ContentError>,
+) {
     for page in pages {
-        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1);
+        let line_of = |key: &str| {
+            content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1)
+        };
         let template = page.template();
         if !templates.contains(&template) {
-            errors.push(ContentError::at_line(&page.source, line_of("template"), format!("there is no template `templates/{template}`")));
+            errors.push(ContentError::at_line(
+                &page.source,
+                line_of("template"),
+                format!("there is no template `templates/{template}`"),
+            ));
         }
         for include in &page.front.includes {
             if !templates.contains(&format!("includes/{include}.html")) {
@@ -214,7 +272,10 @@ fn check_front_matter(pages: &[Page], schedule: Option<&Schedule>, templates: &H
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of("stage"),
-                    format!("stage `{stage}` is not in content/schedule.toml (known: {})", known.join(", ")),
+                    format!(
+                        "stage `{stage}` is not in content/schedule.toml (known: {})",
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -223,7 +284,9 @@ fn check_front_matter(pages: &[Page], schedule: Option<&Schedule>, templates: &H
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of("slug"),
-                    format!("slug `{slug}` may hold only lowercase latin letters, digits and hyphens"),
+                    format!(
+                        "slug `{slug}` may hold only lowercase latin letters, digits and hyphens"
+                    ),
                 ));
             }
         }
@@ -232,7 +295,10 @@ fn check_front_matter(pages: &[Page], schedule: Option<&Schedule>, templates: &H
 
 impl Page {
     fn own_slug(&self) -> String {
-        self.front.slug.clone().unwrap_or_else(|| slugify(&self.front.title))
+        self.front
+            .slug
+            .clone()
+            .unwrap_or_else(|| slugify(&self.front.title))
     }
 }
 
@@ -240,16 +306,30 @@ impl Page {
 fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
     let section_slugs: HashMap<(String, String), String> = pages
         .iter()
-        .filter_map(|page| page.section_dir().filter(|dir| !dir.is_empty()).map(|dir| ((page.lang.clone(), dir.to_string()), page.own_slug())))
+        .filter_map(|page| {
+            page.section_dir()
+                .filter(|dir| !dir.is_empty())
+                .map(|dir| ((page.lang.clone(), dir.to_string()), page.own_slug()))
+        })
         .collect();
     let mut taken: HashMap<String, PathBuf> = HashMap::new();
     for page in pages.iter_mut() {
         let mut url = format!("/{}/", page.lang);
-        let dir = page.section_dir().map(str::to_string).unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
+        let dir = page
+            .section_dir()
+            .map(str::to_string)
+            .unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
         let mut prefix = String::new();
         for part in dir.split('/').filter(|part| !part.is_empty()) {
-            prefix = if prefix.is_empty() { part.to_string() } else { format!("{prefix}/{part}") };
-            let segment = section_slugs.get(&(page.lang.clone(), prefix.clone())).cloned().unwrap_or_else(|| slugify(part));
+            prefix = if prefix.is_empty() {
+                part.to_string()
+            } else {
+                format!("{prefix}/{part}")
+            };
+            let segment = section_slugs
+                .get(&(page.lang.clone(), prefix.clone()))
+                .cloned()
+                .unwrap_or_else(|| slugify(part));
             url.push_str(&segment);
             url.push('/');
         }
@@ -260,7 +340,10 @@ fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
         if let Some(other) = taken.insert(url.clone(), page.source.clone()) {
             errors.push(ContentError::new(
                 &page.source,
-                format!("its URL {url} is already used by {}: give one of them another `slug`", other.display()),
+                format!(
+                    "its URL {url} is already used by {}: give one of them another `slug`",
+                    other.display()
+                ),
             ));
         }
         page.url = url;

@@ -53,14 +53,21 @@ impl Common {
 }
 
 fn parse_moment(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|err| format!("{err}: write a moment like 2020-12-01T12:00:00+06:00"))
+    DateTime::parse_from_rfc3339(text)
+        .map_err(|err| format!("{err}: write a moment like 2020-12-01T12:00:00+06:00"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Build(common) => build(&common.options()).map(|report| {
-            println!("built {} pages ({} files) into {} in {} ms", report.pages, report.files, common.output.display(), report.elapsed.as_millis());
+            println!(
+                "built {} pages ({} files) into {} in {} ms",
+                report.pages,
+                report.files,
+                common.output.display(),
+                report.elapsed.as_millis()
+            );
         }),
         Command::Check(common) => check(&common.options()).map(|report| {
             println!("no problems: {} pages would be built", report.pages);

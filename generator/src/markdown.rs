@@ -27,15 +27,29 @@ pub(crate) fn render(
     let mut events: Vec<Event> = Vec::new();
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = resolve_link(&dest_url, &resolve).unwrap_or_else(|message| {
                     errors.push(ContentError::at_line(path, line_at(range.start), message));
                     dest_url
                 });
-                Event::Start(Tag::Link { link_type, dest_url, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::Html(html) | Event::InlineHtml(html) if html.contains("<script") => {
-                errors.push(ContentError::at_line(path, line_at(range.start), "scripts are not allowed in content"));
+                errors.push(ContentError::at_line(
+                    path,
+                    line_at(range.start),
+                    "scripts are not allowed in content",
+                ));
                 continue;
             }
             other => other,
@@ -51,7 +65,10 @@ pub(crate) fn render(
     Ok(html)
 }
 
-fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> Result<CowStr<'a>, String> {
+fn resolve_link<'a>(
+    dest: &CowStr<'a>,
+    resolve: &impl Fn(&str) -> Option<String>,
+) -> Result<CowStr<'a>, String> {
     let Some(target) = dest.strip_prefix("@/") else {
         return Ok(dest.clone());
     };
@@ -64,7 +81,9 @@ fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>
             Some(fragment) => format!("{url}#{fragment}").into(),
             None => url.into(),
         }),
-        None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
+        None => Err(format!(
+            "broken internal link `{dest}`: there is no page `content/{file}` in this language"
+        )),
     }
 }
 
@@ -78,7 +97,9 @@ fn add_heading_ids(events: &mut [Event]) {
         })
         .collect();
     for index in 0..events.len() {
-        let Event::Start(Tag::Heading { id: None, .. }) = &events[index] else { continue };
+        let Event::Start(Tag::Heading { id: None, .. }) = &events[index] else {
+            continue;
+        };
         let text: String = events[index + 1..]
             .iter()
             .take_while(|event| !matches!(event, Event::End(TagEnd::Heading(_))))
@@ -113,13 +134,28 @@ mod tests {
 
     #[test]
     fn internal_links_resolve_per_language() {
-        let html = render(Path::new("a.ky.md"), "See [III](@/stages/iii.md#plan).", 5, resolve).unwrap();
-        assert!(html.contains(r#"<a href="/ky/etaptar/iii/#plan">III</a>"#), "{html}");
+        let html = render(
+            Path::new("a.ky.md"),
+            "See [III](@/stages/iii.md#plan).",
+            5,
+            resolve,
+        )
+        .unwrap();
+        assert!(
+            html.contains(r#"<a href="/ky/etaptar/iii/#plan">III</a>"#),
+            "{html}"
+        );
     }
 
     #[test]
     fn broken_internal_link_names_file_and_line() {
-        let errors = render(Path::new("content/a.ky.md"), "Text\n\n[x](@/nowhere.md)\n", 5, resolve).unwrap_err();
+        let errors = render(
+            Path::new("content/a.ky.md"),
+            "Text\n\n[x](@/nowhere.md)\n",
+            5,
+            resolve,
+        )
+        .unwrap_err();
         assert_eq!(
             errors[0].to_string(),
             "content/a.ky.md:7: broken internal link `@/nowhere.md`: there is no page `content/nowhere.md` in this language"
@@ -128,7 +164,13 @@ mod tests {
 
     #[test]
     fn headings_get_readable_unique_ids() {
-        let html = render(Path::new("a"), "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n", 1, resolve).unwrap();
+        let html = render(
+            Path::new("a"),
+            "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n",
+            1,
+            resolve,
+        )
+        .unwrap();
         assert!(html.contains(r#"<h2 id="maksaty">"#), "{html}");
         assert!(html.contains(r#"<h2 id="maksaty-2">"#), "{html}");
         assert!(html.contains(r#"<h2 id="intro">"#), "{html}");
@@ -136,7 +178,13 @@ mod tests {
 
     #[test]
     fn footnotes_and_tables_render() {
-        let html = render(Path::new("a"), "Text[^1].\n\n[^1]: Note.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", 1, resolve).unwrap();
+        let html = render(
+            Path::new("a"),
+            "Text[^1].\n\n[^1]: Note.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+            1,
+            resolve,
+        )
+        .unwrap();
         assert!(html.contains("footnote-reference"), "{html}");
         assert!(html.contains("<table>"), "{html}");
     }

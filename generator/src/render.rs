@@ -23,18 +23,32 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     let mut errors = Vec::new();
     for entry in WalkDir::new(dir).sort_by_file_name() {
         match entry {
-            Ok(entry) if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "html") => {
-                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            Ok(entry)
+                if entry.file_type().is_file()
+                    && entry.path().extension().is_some_and(|ext| ext == "html") =>
+            {
+                let name = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 if name.starts_with("static/") {
                     continue;
                 }
                 match std::fs::read_to_string(entry.path()) {
                     Ok(text) => sources.push((name, text)),
-                    Err(err) => errors.push(ContentError::new(entry.path(), format!("cannot be read: {err}"))),
+                    Err(err) => errors.push(ContentError::new(
+                        entry.path(),
+                        format!("cannot be read: {err}"),
+                    )),
                 }
             }
             Ok(_) => {}
-            Err(err) => errors.push(ContentError::new(err.path().unwrap_or(dir), format!("cannot be read: {err}"))),
+            Err(err) => errors.push(ContentError::new(
+                err.path().unwrap_or(dir),
+                format!("cannot be read: {err}"),
+            )),
         }
     }
     if let Err(err) = tera.add_raw_templates(sources) {
@@ -81,8 +95,16 @@ fn tera_message(err: &tera::Error) -> String {
 
 /// Renders every page's Markdown to HTML, resolving `@/` links per language.
 pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError>> {
-    let urls: HashMap<(&str, &str), &str> =
-        site.pages.iter().map(|page| ((page.lang.as_str(), page.canonical.as_str()), page.url.as_str())).collect();
+    let urls: HashMap<(&str, &str), &str> = site
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                (page.lang.as_str(), page.canonical.as_str()),
+                page.url.as_str(),
+            )
+        })
+        .collect();
 
     let bodies: Vec<Result<String, Vec<ContentError>>> = site
         .pages
@@ -98,7 +120,10 @@ pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError
         })
         .collect();
     let mut errors = Vec::new();
-    let bodies: Vec<String> = bodies.into_iter().filter_map(|body| body.map_err(|found| errors.extend(found)).ok()).collect();
+    let bodies: Vec<String> = bodies
+        .into_iter()
+        .filter_map(|body| body.map_err(|found| errors.extend(found)).ok())
+        .collect();
     if errors.is_empty() {
         Ok(bodies)
     } else {
@@ -116,8 +141,12 @@ pub(crate) fn render_pages(
 ) -> Result<Vec<Output>, Vec<ContentError>> {
     let mut errors = Vec::new();
 
-    let views: HashMap<&str, LanguageView> =
-        site.config.languages.iter().map(|lang| (lang.as_str(), language_view(site, lang, now))).collect();
+    let views: HashMap<&str, LanguageView> = site
+        .config
+        .languages
+        .iter()
+        .map(|lang| (lang.as_str(), language_view(site, lang, now)))
+        .collect();
 
     let rendered: Vec<Result<Output, ContentError>> = site
         .pages
@@ -126,9 +155,16 @@ pub(crate) fn render_pages(
         .map(|(page, body)| {
             let view = &views[page.lang.as_str()];
             let context = page_context(site, view, page, body)?;
-            let html = tera
-                .render(&page.template(), &context)
-                .map_err(|err| ContentError::new(templates_dir.join(page.template()), format!("while rendering {}: {}", page.source.display(), tera_message(&err))))?;
+            let html = tera.render(&page.template(), &context).map_err(|err| {
+                ContentError::new(
+                    templates_dir.join(page.template()),
+                    format!(
+                        "while rendering {}: {}",
+                        page.source.display(),
+                        tera_message(&err)
+                    ),
+                )
+            })?;
             Ok(Output::html(&page.url, html))
         })
         .collect();
@@ -142,20 +178,30 @@ pub(crate) fn render_pages(
 
     for lang in &site.config.languages {
         let view = &views[lang.as_str()];
-        let mut context = Context::from_serialize(view).map_err(|err| vec![ContentError::new(templates_dir, tera_message(&err))])?;
+        let mut context = Context::from_serialize(view)
+            .map_err(|err| vec![ContentError::new(templates_dir, tera_message(&err))])?;
         context.insert("translations", &view.languages);
-        let not_found = tera
-            .render("404.html", &context)
-            .map_err(|err| vec![ContentError::new(templates_dir.join("404.html"), tera_message(&err))])?;
+        let not_found = tera.render("404.html", &context).map_err(|err| {
+            vec![ContentError::new(
+                templates_dir.join("404.html"),
+                tera_message(&err),
+            )]
+        })?;
         if lang == site.config.default_language() {
             outputs.push(Output::file("404.html", not_found.clone().into_bytes()));
         }
-        outputs.push(Output::file(&format!("{lang}/404.html"), not_found.into_bytes()));
+        outputs.push(Output::file(
+            &format!("{lang}/404.html"),
+            not_found.into_bytes(),
+        ));
     }
 
     // `/` shows the default language's home page, which names /<lang>/ as canonical.
     let home = format!("/{}/", site.config.default_language());
-    if let Some(home_page) = outputs.iter().find(|output| output.url().as_deref() == Some(home.as_str())) {
+    if let Some(home_page) = outputs
+        .iter()
+        .find(|output| output.url().as_deref() == Some(home.as_str()))
+    {
         outputs.push(Output::file("index.html", home_page.bytes.clone()));
     }
 
@@ -166,13 +212,21 @@ pub(crate) fn render_pages(
     }
 }
 
-fn page_context(site: &Site, view: &LanguageView, page: &Page, body: &str) -> Result<Context, ContentError> {
+fn page_context(
+    site: &Site,
+    view: &LanguageView,
+    page: &Page,
+    body: &str,
+) -> Result<Context, ContentError> {
     let translations: Vec<LanguageLink> = site
         .config
         .languages
         .iter()
         .filter_map(|lang| {
-            let other = site.pages.iter().find(|other| other.lang == *lang && other.canonical == page.canonical)?;
+            let other = site
+                .pages
+                .iter()
+                .find(|other| other.lang == *lang && other.canonical == page.canonical)?;
             Some(LanguageLink {
                 lang,
                 name: &site.translations[lang.as_str()].name,
@@ -186,12 +240,28 @@ fn page_context(site: &Site, view: &LanguageView, page: &Page, body: &str) -> Re
         let mut children: Vec<&Page> = site
             .pages
             .iter()
-            .filter(|other| other.lang == page.lang && other.canonical != page.canonical && other.parent_section() == Some(dir))
+            .filter(|other| {
+                other.lang == page.lang
+                    && other.canonical != page.canonical
+                    && other.parent_section() == Some(dir)
+            })
             .collect();
-        children.sort_by(|a, b| (a.front.weight, &a.front.title).cmp(&(b.front.weight, &b.front.title)));
-        children.into_iter().map(|child| Link { title: child.front.title.clone(), url: child.url.clone() }).collect()
+        children.sort_by(|a, b| {
+            (a.front.weight, &a.front.title).cmp(&(b.front.weight, &b.front.title))
+        });
+        children
+            .into_iter()
+            .map(|child| Link {
+                title: child.front.title.clone(),
+                url: child.url.clone(),
+            })
+            .collect()
     });
-    let stage = page.front.stage.as_deref().and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
+    let stage = page
+        .front
+        .stage
+        .as_deref()
+        .and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
     let page_view = PageView {
         title: &page.front.title,
         description: page.front.description.as_deref(),
@@ -204,7 +274,8 @@ fn page_context(site: &Site, view: &LanguageView, page: &Page, body: &str) -> Re
         children: children.unwrap_or_default(),
         is_home: page.canonical == "_index",
     };
-    let mut context = Context::from_serialize(view).map_err(|err| ContentError::new(&page.source, tera_message(&err)))?;
+    let mut context = Context::from_serialize(view)
+        .map_err(|err| ContentError::new(&page.source, tera_message(&err)))?;
     context.insert("page", &page_view);
     context.insert("translations", &translations);
     Ok(context)

@@ -20,22 +20,31 @@ pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow:
         if !fixed_clock {
             options.now = now();
         }
-        let _writing = swap.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writing = swap
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match build(options) {
-            Ok(report) => eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis()),
+            Ok(report) => eprintln!(
+                "built {} pages in {} ms",
+                report.pages,
+                report.elapsed.as_millis()
+            ),
             // The server keeps serving the last good site; the editor reads why here.
             Err(err) => eprintln!("{err}"),
         }
     };
     rebuild(&mut options);
 
-    let server = Server::http(("127.0.0.1", port)).map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
+    let server = Server::http(("127.0.0.1", port))
+        .map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
     eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop)");
     let root = options.output_dir.clone();
     let reading = Arc::clone(&swap);
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
-            let _reading = reading.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let _reading = reading
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let response = respond(&root, request.url());
             let _ = request.respond(response);
         }
@@ -47,10 +56,15 @@ pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow:
     })
     .context("starting the file watcher")?;
     for dir in [&options.content_dir, &options.templates_dir] {
-        watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
+        watcher
+            .watch(dir, RecursiveMode::Recursive)
+            .with_context(|| format!("watching {}", dir.display()))?;
     }
     while let Ok(first) = events.recv() {
-        if first.is_err() {
+        // Reading sources during a build raises access events; only changes count.
+        if !first.is_ok_and(|event: notify::Event| {
+            event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()
+        }) {
             continue;
         }
         // Editors save several files at once; wait for the burst to end.
@@ -71,7 +85,9 @@ fn respond(root: &Path, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
     };
     if file.is_dir() {
         let location = Header::from_bytes("Location", format!("{path}/")).expect("valid header");
-        return Response::from_data(Vec::new()).with_status_code(301).with_header(location);
+        return Response::from_data(Vec::new())
+            .with_status_code(301)
+            .with_header(location);
     }
     match std::fs::read(&file) {
         Ok(bytes) => Response::from_data(bytes).with_header(content_type(&file)),
@@ -96,10 +112,14 @@ fn file_for(root: &Path, path: &str) -> Option<PathBuf> {
 
 fn not_found(root: &Path, path: &str) -> Response<std::io::Cursor<Vec<u8>>> {
     let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let page = [root.join(lang).join("404.html"), root.join("404.html")].into_iter().find_map(|file| std::fs::read(file).ok());
+    let page = [root.join(lang).join("404.html"), root.join("404.html")]
+        .into_iter()
+        .find_map(|file| std::fs::read(file).ok());
     Response::from_data(page.unwrap_or_else(|| b"404".to_vec()))
         .with_status_code(404)
-        .with_header(Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header"))
+        .with_header(
+            Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header"),
+        )
 }
 
 fn content_type(file: &Path) -> Header {

@@ -19,7 +19,11 @@ pub(crate) struct SourceFile {
 
 /// Reads every `*.md` under `content_dir` in a stable order. Files that are not
 /// `<name>.<lang>.md` for a configured language are errors, not silently skipped.
-pub(crate) fn read_sources(content_dir: &Path, shown_root: &Path, languages: &[String]) -> (Vec<SourceFile>, Vec<ContentError>) {
+pub(crate) fn read_sources(
+    content_dir: &Path,
+    shown_root: &Path,
+    languages: &[String],
+) -> (Vec<SourceFile>, Vec<ContentError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for entry in WalkDir::new(content_dir).sort_by_file_name() {
@@ -36,20 +40,35 @@ pub(crate) fn read_sources(content_dir: &Path, shown_root: &Path, languages: &[S
             continue;
         }
         let shown = shown_root.join(path.strip_prefix(content_dir).unwrap_or(path));
-        let relative = path.strip_prefix(content_dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        let relative = path
+            .strip_prefix(content_dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
         let Some((canonical, lang)) = split_name(&relative) else {
-            errors.push(ContentError::new(&shown, "a content file must be named `<name>.<language>.md`, for example `about.ky.md`"));
+            errors.push(ContentError::new(
+                &shown,
+                "a content file must be named `<name>.<language>.md`, for example `about.ky.md`",
+            ));
             continue;
         };
         if !languages.iter().any(|known| known == lang) {
             errors.push(ContentError::new(
                 &shown,
-                format!("`{lang}` is not one of the site's languages ({}) in content/config.toml", languages.join(", ")),
+                format!(
+                    "`{lang}` is not one of the site's languages ({}) in content/config.toml",
+                    languages.join(", ")
+                ),
             ));
             continue;
         }
         match std::fs::read_to_string(path) {
-            Ok(text) => files.push(SourceFile { path: shown, lang: lang.to_string(), canonical: canonical.to_string(), text }),
+            Ok(text) => files.push(SourceFile {
+                path: shown,
+                lang: lang.to_string(),
+                canonical: canonical.to_string(),
+                text,
+            }),
             Err(err) => errors.push(ContentError::new(&shown, format!("cannot be read: {err}"))),
         }
     }
@@ -60,7 +79,8 @@ pub(crate) fn read_sources(content_dir: &Path, shown_root: &Path, languages: &[S
 fn split_name(relative: &str) -> Option<(&str, &str)> {
     let stem = relative.strip_suffix(".md")?;
     let (canonical, lang) = stem.rsplit_once('.')?;
-    (!canonical.is_empty() && !canonical.ends_with('/') && !lang.is_empty()).then_some((canonical, lang))
+    (!canonical.is_empty() && !canonical.ends_with('/') && !lang.is_empty())
+        .then_some((canonical, lang))
 }
 
 #[cfg(test)]

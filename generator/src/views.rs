@@ -152,11 +152,19 @@ pub(crate) fn iso(period: &Period) -> Option<String> {
 }
 
 /// Builds what every page in `lang` shares.
-pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<FixedOffset>) -> LanguageView<'a> {
+pub(crate) fn language_view<'a>(
+    site: &'a Site,
+    lang: &'a str,
+    now: DateTime<FixedOffset>,
+) -> LanguageView<'a> {
     let translation = &site.translations[lang];
     let dates = &translation.dates;
     let zone = site.config.offset();
-    let status_label = |status: Status| translation.get(&format!("status_{}", status.key())).to_string();
+    let status_label = |status: Status| {
+        translation
+            .get(&format!("status_{}", status.key()))
+            .to_string()
+    };
     let stage_pages: HashMap<&str, &Page> = site
         .pages
         .iter()
@@ -164,13 +172,17 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
         .filter_map(|page| page.front.stage.as_deref().map(|stage| (stage, page)))
         .collect();
 
-    let deadline = site.schedule.deadline.as_ref().map(|deadline| DeadlineView {
-        title: deadline.title.get(lang).into(),
-        summary: deadline.summary.get(lang).into(),
-        text: dates.date_time(deadline.at),
-        iso: deadline.at.to_rfc3339(),
-        passed: now >= deadline.at,
-    });
+    let deadline = site
+        .schedule
+        .deadline
+        .as_ref()
+        .map(|deadline| DeadlineView {
+            title: deadline.title.get(lang).into(),
+            summary: deadline.summary.get(lang).into(),
+            text: dates.date_time(deadline.at),
+            iso: deadline.at.to_rfc3339(),
+            passed: now >= deadline.at,
+        });
     let mut stages: Vec<StageView> = site
         .schedule
         .stages
@@ -213,7 +225,15 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
         .pages
         .iter()
         .filter(|page| page.lang == lang && page.front.menu)
-        .map(|page| (page, Link { title: page.front.title.clone(), url: page.url.clone() }))
+        .map(|page| {
+            (
+                page,
+                Link {
+                    title: page.front.title.clone(),
+                    url: page.url.clone(),
+                },
+            )
+        })
         .collect();
     nav.sort_by_key(|(page, _)| page.front.weight);
 
@@ -234,7 +254,12 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
             })
             .collect(),
         nav: nav.into_iter().map(|(_, link)| link).collect(),
-        urls: site.pages.iter().filter(|page| page.lang == lang).map(|page| (page.canonical.as_str(), page.url.as_str())).collect(),
+        urls: site
+            .pages
+            .iter()
+            .filter(|page| page.lang == lang)
+            .map(|page| (page.canonical.as_str(), page.url.as_str()))
+            .collect(),
         schedule: ScheduleView { deadline, stages },
         criteria: site
             .selection
@@ -287,7 +312,12 @@ pub(crate) fn language_view<'a>(site: &'a Site, lang: &'a str, now: DateTime<Fix
 fn link_neighbours(stages: &mut [StageView], stage_word: &str) {
     let links: Vec<Option<Link>> = stages
         .iter()
-        .map(|stage| stage.url.as_ref().map(|url| Link { title: format!("{} {stage_word}", stage.id), url: url.clone() }))
+        .map(|stage| {
+            stage.url.as_ref().map(|url| Link {
+                title: format!("{} {stage_word}", stage.id),
+                url: url.clone(),
+            })
+        })
         .collect();
     for (index, stage) in stages.iter_mut().enumerate() {
         stage.previous = index.checked_sub(1).and_then(|i| links[i].clone());

@@ -12,14 +12,18 @@ const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
 /// The status class the stage index gives stage `id` (`iii`).
 fn stage_status(built: &Built, lang_index: &str, id: &str) -> String {
     let html = built.read(lang_index);
-    let at = html.find(&format!("id=\"stage-{id}\"")).unwrap_or_else(|| panic!("no stage {id} in {lang_index}"));
+    let at = html
+        .find(&format!("id=\"stage-{id}\""))
+        .unwrap_or_else(|| panic!("no stage {id} in {lang_index}"));
     let class = html[..at].rfind("class=\"status-").unwrap() + "class=\"status-".len();
     html[class..].split('"').next().unwrap().to_string()
 }
 
 fn event_status(built: &Built, stage_page: &str, id: &str) -> String {
     let html = built.read(stage_page);
-    let at = html.find(&format!("id=\"event-{id}\"")).unwrap_or_else(|| panic!("no event {id} in {stage_page}"));
+    let at = html
+        .find(&format!("id=\"event-{id}\""))
+        .unwrap_or_else(|| panic!("no event {id} in {stage_page}"));
     let class = html[..at].rfind("class=\"status-").unwrap() + "class=\"status-".len();
     html[class..].split('"').next().unwrap().to_string()
 }
@@ -27,30 +31,83 @@ fn event_status(built: &Built, stage_page: &str, id: &str) -> String {
 #[test]
 fn every_part_of_the_source_is_on_the_site_in_both_languages() {
     let site = build_real_site(DURING_INTAKE);
-    for (lang, stages, apply, results) in
-        [("ky", "ky/etaptar", "ky/otunmo-beruu/index.html", "ky/zhyiyntyktar/index.html"), ("ru", "ru/etapy", "ru/podacha-zayavki/index.html", "ru/rezultaty/index.html")]
-    {
+    for (lang, stages, apply, results) in [
+        (
+            "ky",
+            "ky/etaptar",
+            "ky/otunmo-beruu/index.html",
+            "ky/zhyiyntyktar/index.html",
+        ),
+        (
+            "ru",
+            "ru/etapy",
+            "ru/podacha-zayavki/index.html",
+            "ru/rezultaty/index.html",
+        ),
+    ] {
         let home = site.read(&format!("{lang}/index.html"));
-        for id in ["introduction", "background", "goal", "audience", "requirements", "schedule"] {
-            assert!(home.contains(&format!("id=\"{id}\"")), "{lang} home lacks #{id}");
+        for id in [
+            "introduction",
+            "background",
+            "goal",
+            "audience",
+            "requirements",
+            "schedule",
+        ] {
+            assert!(
+                home.contains(&format!("id=\"{id}\"")),
+                "{lang} home lacks #{id}"
+            );
         }
-        assert_eq!(home.matches("class=\"footnote-definition\"").count(), 2, "{lang}: the background's two footnotes");
+        assert_eq!(
+            home.matches("class=\"footnote-definition\"").count(),
+            2,
+            "{lang}: the background's two footnotes"
+        );
         let apply = site.read(apply);
         for id in ["contacts", "form-questions"] {
-            assert!(apply.contains(&format!("id=\"{id}\"")), "{lang} apply page lacks #{id}");
+            assert!(
+                apply.contains(&format!("id=\"{id}\"")),
+                "{lang} apply page lacks #{id}"
+            );
         }
-        for question in ["1.1", "1.5", "2.3", "3.2", "4.2", "5.2", "6.4", "7.1", "7.4.1", "7.4.2", "7.9", "8.1"] {
-            assert!(apply.contains(&format!("<span class=\"qid\">{question}</span>")), "{lang}: question {question}");
+        for question in [
+            "1.1", "1.5", "2.3", "3.2", "4.2", "5.2", "6.4", "7.1", "7.4.1", "7.4.2", "7.9", "8.1",
+        ] {
+            assert!(
+                apply.contains(&format!("<span class=\"qid\">{question}</span>")),
+                "{lang}: question {question}"
+            );
         }
-        assert!(apply.contains("ABuzurmankulova@dpi.kg") && apply.contains("0312\u{a0}976530") && apply.contains("0770\u{a0}771156"));
-        assert!(site.read(results).contains("20"), "{lang}: expected results");
+        assert!(
+            apply.contains("ABuzurmankulova@dpi.kg")
+                && apply.contains("0312\u{a0}976530")
+                && apply.contains("0770\u{a0}771156")
+        );
+        assert!(
+            site.read(results).contains("20"),
+            "{lang}: expected results"
+        );
         for stage in ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"] {
-            assert!(site.exists(&format!("{stages}/{stage}/index.html")), "{lang}: stage page {stage}");
+            assert!(
+                site.exists(&format!("{stages}/{stage}/index.html")),
+                "{lang}: stage page {stage}"
+            );
         }
         let selection = site.read(&format!("{stages}/ii/index.html"));
-        assert!(selection.contains("id=\"criteria\"") && selection.contains("id=\"criteria-chart\""));
-        assert_eq!(selection.matches("class=\"bar\"").count(), 7, "{lang}: a bar per criterion");
-        assert!(site.read(&format!("{stages}/i/index.html")).contains("class=\"footnote-definition\""), "{lang}: the portal footnote");
+        assert!(
+            selection.contains("id=\"criteria\"") && selection.contains("id=\"criteria-chart\"")
+        );
+        assert_eq!(
+            selection.matches("class=\"bar\"").count(),
+            7,
+            "{lang}: a bar per criterion"
+        );
+        assert!(
+            site.read(&format!("{stages}/i/index.html"))
+                .contains("class=\"footnote-definition\""),
+            "{lang}: the portal footnote"
+        );
     }
 }
 
@@ -76,25 +133,56 @@ fn the_kyrgyz_text_is_the_sources_own() {
         ("ky/otunmo-beruu/index.html", "Толугу менен толтурулган өтүнмөнү жана дилбаянды:"),
     ];
     for (page, sentence) in checks {
-        assert!(site.read(page).contains(sentence), "{page} lacks: {sentence}");
+        assert!(
+            site.read(page).contains(sentence),
+            "{page} lacks: {sentence}"
+        );
     }
 }
 
 #[test]
 fn stage_statuses_follow_the_clock() {
     let cases: [(&str, &[(&str, &str)]); 6] = [
-        ("2020-11-08T23:59:00+06:00", &[("i", "upcoming"), ("ix", "upcoming")]),
+        (
+            "2020-11-08T23:59:00+06:00",
+            &[("i", "upcoming"), ("ix", "upcoming")],
+        ),
         (DURING_INTAKE, &[("i", "under_way"), ("ii", "upcoming")]),
-        ("2020-12-11T18:00:00+06:00", &[("i", "under_way"), ("ii", "under_way"), ("iii", "upcoming")]),
-        ("2021-03-04T10:00:00+06:00", &[("iii", "finished"), ("iv", "under_way"), ("v", "upcoming")]),
-        ("2021-06-15T10:00:00+06:00", &[("v", "finished"), ("vi", "under_way"), ("vii", "under_way"), ("viii", "upcoming")]),
-        ("2021-10-01T00:00:00+06:00", &[("i", "finished"), ("vi", "finished"), ("ix", "finished")]),
+        (
+            "2020-12-11T18:00:00+06:00",
+            &[("i", "under_way"), ("ii", "under_way"), ("iii", "upcoming")],
+        ),
+        (
+            "2021-03-04T10:00:00+06:00",
+            &[("iii", "finished"), ("iv", "under_way"), ("v", "upcoming")],
+        ),
+        (
+            "2021-06-15T10:00:00+06:00",
+            &[
+                ("v", "finished"),
+                ("vi", "under_way"),
+                ("vii", "under_way"),
+                ("viii", "upcoming"),
+            ],
+        ),
+        (
+            "2021-10-01T00:00:00+06:00",
+            &[("i", "finished"), ("vi", "finished"), ("ix", "finished")],
+        ),
     ];
     for (moment, expected) in cases {
         let site = build_real_site(moment);
         for (stage, status) in expected {
-            assert_eq!(stage_status(&site, "ky/etaptar/index.html", stage), *status, "stage {stage} at {moment} (ky)");
-            assert_eq!(stage_status(&site, "ru/etapy/index.html", stage), *status, "stage {stage} at {moment} (ru)");
+            assert_eq!(
+                stage_status(&site, "ky/etaptar/index.html", stage),
+                *status,
+                "stage {stage} at {moment} (ky)"
+            );
+            assert_eq!(
+                stage_status(&site, "ru/etapy/index.html", stage),
+                *status,
+                "stage {stage} at {moment} (ru)"
+            );
         }
     }
     let meeting_day = build_real_site("2021-03-04T10:00:00+06:00");
@@ -110,23 +198,49 @@ fn stage_statuses_follow_the_clock() {
 fn the_deadline_closes_the_call_at_five_in_bishkek() {
     let open = build_real_site("2020-12-11T16:59:00+06:00");
     let home = open.read("ky/index.html");
-    assert!(home.contains("Өтүнмөлөр кабыл алынууда."), "open before 17:00");
+    assert!(
+        home.contains("Өтүнмөлөр кабыл алынууда."),
+        "open before 17:00"
+    );
     assert!(home.contains("2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)"));
-    assert!(open.read("ru/index.html").contains("11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)"));
+    assert!(open
+        .read("ru/index.html")
+        .contains("11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)"));
     let closed = build_real_site("2020-12-11T11:00:00Z");
-    assert!(closed.read("ky/index.html").contains("Өтүнмө кабыл алуу мөөнөтү бүттү."), "17:00 Bishkek is 11:00 UTC");
-    assert!(closed.read("ru/index.html").contains("Приём заявок завершён."));
+    assert!(
+        closed
+            .read("ky/index.html")
+            .contains("Өтүнмө кабыл алуу мөөнөтү бүттү."),
+        "17:00 Bishkek is 11:00 UTC"
+    );
+    assert!(closed
+        .read("ru/index.html")
+        .contains("Приём заявок завершён."));
 }
 
 #[test]
 fn dates_read_as_people_write_them() {
     let site = build_real_site(DURING_INTAKE);
     let ky = site.read("ky/etaptar/index.html");
-    for date in ["2020-жылдын 9-ноябры – 11-декабры", "2021-жылдын 25–29-январь", "апрель, 2021-жыл", "май–август, 2021-жыл", "2021-жылдын 4-марты", "2020-жылдын 11-декабры – 2021-жылдын 16-январы"] {
+    for date in [
+        "2020-жылдын 9-ноябры – 11-декабры",
+        "2021-жылдын 25–29-январь",
+        "апрель, 2021-жыл",
+        "май–август, 2021-жыл",
+        "2021-жылдын 4-марты",
+        "2020-жылдын 11-декабры – 2021-жылдын 16-январы",
+    ] {
         assert!(ky.contains(date), "ky lacks {date}");
     }
     let ru = site.read("ru/etapy/index.html");
-    for date in ["9 ноября – 11 декабря 2020 г.", "25–29 января 2021 г.", "апрель 2021 г.", "май–август 2021 г.", "4 марта 2021 г.", "11 декабря 2020 г. – 16 января 2021 г."] {
+    for date in [
+        "9 ноября – 11 декабря 2020 г.",
+        "25–29 января 2021 г.",
+        "апрель 2021 г.",
+        "май–август 2021 г.",
+        "4 марта 2021 г.",
+        "11 декабря 2020 г. – 16 января 2021 г.",
+    ] {
         assert!(ru.contains(date), "ru lacks {date}");
     }
 }
@@ -134,44 +248,115 @@ fn dates_read_as_people_write_them() {
 #[test]
 fn the_calendars_read_in_a_real_ical_parser() {
     let site = build_real_site(DURING_INTAKE);
-    for (lang, school_title) in [("ky", "Эмне үчүн жана кантип жергиликтүү кеңештин депутаты болом?"), ("ru", "Зачем и как я стану депутатом местного кенеша?")] {
+    for (lang, school_title) in [
+        (
+            "ky",
+            "Эмне үчүн жана кантип жергиликтүү кеңештин депутаты болом?",
+        ),
+        ("ru", "Зачем и как я стану депутатом местного кенеша?"),
+    ] {
         let text = site.read(&format!("{lang}/calendar.ics"));
         let mut calendars = ical::IcalParser::new(text.as_bytes());
-        let calendar = calendars.next().expect("one calendar").expect("valid iCalendar");
+        let calendar = calendars
+            .next()
+            .expect("one calendar")
+            .expect("valid iCalendar");
         assert!(calendars.next().is_none());
-        assert_eq!(calendar.events.len(), 9 + 5 + 1, "{lang}: nine stages, five sub-events of IV, the deadline");
+        assert_eq!(
+            calendar.events.len(),
+            9 + 5 + 1,
+            "{lang}: nine stages, five sub-events of IV, the deadline"
+        );
         let property = |event: &ical::parser::ical::component::IcalEvent, name: &str| {
-            event.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone()).unwrap_or_default()
+            event
+                .properties
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| p.value.clone())
+                .unwrap_or_default()
         };
-        let school = calendar.events.iter().find(|e| property(e, "SUMMARY").contains(school_title)).expect("stage III");
+        let school = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "SUMMARY").contains(school_title))
+            .expect("stage III");
         assert_eq!(property(school, "DTSTART"), "20210125");
-        assert_eq!(property(school, "DTEND"), "20210130", "all-day ends are exclusive");
-        let monitoring = calendar.events.iter().find(|e| property(e, "UID").starts_with("stage-v-")).unwrap();
-        assert_eq!((property(monitoring, "DTSTART").as_str(), property(monitoring, "DTEND").as_str()), ("20210401", "20210501"));
-        let deadline = calendar.events.iter().find(|e| property(e, "UID").starts_with("deadline-")).unwrap();
-        assert_eq!(property(deadline, "DTSTART"), "20201211T110000Z", "17:00 in Bishkek");
-        let uids: std::collections::HashSet<String> = calendar.events.iter().map(|e| property(e, "UID")).collect();
+        assert_eq!(
+            property(school, "DTEND"),
+            "20210130",
+            "all-day ends are exclusive"
+        );
+        let monitoring = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "UID").starts_with("stage-v-"))
+            .unwrap();
+        assert_eq!(
+            (
+                property(monitoring, "DTSTART").as_str(),
+                property(monitoring, "DTEND").as_str()
+            ),
+            ("20210401", "20210501")
+        );
+        let deadline = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "UID").starts_with("deadline-"))
+            .unwrap();
+        assert_eq!(
+            property(deadline, "DTSTART"),
+            "20201211T110000Z",
+            "17:00 in Bishkek"
+        );
+        let uids: std::collections::HashSet<String> =
+            calendar.events.iter().map(|e| property(e, "UID")).collect();
         assert_eq!(uids.len(), 15, "unique UIDs");
     }
-    assert!(site.read("ky/etaptar/index.html").contains("href=\"/ky/calendar.ics\""), "linked from the schedule");
+    assert!(
+        site.read("ky/etaptar/index.html")
+            .contains("href=\"/ky/calendar.ics\""),
+        "linked from the schedule"
+    );
 }
 
 #[test]
 fn every_page_names_its_translations_with_absolute_urls() {
     let site = build_real_site(DURING_INTAKE);
-    let pages: Vec<String> = site.html_files().into_iter().filter(|p| p.starts_with("ky/") || p.starts_with("ru/")).filter(|p| !p.ends_with("404.html")).collect();
+    let pages: Vec<String> = site
+        .html_files()
+        .into_iter()
+        .filter(|p| p.starts_with("ky/") || p.starts_with("ru/"))
+        .filter(|p| !p.ends_with("404.html"))
+        .collect();
     assert_eq!(pages.len(), 2 * 13);
     for page in &pages {
         let html = site.read(page);
         let lang = &page[..2];
-        assert!(html.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{lang}\">")), "{page}");
+        assert!(
+            html.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{lang}\">")),
+            "{page}"
+        );
         for other in ["ky", "ru", "x-default"] {
-            assert!(html.contains(&format!("<link rel=\"alternate\" hreflang=\"{other}\" href=\"https://mektep.vap.kg/")), "{page}: hreflang {other}");
+            assert!(
+                html.contains(&format!(
+                    "<link rel=\"alternate\" hreflang=\"{other}\" href=\"https://mektep.vap.kg/"
+                )),
+                "{page}: hreflang {other}"
+            );
         }
-        let url = format!("https://mektep.vap.kg/{}", page.trim_end_matches("index.html"));
-        assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")), "{page}");
+        let url = format!(
+            "https://mektep.vap.kg/{}",
+            page.trim_end_matches("index.html")
+        );
+        assert!(
+            html.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")),
+            "{page}"
+        );
         let other = if lang == "ky" { "ru" } else { "ky" };
-        assert!(html.contains(&format!("hreflang=\"{other}\" lang=\"{other}\"")), "{page}: a visible link to the translation");
+        assert!(
+            html.contains(&format!("hreflang=\"{other}\" lang=\"{other}\"")),
+            "{page}: a visible link to the translation"
+        );
     }
 }
 
@@ -180,12 +365,24 @@ fn the_sitemap_lists_every_page_with_its_alternates() {
     let site = build_real_site(DURING_INTAKE);
     let sitemap = site.read("sitemap.xml");
     assert_eq!(sitemap.matches("<url>").count(), 26);
-    for page in site.html_files().iter().filter(|p| p.len() > 3 && !p.ends_with("404.html") && p.as_str() != "index.html") {
-        let url = format!("https://mektep.vap.kg/{}", page.trim_end_matches("index.html"));
-        assert!(sitemap.contains(&format!("<loc>{url}</loc>")), "sitemap lacks {url}");
+    for page in site
+        .html_files()
+        .iter()
+        .filter(|p| p.len() > 3 && !p.ends_with("404.html") && p.as_str() != "index.html")
+    {
+        let url = format!(
+            "https://mektep.vap.kg/{}",
+            page.trim_end_matches("index.html")
+        );
+        assert!(
+            sitemap.contains(&format!("<loc>{url}</loc>")),
+            "sitemap lacks {url}"
+        );
     }
     assert_eq!(sitemap.matches("hreflang=\"x-default\"").count(), 26);
-    assert!(site.read("robots.txt").contains("Sitemap: https://mektep.vap.kg/sitemap.xml"));
+    assert!(site
+        .read("robots.txt")
+        .contains("Sitemap: https://mektep.vap.kg/sitemap.xml"));
 }
 
 #[test]
@@ -205,11 +402,17 @@ fn no_request_leaves_the_site_and_pages_work_without_javascript() {
     for page in site.html_files() {
         let html = site.read(&page);
         assert!(!html.contains("<script"), "{page} has a script");
-        assert!(!html.contains("src=\"http") && !html.contains("src=\"//"), "{page} loads something from elsewhere");
+        assert!(
+            !html.contains("src=\"http") && !html.contains("src=\"//"),
+            "{page} loads something from elsewhere"
+        );
         for tag in html.split("<link ").skip(1) {
             let tag = tag.split('>').next().unwrap();
             if !tag.contains("rel=\"canonical\"") && !tag.contains("rel=\"alternate\"") {
-                assert!(!tag.contains("href=\"http") && !tag.contains("href=\"//"), "{page}: {tag}");
+                assert!(
+                    !tag.contains("href=\"http") && !tag.contains("href=\"//"),
+                    "{page}: {tag}"
+                );
             }
         }
     }
@@ -228,6 +431,9 @@ fn every_page_with_its_stylesheet_stays_under_30_kb_gzipped() {
     let css = gzip(site.read("style.css").as_bytes());
     for page in site.html_files() {
         let total = gzip(site.read(&page).as_bytes()) + css;
-        assert!(total < 30 * 1024, "{page}: {total} bytes gzipped with the stylesheet");
+        assert!(
+            total < 30 * 1024,
+            "{page}: {total} bytes gzipped with the stylesheet"
+        );
     }
 }

@@ -8,7 +8,10 @@ use generator::BuildOptions;
 use walkdir::WalkDir;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn fixtures() -> PathBuf {
@@ -40,7 +43,8 @@ pub struct Built {
 
 impl Built {
     pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.output.join(path)).unwrap_or_else(|err| panic!("{path}: {err}"))
+        std::fs::read_to_string(self.output.join(path))
+            .unwrap_or_else(|err| panic!("{path}: {err}"))
     }
 
     pub fn exists(&self, path: &str) -> bool {
@@ -53,7 +57,14 @@ impl Built {
             .into_iter()
             .map(|entry| entry.unwrap())
             .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "html"))
-            .map(|entry| entry.path().strip_prefix(&self.output).unwrap().to_string_lossy().to_string())
+            .map(|entry| {
+                entry
+                    .path()
+                    .strip_prefix(&self.output)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string()
+            })
             .collect();
         files.sort();
         files
@@ -74,7 +85,10 @@ pub fn build(content: &Path, moment: &str) -> Built {
     let root = tempfile::tempdir().unwrap();
     let output = root.path().join("public");
     generator::build(&options(content, &output, moment)).unwrap_or_else(|err| panic!("{err}"));
-    Built { _root: root, output }
+    Built {
+        _root: root,
+        output,
+    }
 }
 
 /// Builds the project's own site.

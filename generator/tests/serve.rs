@@ -1,0 +1,114 @@
+//! `generator serve` as an editor uses it: the site answers on loopback and a saved edit
+//! shows up without restarting.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// (status code, body) of a GET on 127.0.0.1:port.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).to_string();
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    Some((status, response))
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn serve_answers_and_rebuilds_when_content_changes() {
+    let root = tempfile::tempdir().unwrap();
+    let content = root.path().join("content");
+    common::copy_tree(&common::repo().join("content"), &content);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_generator"))
+            .args([
+                "serve",
+                "--port",
+                &port.to_string(),
+                "--at",
+                "2020-12-01T12:00:00+06:00",
+                "--content",
+            ])
+            .arg(&content)
+            .arg("--templates")
+            .arg(common::repo().join("templates"))
+            .arg("--output")
+            .arg(root.path().join("public"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the server", || {
+        get(port, "/ky/").is_some_and(|(status, _)| status == 200)
+    });
+    let (_, home) = get(port, "/").unwrap();
+    assert!(home.contains("<html lang=\"ky\">") && home.contains("text/html; charset=utf-8"));
+    assert_eq!(
+        get(port, "/ru/etapy").unwrap().0,
+        301,
+        "a folder without its slash is redirected"
+    );
+    let (status, missing) = get(port, "/ru/no-such-page/").unwrap();
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("Страница не найдена"),
+        "the Russian 404 page"
+    );
+    assert!(get(port, "/ky/calendar.ics")
+        .unwrap()
+        .1
+        .contains("text/calendar"));
+
+    let file = content.join("results.ru.md");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("По завершении Школы", "После окончания Школы");
+    std::fs::write(&file, text).unwrap();
+    wait_for("the rebuild", || {
+        get(port, "/ru/rezultaty/").is_some_and(|(_, body)| body.contains("После окончания Школы"))
+    });
+
+    // A broken edit keeps the last good site online.
+    std::fs::write(&file, "no front matter").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(get(port, "/ru/rezultaty/")
+        .unwrap()
+        .1
+        .contains("После окончания Школы"));
+}
