@@ -1,20 +1,25 @@
 //! What the generator and the function both read from `content/`: the site configuration,
-//! the schedule of the nine stages, the selection criteria and the application form.
+//! the schedule of the nine stages, the selection criteria, the application form, and each
+//! language's translation file with the way it writes dates.
 //!
 //! Every parser here takes text and a path (for errors only) and never touches the disk.
 
 mod config;
+mod dates;
 mod error;
 mod form;
 mod localized;
 mod period;
 mod schedule;
 mod selection;
+mod translation;
 
 pub use config::{Contact, SiteConfig};
+pub use dates::DatePatterns;
 pub use error::{line_of_key, ContentError};
 pub use form::{Field, FieldKind, Form, Section};
 pub use localized::Localized;
 pub use period::{Period, PeriodError, Status, YearMonth};
 pub use schedule::{Deadline, Event, Schedule, Stage};
 pub use selection::{Criterion, Selection};
+pub use translation::{check_complete, Translation};

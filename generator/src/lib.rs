@@ -7,9 +7,7 @@
 //! the way is collected and reported with its file (and line where there is one).
 
 mod calendar;
-mod dates;
 mod front_matter;
-mod i18n;
 mod links;
 mod load;
 mod markdown;

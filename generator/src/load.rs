@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
 
 use crate::front_matter::{parse_document, FrontMatter};
-use crate::i18n::{check_complete, Translation};
+use content_model::{check_complete, Translation};
 use crate::slug::{is_valid_slug, slugify};
 use crate::source::read_sources;
 

@@ -4,23 +4,23 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use content_model::ContentError;
+use crate::ContentError;
 use serde::Deserialize;
 
-use crate::dates::DatePatterns;
+use crate::DatePatterns;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Translation {
+pub struct Translation {
     /// The language's name in itself: `Кыргызча`, `Русский`.
-    pub(crate) name: String,
+    pub name: String,
     /// Labels, menus and sentences used by templates, by key.
-    pub(crate) strings: BTreeMap<String, String>,
-    pub(crate) dates: DatePatterns,
+    pub strings: BTreeMap<String, String>,
+    pub dates: DatePatterns,
 }
 
 impl Translation {
-    pub(crate) fn parse(file: &Path, text: &str) -> Result<Self, ContentError> {
+    pub fn parse(file: &Path, text: &str) -> Result<Self, ContentError> {
         let translation: Translation =
             toml::from_str(text).map_err(|err| ContentError::from_toml(file, text, 1, &err))?;
         translation
@@ -30,13 +30,13 @@ impl Translation {
         Ok(translation)
     }
 
-    pub(crate) fn get<'a>(&'a self, key: &'a str) -> &'a str {
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.strings.get(key).map(String::as_str).unwrap_or(key)
     }
 }
 
 /// Every language must translate exactly the keys of the default language.
-pub(crate) fn check_complete(
+pub fn check_complete(
     default: (&Path, &Translation),
     other: (&Path, &Translation),
 ) -> Vec<ContentError> {

@@ -5,33 +5,33 @@
 //! month forms and patterns are ours, per language, in data.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
-use content_model::{Period, YearMonth};
+use crate::{Period, YearMonth};
 use serde::Deserialize;
 
 /// Placeholders: `{y}` year, `{d}` day, `{m}` month standing alone, `{M}` month after a day
 /// number; with `1`/`2` suffixes for the two ends of a range.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DatePatterns {
+pub struct DatePatterns {
     /// Month names standing alone (`апрель`), January first.
-    pub(crate) months: Vec<String>,
+    pub months: Vec<String>,
     /// Month names after a day number (`декабря`, `декабры`).
-    pub(crate) months_after_day: Vec<String>,
-    pub(crate) day: String,
-    pub(crate) days_same_month: String,
-    pub(crate) days_same_year: String,
-    pub(crate) days: String,
-    pub(crate) month: String,
-    pub(crate) months_same_year: String,
-    pub(crate) months_range: String,
+    pub months_after_day: Vec<String>,
+    pub day: String,
+    pub days_same_month: String,
+    pub days_same_year: String,
+    pub days: String,
+    pub month: String,
+    pub months_same_year: String,
+    pub months_range: String,
     /// `{date}`, `{time}` (24-hour), `{zone}` and `{offset}` (`UTC+6`).
-    pub(crate) date_time: String,
+    pub date_time: String,
     /// The time zone's name for people: `Бишкек убактысы`.
-    pub(crate) zone: String,
+    pub zone: String,
 }
 
 impl DatePatterns {
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), String> {
         for (name, list) in [
             ("months", &self.months),
             ("months_after_day", &self.months_after_day),
@@ -54,7 +54,7 @@ impl DatePatterns {
         &self.months_after_day[month as usize - 1]
     }
 
-    pub(crate) fn date(&self, day: NaiveDate) -> String {
+    pub fn date(&self, day: NaiveDate) -> String {
         fill(
             &self.day,
             &[
@@ -65,7 +65,7 @@ impl DatePatterns {
         )
     }
 
-    pub(crate) fn period(&self, period: &Period) -> String {
+    pub fn period(&self, period: &Period) -> String {
         match *period {
             Period::Day(day) => self.date(day),
             Period::Days(first, last) => self.days_range(first, last),
@@ -125,7 +125,7 @@ impl DatePatterns {
     }
 
     /// A moment with its time and zone: `2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)`.
-    pub(crate) fn date_time(&self, at: DateTime<FixedOffset>) -> String {
+    pub fn date_time(&self, at: DateTime<FixedOffset>) -> String {
         let seconds = at.offset().local_minus_utc();
         let (sign, seconds) = if seconds < 0 {
             ('−', -seconds)
@@ -184,7 +184,7 @@ mod tests {
         let file =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../content/i18n/{lang}.toml"));
         let text = std::fs::read_to_string(&file).unwrap();
-        crate::i18n::Translation::parse(&file, &text).unwrap().dates
+        crate::Translation::parse(&file, &text).unwrap().dates
     }
 
     fn period(text: &str) -> Period {
