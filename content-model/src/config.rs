@@ -15,6 +15,9 @@ pub struct SiteConfig {
     pub languages: Vec<String>,
     /// The programme's time zone as a UTC offset, e.g. `+06:00` for Bishkek.
     pub timezone: String,
+    /// Where the application form posts, on the site's own origin; `/api/applications` if unset.
+    #[serde(default)]
+    pub intake_path: Option<String>,
     pub contact: Contact,
 }
 
@@ -67,6 +70,17 @@ impl SiteConfig {
                 ),
             );
         }
+        if config
+            .intake_path
+            .as_ref()
+            .is_some_and(|path| !path.starts_with('/') || path.ends_with('/'))
+        {
+            complain(
+                "intake_path",
+                "`intake_path` must start with / and not end with one, like `/api/applications`"
+                    .into(),
+            );
+        }
         if parse_offset(&config.timezone).is_none() {
             complain(
                 "timezone",
@@ -89,6 +103,10 @@ impl SiteConfig {
         } else {
             Err(errors)
         }
+    }
+
+    pub fn intake_path(&self) -> &str {
+        self.intake_path.as_deref().unwrap_or("/api/applications")
     }
 
     pub fn default_language(&self) -> &str {

@@ -4,8 +4,8 @@
 //! Russian as `11 декабря 2020 г.`: CLDR's Kyrgyz forms differ from the source, so the
 //! month forms and patterns are ours, per language, in data.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 use crate::{Period, YearMonth};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 use serde::Deserialize;
 
 /// Placeholders: `{y}` year, `{d}` day, `{m}` month standing alone, `{M}` month after a day

@@ -1,11 +1,13 @@
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::{ContentError, Localized};
 
-/// `content/form.toml`: the application form of the source, section by section.
+/// `content/form.toml`: the application form of the source, section by section, with the
+/// rules every answer must follow and the messages applicants read, in every language.
+/// The generator renders the form page from it and the function validates with it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Form {
@@ -13,6 +15,24 @@ pub struct Form {
     pub title: Localized,
     pub intro: Localized,
     pub section: Vec<Section>,
+    pub age: AgeRule,
+    /// Errors shown next to a field, by key; `{max}`, `{count}` and `{date}` are filled in.
+    pub messages: BTreeMap<String, Localized>,
+    /// Other words of the form page and of the function's answers, by key.
+    pub text: BTreeMap<String, Localized>,
+}
+
+/// Who may apply by age, and the two age groups the selection fills, both counted on the
+/// deadline day.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeRule {
+    /// The name of the date-of-birth question.
+    pub field: String,
+    /// Applicants younger than this on the deadline day cannot apply.
+    pub minimum: u32,
+    /// From this age on the deadline day an applicant is in the older group.
+    pub older_from: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,13 +48,32 @@ pub struct Section {
 pub struct Field {
     /// The source's numbering: `1.1`, `7.4.2`.
     pub id: String,
+    /// The name the answer is posted and stored under: `full_name`. Groups and fixed
+    /// answers have none.
+    #[serde(default)]
+    pub name: Option<String>,
     pub kind: FieldKind,
     pub label: Localized,
     #[serde(default)]
     pub help: Option<Localized>,
+    #[serde(default)]
+    pub required: bool,
+    /// Required only when the yes/no question of this name is answered yes.
+    #[serde(default)]
+    pub required_when: Option<String>,
+    /// Limit in characters; every text has one (see [`Field::max_length`]).
+    #[serde(default, rename = "max_length")]
+    pub max_length_override: Option<usize>,
     /// Word limit for long texts (the essay: 1,000).
     #[serde(default)]
-    pub max_words: Option<u32>,
+    pub max_words: Option<usize>,
+    /// Personal data (name, birth date, contacts, place, work) is stored apart from the
+    /// answers, so that scoring never touches it.
+    #[serde(default)]
+    pub personal: bool,
+    /// The HTML `autocomplete` token, so phones can fill in what they know.
+    #[serde(default)]
+    pub autocomplete: Option<String>,
 }
 
 /// What sort of answer a question takes.
@@ -47,6 +86,8 @@ pub enum FieldKind {
     Phone,
     Email,
     YesNo,
+    /// A box that must be ticked: eligibility rules and consent.
+    Confirm,
     /// An answer the form gives itself (1.2: the applicant is a woman).
     Fixed,
     /// A heading for the answers that follow (7.4 has two online meetings).
@@ -62,11 +103,46 @@ impl FieldKind {
             FieldKind::Phone => "phone",
             FieldKind::Email => "email",
             FieldKind::YesNo => "yes-no",
+            FieldKind::Confirm => "confirm",
             FieldKind::Fixed => "fixed",
             FieldKind::Group => "group",
         }
     }
+
+    /// Whether the applicant answers this kind at all.
+    pub fn is_answered(self) -> bool {
+        !matches!(self, FieldKind::Fixed | FieldKind::Group)
+    }
 }
+
+impl Field {
+    /// The character limit: the field's own, or a sane one for its kind.
+    pub fn max_length(&self) -> usize {
+        self.max_length_override.unwrap_or(match self.kind {
+            FieldKind::LongText => 5_000,
+            FieldKind::Email => 254,
+            FieldKind::Phone => 32,
+            FieldKind::Date => 10,
+            FieldKind::YesNo | FieldKind::Confirm => 3,
+            _ => 200,
+        })
+    }
+}
+
+/// Message keys every form must translate, because the validator uses them.
+pub(crate) const MESSAGE_KEYS: &[&str] = &[
+    "required",
+    "required_choice",
+    "must_confirm",
+    "too_long",
+    "too_many_words",
+    "invalid_email",
+    "invalid_phone",
+    "invalid_date",
+    "date_in_future",
+    "under_18",
+    "invalid_choice",
+];
 
 impl Form {
     pub fn parse(file: &Path, text: &str, languages: &[String]) -> Result<Self, Vec<ContentError>> {
@@ -92,7 +168,33 @@ impl Form {
         {
             error_near("title", format!("the form has no `{lang}` title or intro"));
         }
-        let mut seen = HashSet::new();
+        for key in MESSAGE_KEYS
+            .iter()
+            .filter(|key| !form.messages.contains_key(**key))
+        {
+            error_near(
+                "[messages",
+                format!("[messages] has no `{key}`, which the validator needs"),
+            );
+        }
+        for (table, texts) in [("messages", &form.messages), ("text", &form.text)] {
+            for (key, text) in texts {
+                for lang in text.missing(languages) {
+                    error_near(
+                        &format!("{key}."),
+                        format!("[{table}] `{key}` has no `{lang}` text"),
+                    );
+                }
+            }
+        }
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        let mut yes_no = HashSet::new();
+        for field in form.fields() {
+            if field.kind == FieldKind::YesNo {
+                yes_no.extend(field.name.as_deref());
+            }
+        }
         for section in &form.section {
             for lang in section.title.missing(languages) {
                 error_near(
@@ -102,7 +204,7 @@ impl Form {
             }
             for field in &section.field {
                 let needle = format!("\"{}\"", field.id);
-                if !seen.insert(field.id.as_str()) {
+                if !ids.insert(field.id.as_str()) {
                     error_near(&needle, format!("question {} appears twice", field.id));
                 }
                 let help_missing = field
@@ -121,7 +223,52 @@ impl Form {
                         format!("question {} has no `{lang}` label or help", field.id),
                     );
                 }
+                match (&field.name, field.kind.is_answered()) {
+                    (None, true) => error_near(
+                        &needle,
+                        format!("question {} needs a `name` to be posted under", field.id),
+                    ),
+                    (Some(name), true) => {
+                        let valid = !name.is_empty()
+                            && name
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                        if !valid || RESERVED_NAMES.contains(&name.as_str()) {
+                            error_near(&needle, format!("question {}: `{name}` must be lowercase latin letters, digits and _, and not one of {RESERVED_NAMES:?}", field.id));
+                        } else if !names.insert(name.as_str()) {
+                            error_near(
+                                &needle,
+                                format!("question {}: the name `{name}` is used twice", field.id),
+                            );
+                        }
+                    }
+                    (Some(_), false) => error_near(
+                        &needle,
+                        format!(
+                            "question {} is a {} and takes no `name`",
+                            field.id,
+                            field.kind.key()
+                        ),
+                    ),
+                    (None, false) => {}
+                }
+                if let Some(when) = &field.required_when {
+                    if !yes_no.contains(when.as_str()) {
+                        error_near(&needle, format!("question {}: `required_when = \"{when}\"` names no yes/no question", field.id));
+                    }
+                }
             }
+        }
+        if !form.fields().any(|field| {
+            field.kind == FieldKind::Date && field.name.as_deref() == Some(form.age.field.as_str())
+        }) {
+            error_near(
+                "[age]",
+                format!(
+                    "[age] field `{}` is not a date question of the form",
+                    form.age.field
+                ),
+            );
         }
         if errors.is_empty() {
             Ok(form)
@@ -129,22 +276,118 @@ impl Form {
             Err(errors)
         }
     }
+
+    /// Every question in order, answered or not.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.section.iter().flat_map(|section| section.field.iter())
+    }
+
+    /// The text of message `key` in `lang`, with its placeholders filled in.
+    pub fn message(&self, key: &str, lang: &str, values: &[(&str, &str)]) -> String {
+        let text = self
+            .messages
+            .get(key)
+            .or_else(|| self.text.get(key))
+            .map(|text| text.get(lang))
+            .unwrap_or(key);
+        values.iter().fold(text.to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+    }
 }
+
+/// Names the form posts itself, which no question may take.
+pub(crate) const RESERVED_NAMES: &[&str] = &["lang", "submission_id", "website"];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn real_form() -> Form {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
+        Form::parse(
+            &file,
+            &std::fs::read_to_string(&file).unwrap(),
+            &["ky".into(), "ru".into()],
+        )
+        .unwrap()
+    }
+
     #[test]
-    fn unknown_kind_is_refused_with_its_line() {
-        let text = "title.ky = \"Ф\"\ntitle.ru = \"Ф\"\nintro.ky = \"и\"\nintro.ru = \"и\"\n[[section]]\nid = \"1\"\ntitle.ky = \"т\"\ntitle.ru = \"т\"\n[[section.field]]\nid = \"1.1\"\nkind = \"number\"\nlabel.ky = \"а\"\nlabel.ru = \"а\"\n";
+    fn the_real_form_has_every_question_of_the_source() {
+        let form = real_form();
+        let ids: Vec<&str> = form.fields().map(|f| f.id.as_str()).collect();
+        for id in [
+            "1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2",
+            "5.1", "5.2",
+        ] {
+            assert!(ids.contains(&id), "{id}");
+        }
+        for id in [
+            "6.1", "6.4", "7.1", "7.3", "7.4", "7.4.1", "7.4.2", "7.9", "8.1",
+        ] {
+            assert!(ids.contains(&id), "{id}");
+        }
+        let essay = form.fields().find(|f| f.id == "8.1").unwrap();
+        assert_eq!(essay.max_words, Some(1000));
+        let personal: Vec<&str> = form
+            .fields()
+            .filter(|f| f.personal)
+            .filter_map(|f| f.name.as_deref())
+            .collect();
+        assert_eq!(
+            personal,
+            [
+                "full_name",
+                "birth_date",
+                "residence",
+                "workplace",
+                "phone",
+                "whatsapp",
+                "email"
+            ]
+        );
+        assert_eq!(
+            form.fields()
+                .filter(|f| f.kind == FieldKind::Confirm)
+                .count(),
+            5,
+            "eligibility and consent"
+        );
+    }
+
+    #[test]
+    fn messages_fill_their_placeholders() {
+        let form = real_form();
+        assert_eq!(
+            form.message(
+                "too_many_words",
+                "ru",
+                &[("max", "1000"), ("count", "1002")]
+            ),
+            "Слишком длинно: не более 1000 слов (сейчас 1002)."
+        );
+    }
+
+    #[test]
+    fn required_when_must_name_a_yes_no_question() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
+        let text = std::fs::read_to_string(&file).unwrap().replace(
+            "required_when = \"lsg_experience\"",
+            "required_when = \"lsg\"",
+        );
         let errors = Form::parse(
             Path::new("content/form.toml"),
-            text,
+            &text,
             &["ky".into(), "ru".into()],
         )
         .unwrap_err();
-        assert_eq!(errors[0].line, Some(11), "{}", errors[0]);
-        assert!(errors[0].message.contains("number"), "{}", errors[0]);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("question 3.2: `required_when = \"lsg\"` names no yes/no question"),
+            "{}",
+            errors[0]
+        );
     }
 }

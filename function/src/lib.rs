@@ -1,39 +1,28 @@
-//! The application intake. For now: whether the intake is open, from the schedule's
-//! deadline, which the generator's form page and the Lambda handler must agree on.
+//! The application intake.
+//!
+//! A request → [`RawSubmission`] (the posted answers) → [`Application`] (every rule of
+//! `content/form.toml` checked, personal data split from the answers) → a [`Store`]
+//! (DynamoDB, or one SQLite file locally) → a response: the application's code, or every
+//! field's problem in the applicant's language. [`handle`] does it all and knows nothing
+//! of Lambda, so the generator's preview serves it too.
 
-use chrono::{DateTime, FixedOffset};
-use content_model::Schedule;
+mod application;
+mod handler;
+mod intake;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+mod pages;
+mod store;
+mod submission;
+mod validate;
 
-/// Whether applications are still accepted at `now`: until the deadline, exclusive.
-/// A schedule without a deadline never closes.
-pub fn intake_open(schedule: &Schedule, now: DateTime<FixedOffset>) -> bool {
-    schedule
-        .deadline
-        .as_ref()
-        .is_none_or(|deadline| now < deadline.at)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    fn schedule() -> Schedule {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/schedule.toml");
-        let text = std::fs::read_to_string(&file).unwrap();
-        Schedule::parse(&file, &text, &["ky".into(), "ru".into()]).unwrap()
-    }
-
-    fn at(text: &str) -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339(text).unwrap()
-    }
-
-    #[test]
-    fn intake_closes_at_five_in_bishkek_on_the_eleventh() {
-        let schedule = schedule();
-        assert!(intake_open(&schedule, at("2020-12-11T16:59:59+06:00")));
-        // 11:00 UTC is 17:00 in Bishkek.
-        assert!(!intake_open(&schedule, at("2020-12-11T11:00:00Z")));
-        assert!(intake_open(&schedule, at("2020-11-09T09:00:00+06:00")));
-    }
-}
+pub use application::{new_code, Application, Category, StoredAnswers, Suspect};
+pub use handler::{handle, MAX_BODY};
+pub use intake::{Clock, Intake, IntakeTexts};
+#[cfg(feature = "embedded")]
+pub use store::SqliteStore;
+#[cfg(feature = "dynamodb")]
+pub use store::{DynamoStore, Tables};
+pub use store::{Saved, Store, StoreError};
+pub use submission::{BodyFormat, RawSubmission};
+pub use validate::{validate, FieldError};

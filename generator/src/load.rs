@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
 
 use crate::front_matter::{parse_document, FrontMatter};
-use content_model::{check_complete, Translation};
 use crate::slug::{is_valid_slug, slugify};
 use crate::source::read_sources;
+use content_model::{check_complete, Translation};
 
 /// Everything read from `content/`, checked, with every page's URL assigned.
 pub(crate) struct Site {

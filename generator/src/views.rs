@@ -116,7 +116,7 @@ pub(crate) struct FieldView<'a> {
     pub(crate) kind: &'static str,
     pub(crate) label: &'a str,
     pub(crate) help: Option<&'a str>,
-    pub(crate) max_words: Option<u32>,
+    pub(crate) max_words: Option<usize>,
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,102 @@
+//! A validated application, split the way it is stored: answers for scoring, personal data apart.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The age group the selection fills separately: about 20 women aged 28 and over, and
+/// 10–20 young women under 28, by age on the deadline day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    AgedTwentyEightAndOver,
+    UnderTwentyEight,
+}
+
+impl Category {
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::AgedTwentyEightAndOver => "aged_28_and_over",
+            Category::UnderTwentyEight => "under_28",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "aged_28_and_over" => Some(Category::AgedTwentyEightAndOver),
+            "under_28" => Some(Category::UnderTwentyEight),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// An application that passed every rule of the form.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub submission_id: String,
+    pub lang: String,
+    pub received_at: DateTime<Utc>,
+    pub category: Category,
+    /// What the commission reads: every answer that is not personal, the essay included.
+    pub answers: BTreeMap<String, String>,
+    /// Name, birth date, place, work and contacts; never shown to scorers.
+    pub personal: BTreeMap<String, String>,
+}
+
+/// What a bot's honeypot catch keeps: all it posted, apart from real applications.
+#[derive(Debug, Clone)]
+pub struct Suspect {
+    pub submission_id: String,
+    pub lang: String,
+    pub received_at: DateTime<Utc>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// An application as the commission's side of the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswers {
+    pub code: String,
+    pub lang: String,
+    pub category: Category,
+    pub received_at: String,
+    pub answers: BTreeMap<String, String>,
+}
+
+/// A short code for an application: ten digits in three groups (`482-913-5074`), easy
+/// to read aloud over the phone, drawn at random so it says nothing about the applicant.
+pub fn new_code() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    let number = u64::from_le_bytes(bytes) % 10_000_000_000;
+    let digits = format!("{number:010}");
+    format!("{}-{}-{}", &digits[..3], &digits[3..6], &digits[6..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_ten_digits_in_groups_and_differ() {
+        let code = new_code();
+        assert_eq!(code.len(), 12);
+        assert!(
+            code.chars().enumerate().all(|(i, c)| if i == 3 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }),
+            "{code}"
+        );
+        let codes: std::collections::HashSet<String> = (0..1000).map(|_| new_code()).collect();
+        assert_eq!(codes.len(), 1000);
+    }
+}

@@ -1,0 +1,317 @@
+//! One request in, one response out, independent of the Lambda runtime: the Lambda binary
+//! and the generator's preview server both call [`handle`].
+
+use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use serde_json::json;
+
+use crate::application::Suspect;
+use crate::intake::Intake;
+use crate::pages;
+use crate::store::Store;
+use crate::submission::{BodyError, BodyFormat, RawSubmission};
+use crate::validate::{validate, FieldError};
+
+/// The largest body accepted. A 1,000-word Cyrillic essay is about 16 KB of UTF-8 and three
+/// times that once URL-encoded; the rest of the form is small.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// How the answer is written: an HTML page for form posts, JSON for scripts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    Html,
+    Json,
+}
+
+pub async fn handle<S: Store>(
+    store: &S,
+    intake: &Intake,
+    request: Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    let path = request.uri().path().trim_end_matches('/');
+    let thanks_path = format!("{}/thanks", intake.path());
+    let mut response = if path == intake.path() {
+        match *request.method() {
+            Method::POST => submit(store, intake, &request).await,
+            Method::OPTIONS => empty(StatusCode::NO_CONTENT),
+            _ => not_allowed("POST, OPTIONS"),
+        }
+    } else if path == thanks_path {
+        match *request.method() {
+            Method::GET | Method::HEAD => thanks(intake, &request),
+            _ => not_allowed("GET"),
+        }
+    } else {
+        json_reply(StatusCode::NOT_FOUND, json!({ "error": "not_found" }))
+    };
+    allow_site_origin(intake, &request, &mut response);
+    response
+}
+
+async fn submit<S: Store>(
+    store: &S,
+    intake: &Intake,
+    request: &Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    let query_lang = query_value(request, "lang");
+    let format = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(BodyFormat::from_content_type);
+    let wants_html = request
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let reply = match format {
+        Some(BodyFormat::Json) => Reply::Json,
+        Some(BodyFormat::Form) => Reply::Html,
+        None if wants_html => Reply::Html,
+        None => Reply::Json,
+    };
+    let lang = intake.language(query_lang.as_deref()).to_string();
+    let fail = |status: StatusCode, error: &str, text_key: &str, title_key: &str| {
+        let text = intake.text(text_key, &lang);
+        match reply {
+            Reply::Json => json_reply(status, json!({ "error": error, "message": text })),
+            Reply::Html => html_reply(status, pages::message(intake, &lang, title_key, &text)),
+        }
+    };
+
+    if request.body().len() > MAX_BODY {
+        return fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "too_large",
+            "errors_title",
+        );
+    }
+    let Some(format) = format else {
+        return fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "bad_request",
+            "errors_title",
+        );
+    };
+    let raw = match RawSubmission::parse(format, request.body()) {
+        Ok(raw) => raw,
+        Err(BodyError::Unreadable) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "unreadable",
+                "bad_request",
+                "errors_title",
+            )
+        }
+    };
+    let lang = intake
+        .language(raw.lang.as_deref().or(query_lang.as_deref()))
+        .to_string();
+
+    if !intake.is_open() {
+        let text = intake.form().message(
+            "closed_text",
+            &lang,
+            &[("date", &intake.deadline_text(&lang))],
+        );
+        return match reply {
+            Reply::Json => json_reply(
+                StatusCode::FORBIDDEN,
+                json!({ "error": "closed", "message": text }),
+            ),
+            Reply::Html => html_reply(
+                StatusCode::FORBIDDEN,
+                pages::message(intake, &lang, "closed_title", &text),
+            ),
+        };
+    }
+
+    let saved = if raw.honeypot.trim().is_empty() {
+        let application = match validate(intake, &raw, &lang) {
+            Ok(application) => application,
+            Err(errors) => return invalid(intake, &lang, reply, &errors),
+        };
+        store.save(&application).await
+    } else {
+        let suspect = Suspect {
+            submission_id: raw.submission_id.clone(),
+            lang: lang.clone(),
+            received_at: intake.now().to_utc(),
+            fields: raw.fields.clone(),
+        };
+        let saved = store.save_suspect(&suspect).await;
+        if saved.is_ok() {
+            tracing::warn!(submission = %raw.submission_id, "honeypot filled; kept apart as a suspect");
+        }
+        saved
+    };
+    match saved {
+        Ok(saved) => {
+            tracing::info!(code = %saved.code, created = saved.created, lang = %lang, "application stored");
+            match reply {
+                Reply::Json => {
+                    let status = if saved.created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    json_reply(
+                        status,
+                        json!({ "code": saved.code, "created": saved.created, "thanks": thanks_url(intake, &lang, &saved.code) }),
+                    )
+                }
+                Reply::Html => redirect(&thanks_url(intake, &lang, &saved.code)),
+            }
+        }
+        Err(err) => {
+            // Only the store's own words: never the application.
+            tracing::error!(submission = %raw.submission_id, error = %err, "could not store an application");
+            let mut response = fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_failed",
+                "store_failed",
+                "errors_title",
+            );
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
+            response
+        }
+    }
+}
+
+fn invalid(intake: &Intake, lang: &str, reply: Reply, errors: &[FieldError]) -> Response<Vec<u8>> {
+    match reply {
+        Reply::Json => json_reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "invalid", "message": intake.text("errors_summary", lang), "errors": errors }),
+        ),
+        Reply::Html => html_reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages::errors(intake, lang, errors),
+        ),
+    }
+}
+
+fn thanks(intake: &Intake, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let lang = intake
+        .language(query_value(request, "lang").as_deref())
+        .to_string();
+    match query_value(request, "code").filter(|code| is_code(code)) {
+        Some(code) => html_reply(StatusCode::OK, pages::thanks(intake, &lang, &code)),
+        None => html_reply(
+            StatusCode::NOT_FOUND,
+            pages::message(
+                intake,
+                &lang,
+                "errors_title",
+                &intake.text("bad_request", &lang),
+            ),
+        ),
+    }
+}
+
+fn thanks_url(intake: &Intake, lang: &str, code: &str) -> String {
+    format!("{}/thanks?lang={lang}&code={code}", intake.path())
+}
+
+fn is_code(code: &str) -> bool {
+    code.len() == 12
+        && code.char_indices().all(|(i, c)| {
+            if i == 3 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+fn query_value(request: &Request<Vec<u8>>, name: &str) -> Option<String> {
+    let query = request.uri().query()?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+/// Only the site's own origin may post from a page; everything else gets no CORS headers.
+fn allow_site_origin(
+    intake: &Intake,
+    request: &Request<Vec<u8>>,
+    response: &mut Response<Vec<u8>>,
+) {
+    let Some(origin) = request.headers().get(http::header::ORIGIN) else {
+        return;
+    };
+    if origin.as_bytes() != intake.site_origin.as_bytes() {
+        return;
+    }
+    let headers = response.headers_mut();
+    headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    headers.insert(
+        http::header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    headers.insert(http::header::VARY, HeaderValue::from_static("Origin"));
+}
+
+fn json_reply(status: StatusCode, value: serde_json::Value) -> Response<Vec<u8>> {
+    let mut response = Response::new(serde_json::to_vec(&value).expect("JSON values serialize"));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn html_reply(status: StatusCode, html: String) -> Response<Vec<u8>> {
+    let mut response = Response::new(html.into_bytes());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn redirect(location: &str) -> Response<Vec<u8>> {
+    let mut response = empty(StatusCode::SEE_OTHER);
+    response.headers_mut().insert(
+        LOCATION,
+        HeaderValue::from_str(location).expect("codes and languages are ASCII"),
+    );
+    response
+}
+
+fn empty(status: StatusCode) -> Response<Vec<u8>> {
+    let mut response = Response::new(Vec::new());
+    *response.status_mut() = status;
+    response
+}
+
+fn not_allowed(allow: &'static str) -> Response<Vec<u8>> {
+    let mut response = json_reply(
+        StatusCode::METHOD_NOT_ALLOWED,
+        json!({ "error": "method_not_allowed" }),
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
+}

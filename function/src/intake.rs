@@ -1,0 +1,170 @@
+//! What the intake knows about the site: the form, the languages, the deadline and the clock,
+//! read from the same `content/` files as the generator.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use content_model::{ContentError, Form, Schedule, SiteConfig, Translation};
+
+/// The texts of the content files the intake reads, so that the Lambda can carry them
+/// inside its binary and the preview can read them from disk.
+pub struct IntakeTexts {
+    pub config: String,
+    pub schedule: String,
+    pub form: String,
+    /// `(language, text of content/i18n/<language>.toml)`.
+    pub translations: Vec<(String, String)>,
+}
+
+impl IntakeTexts {
+    /// Reads the files below a `content/` folder.
+    pub fn read(content_dir: &Path) -> Result<Self, ContentError> {
+        let read = |name: &str| {
+            let file = content_dir.join(name);
+            std::fs::read_to_string(&file)
+                .map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
+        };
+        let config = read("config.toml")?;
+        let languages = SiteConfig::parse(&content_dir.join("config.toml"), &config)
+            .map_err(|mut e| e.remove(0))?
+            .languages;
+        let translations = languages
+            .iter()
+            .map(|lang| Ok((lang.clone(), read(&format!("i18n/{lang}.toml"))?)))
+            .collect::<Result<_, ContentError>>()?;
+        Ok(Self {
+            config,
+            schedule: read("schedule.toml")?,
+            form: read("form.toml")?,
+            translations,
+        })
+    }
+}
+
+/// Which moment the intake lives in: now, or a fixed moment for previews and tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<FixedOffset>),
+}
+
+impl Clock {
+    pub fn now(self) -> DateTime<FixedOffset> {
+        match self {
+            Clock::System => Utc::now().fixed_offset(),
+            Clock::Fixed(at) => at,
+        }
+    }
+}
+
+/// Everything the handler needs besides the store.
+pub struct Intake {
+    pub(crate) form: Form,
+    pub(crate) languages: Vec<String>,
+    pub(crate) translations: BTreeMap<String, Translation>,
+    pub(crate) deadline: Option<DateTime<FixedOffset>>,
+    /// `https://host` of the site: the only origin allowed to post from another origin.
+    pub(crate) site_origin: String,
+    /// Where the form posts: `/api/applications`.
+    pub(crate) path: String,
+    pub(crate) clock: Clock,
+}
+
+impl Intake {
+    pub fn from_texts(texts: &IntakeTexts, clock: Clock) -> Result<Self, Vec<ContentError>> {
+        let config = SiteConfig::parse(Path::new("content/config.toml"), &texts.config)?;
+        let schedule = Schedule::parse(
+            Path::new("content/schedule.toml"),
+            &texts.schedule,
+            &config.languages,
+        )?;
+        let form = Form::parse(
+            Path::new("content/form.toml"),
+            &texts.form,
+            &config.languages,
+        )?;
+        let mut translations = BTreeMap::new();
+        for (lang, text) in &texts.translations {
+            let file = format!("content/i18n/{lang}.toml");
+            translations.insert(
+                lang.clone(),
+                Translation::parse(Path::new(&file), text).map_err(|e| vec![e])?,
+            );
+        }
+        if let Some(lang) = config
+            .languages
+            .iter()
+            .find(|lang| !translations.contains_key(*lang))
+        {
+            return Err(vec![ContentError::new(
+                format!("content/i18n/{lang}.toml"),
+                "missing",
+            )]);
+        }
+        let site_origin = config
+            .base_url
+            .splitn(4, '/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(Self {
+            form,
+            languages: config.languages.clone(),
+            translations,
+            deadline: schedule.deadline.map(|deadline| deadline.at),
+            site_origin,
+            path: config.intake_path().to_string(),
+            clock,
+        })
+    }
+
+    pub fn load(content_dir: &Path, clock: Clock) -> Result<Self, Vec<ContentError>> {
+        let texts = IntakeTexts::read(content_dir).map_err(|e| vec![e])?;
+        Self::from_texts(&texts, clock)
+    }
+
+    /// The path the form posts to, e.g. `/api/applications`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now()
+    }
+
+    /// Whether applications are still accepted: until the deadline, exclusive.
+    pub fn is_open(&self) -> bool {
+        self.deadline.is_none_or(|deadline| self.now() < deadline)
+    }
+
+    /// `lang` when the site has it, the default language otherwise.
+    pub(crate) fn language<'a>(&'a self, lang: Option<&'a str>) -> &'a str {
+        lang.filter(|lang| self.languages.iter().any(|known| known == lang))
+            .unwrap_or(&self.languages[0])
+    }
+
+    pub(crate) fn text(&self, key: &str, lang: &str) -> String {
+        self.form.message(key, lang, &[])
+    }
+
+    /// The deadline as people write it in `lang`.
+    pub(crate) fn deadline_text(&self, lang: &str) -> String {
+        match self.deadline {
+            Some(at) => self.translations[lang].dates.date_time(at),
+            None => String::new(),
+        }
+    }
+
+    pub(crate) fn date_text(&self, date: chrono::NaiveDate, lang: &str) -> String {
+        self.translations[lang].dates.date(date)
+    }
+
+    pub(crate) fn site_title(&self, lang: &str) -> &str {
+        self.translations[lang].get("site_title")
+    }
+}

@@ -1,0 +1,68 @@
+//! Where applications are kept. Two stores pass one contract (see `tests/store_contract.rs`):
+//! DynamoDB in production and a single SQLite file for previews on a laptop.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+
+use crate::application::{Application, StoredAnswers, Suspect};
+
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
+#[cfg(feature = "embedded")]
+mod sqlite;
+
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::{DynamoStore, Tables};
+#[cfg(feature = "embedded")]
+pub use sqlite::SqliteStore;
+
+/// The outcome of a save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub code: String,
+    /// False when the submission id was stored before: nothing new was written and
+    /// `code` is the one given the first time.
+    pub created: bool,
+}
+
+/// The store could not answer; the application must be posted again.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Answers and personal data are written apart, in one atomic step, and each submission id
+/// at most once: a second save of the same id writes nothing and returns the first code.
+pub trait Store: Send + Sync {
+    fn save(
+        &self,
+        application: &Application,
+    ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+
+    /// Keeps what a honeypot caught, apart from real applications.
+    fn save_suspect(
+        &self,
+        suspect: &Suspect,
+    ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+
+    /// Every application's answers, oldest first, without personal data.
+    fn answers(&self) -> impl Future<Output = Result<Vec<StoredAnswers>, StoreError>> + Send;
+
+    /// The personal data of one application, for the secretariat only.
+    fn personal(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
+
+    /// Codes and fields of what the honeypot caught.
+    fn suspects(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, BTreeMap<String, String>)>, StoreError>> + Send;
+}

@@ -1,0 +1,130 @@
+//! What the function's tests share: the real content, a clock inside the application
+//! window, and a complete valid application.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use function::{Clock, Intake};
+use http::Request;
+
+pub const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
+pub const AFTER_DEADLINE: &str = "2020-12-11T17:00:00+06:00";
+
+pub fn content_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
+}
+
+pub fn intake_at(moment: &str) -> Intake {
+    Intake::load(
+        &content_dir(),
+        Clock::Fixed(DateTime::parse_from_rfc3339(moment).unwrap()),
+    )
+    .unwrap_or_else(|errors| panic!("{errors:?}"))
+}
+
+/// Every answer of a valid application, as a form would post them.
+pub fn valid_fields() -> Vec<(String, String)> {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("full_name", "Асель Токтогулова"),
+        ("birth_date", "1990-05-17"),
+        ("residence", "Кара-Суу айылы, Кара-Суу айыл өкмөтү"),
+        ("workplace", "Мектеп, мугалим"),
+        ("phone", "0700 123456"),
+        ("whatsapp", "+996 700 123456"),
+        ("email", "asel@example.kg"),
+        ("lsg_experience", "yes"),
+        (
+            "lsg_experience_text",
+            "Айыл өкмөтү менен суу маселесин чечүүгө катыштым.",
+        ),
+        ("community_experience", "no"),
+        ("support_groups", "no"),
+        (
+            "essay",
+            "Менин айылымда таза суу жок. Депутат болуп, бул маселени чечким келет.",
+        ),
+        ("confirm_citizen", "yes"),
+        ("confirm_rural", "yes"),
+        ("confirm_age", "yes"),
+        ("confirm_no_similar_school", "yes"),
+        ("consent_personal_data", "yes"),
+    ];
+    for name in [
+        "ready_active",
+        "ready_self_study",
+        "ready_to_organise",
+        "ready_to_share",
+        "stage_application",
+        "stage_bishkek_details",
+        "stage_school",
+        "stage_meeting_nomination",
+        "stage_meeting_campaign",
+        "stage_monitoring",
+        "stage_training",
+        "stage_budget_seminar",
+        "stage_portal_seminar",
+        "stage_exchange_seminar",
+    ] {
+        fields.push((name, "yes"));
+    }
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `fields` with `name` set to `value` (added when absent), or removed when `value` is None.
+pub fn with(
+    mut fields: Vec<(String, String)>,
+    name: &str,
+    value: Option<&str>,
+) -> Vec<(String, String)> {
+    fields.retain(|(k, _)| k != name);
+    if let Some(value) = value {
+        fields.push((name.to_string(), value.to_string()));
+    }
+    fields
+}
+
+pub fn form_body(fields: &[(String, String)]) -> Vec<u8> {
+    serde_urlencoded::to_string(fields).unwrap().into_bytes()
+}
+
+pub fn json_body(fields: &[(String, String)]) -> Vec<u8> {
+    let object: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::to_vec(&object).unwrap()
+}
+
+pub fn post(content_type: &str, body: Vec<u8>) -> Request<Vec<u8>> {
+    Request::post("/api/applications")
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap()
+}
+
+pub fn post_json(fields: &[(String, String)]) -> Request<Vec<u8>> {
+    post("application/json", json_body(fields))
+}
+
+pub fn post_form(fields: &[(String, String)]) -> Request<Vec<u8>> {
+    post("application/x-www-form-urlencoded", form_body(fields))
+}
+
+pub fn body_json(response: &http::Response<Vec<u8>>) -> serde_json::Value {
+    serde_json::from_slice(response.body())
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(response.body())))
+}
+
+pub fn body_text(response: &http::Response<Vec<u8>>) -> String {
+    String::from_utf8(response.body().clone()).unwrap()
+}
+
+pub fn temp_store() -> (tempfile::TempDir, function::SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = function::SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
+    (dir, store)
+}
