@@ -6,6 +6,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Answers or personal data by field name.
+pub type Fields = BTreeMap<String, String>;
+
 /// The age group the selection fills separately: about 20 women aged 28 and over, and
 /// 10–20 young women under 28, by age on the deadline day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

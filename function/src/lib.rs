@@ -16,7 +16,7 @@ mod store;
 mod submission;
 mod validate;
 
-pub use application::{new_code, Application, Category, StoredAnswers, Suspect};
+pub use application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 pub use handler::{handle, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "embedded")]

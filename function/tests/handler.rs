@@ -368,9 +368,7 @@ impl Store for BrokenStore {
     ) -> Result<Option<std::collections::BTreeMap<String, String>>, StoreError> {
         Ok(None)
     }
-    async fn suspects(
-        &self,
-    ) -> Result<Vec<(String, std::collections::BTreeMap<String, String>)>, StoreError> {
+    async fn suspects(&self) -> Result<Vec<(String, function::Fields)>, StoreError> {
         Ok(Vec::new())
     }
 }

@@ -16,7 +16,7 @@ fn application(id: &str, name: &str, second: u32) -> Application {
         submission_id: id.to_string(),
         lang: "ky".into(),
         received_at: Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, second).unwrap(),
-        category: if second % 2 == 0 {
+        category: if second.is_multiple_of(2) {
             Category::AgedTwentyEightAndOver
         } else {
             Category::UnderTwentyEight

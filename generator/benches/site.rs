@@ -26,6 +26,7 @@ fn main() {
         templates_dir: repo.join("templates"),
         output_dir: root.path().join("public"),
         now: DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap(),
+        pinned: true,
     };
 
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);

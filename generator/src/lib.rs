@@ -7,6 +7,7 @@
 //! the way is collected and reported with its file (and line where there is one).
 
 mod calendar;
+mod form_view;
 mod front_matter;
 mod links;
 mod load;
@@ -30,7 +31,7 @@ use walkdir::WalkDir;
 
 use crate::load::{load_site, Sources};
 use crate::output::Output;
-pub use crate::serve::serve;
+pub use crate::serve::{serve, ServeOptions};
 
 /// What to build from where, and as of when.
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ pub struct BuildOptions {
     pub output_dir: PathBuf,
     /// The moment the site is built as of: stage statuses and the intake depend on it.
     pub now: DateTime<FixedOffset>,
+    /// True when `now` is a chosen moment (`--at`) rather than the clock: pages then keep
+    /// to that moment in the browser too, instead of closing the form by the reader's clock.
+    pub pinned: bool,
 }
 
 /// What a successful build made.
@@ -117,8 +121,7 @@ fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<Conte
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
     };
-    let mut outputs =
-        render::render_pages(&site, &bodies, &tera, &options.templates_dir, options.now)?;
+    let mut outputs = render::render_pages(&site, &bodies, &tera, &options.templates_dir, options)?;
 
     for lang in &site.config.languages {
         outputs.push(Output::file(

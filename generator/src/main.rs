@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Local};
 use clap::{Parser, Subcommand};
-use generator::{build, check, serve, BuildOptions};
+use generator::{build, check, serve, BuildOptions, ServeOptions};
 
 /// Builds the School of Future Local Council Deputies site from content/ and templates/.
 #[derive(Parser)]
@@ -23,6 +23,9 @@ enum Command {
         common: Common,
         #[arg(long, default_value_t = 8000)]
         port: u16,
+        /// The embedded store the form's applications are kept in.
+        #[arg(long, default_value = ".mektep/applications.sqlite")]
+        store: PathBuf,
     },
     /// Report every problem in content and templates at once; write nothing.
     Check(Common),
@@ -48,6 +51,7 @@ impl Common {
             templates_dir: self.templates.clone(),
             output_dir: self.output.clone(),
             now: self.at.unwrap_or_else(|| Local::now().fixed_offset()),
+            pinned: self.at.is_some(),
         }
     }
 }
@@ -72,8 +76,18 @@ fn main() -> ExitCode {
         Command::Check(common) => check(&common.options()).map(|report| {
             println!("no problems: {} pages would be built", report.pages);
         }),
-        Command::Serve { common, port } => {
-            return match serve(common.options(), *port, common.at.is_some()) {
+        Command::Serve {
+            common,
+            port,
+            store,
+        } => {
+            let options = ServeOptions {
+                build: common.options(),
+                port: *port,
+                fixed_clock: common.at.is_some(),
+                store: store.clone(),
+            };
+            return match serve(options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("error: {err:#}");

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
 use content_model::ContentError;
 use rayon::prelude::*;
 use tera::{Context, Tera};
@@ -137,7 +136,7 @@ pub(crate) fn render_pages(
     bodies: &[String],
     tera: &Tera,
     templates_dir: &Path,
-    now: DateTime<FixedOffset>,
+    options: &crate::BuildOptions,
 ) -> Result<Vec<Output>, Vec<ContentError>> {
     let mut errors = Vec::new();
 
@@ -145,7 +144,12 @@ pub(crate) fn render_pages(
         .config
         .languages
         .iter()
-        .map(|lang| (lang.as_str(), language_view(site, lang, now)))
+        .map(|lang| {
+            (
+                lang.as_str(),
+                language_view(site, lang, options.now, options.pinned),
+            )
+        })
         .collect();
 
     let rendered: Vec<Result<Output, ContentError>> = site

@@ -1,5 +1,8 @@
-//! `generator serve`: build, serve the output on 127.0.0.1, rebuild when sources change.
+//! `generator serve`: the whole product on 127.0.0.1. It builds the site, serves it, rebuilds
+//! when content or templates change, and answers the application form with the function's
+//! own handler on the embedded store, at the same path the form posts to in production.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
@@ -7,15 +10,44 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, FixedOffset, Local};
+use function::{Clock, Intake, SqliteStore};
 use notify::{RecursiveMode, Watcher};
 use tiny_http::{Header, Response, Server};
 
 use crate::{build, BuildOptions};
 
-/// Serves the site on `127.0.0.1:port` until the process ends. With `fixed_clock` the
-/// site stays as of `options.now`; otherwise each rebuild uses the current time.
-pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow::Result<()> {
+/// What `serve` needs besides the build's options.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub build: BuildOptions,
+    pub port: u16,
+    /// Keep the site (and the intake) at `build.now`; otherwise each rebuild uses the clock.
+    pub fixed_clock: bool,
+    /// The embedded store applications are kept in.
+    pub store: PathBuf,
+}
+
+type Reply = Response<std::io::Cursor<Vec<u8>>>;
+
+/// Serves until the process ends.
+pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        build: mut build_options,
+        port,
+        fixed_clock,
+        store,
+    } = options;
+    let clock = |options: &BuildOptions| {
+        if fixed_clock {
+            Clock::Fixed(options.now)
+        } else {
+            Clock::System
+        }
+    };
+    let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
+    let intake: Arc<RwLock<Option<Arc<Intake>>>> = Arc::new(RwLock::new(None));
     let swap = Arc::new(RwLock::new(()));
+
     let rebuild = |options: &mut BuildOptions| {
         if !fixed_clock {
             options.now = now();
@@ -24,28 +56,54 @@ pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow:
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         match build(options) {
-            Ok(report) => eprintln!(
-                "built {} pages in {} ms",
-                report.pages,
-                report.elapsed.as_millis()
-            ),
+            Ok(report) => {
+                eprintln!(
+                    "built {} pages in {} ms",
+                    report.pages,
+                    report.elapsed.as_millis()
+                );
+                match Intake::load(&options.content_dir, clock(options)) {
+                    Ok(loaded) => {
+                        *intake.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(loaded))
+                    }
+                    Err(errors) => errors.iter().for_each(|error| eprintln!("error: {error}")),
+                }
+            }
             // The server keeps serving the last good site; the editor reads why here.
             Err(err) => eprintln!("{err}"),
         }
     };
-    rebuild(&mut options);
+    rebuild(&mut build_options);
 
     let server = Server::http(("127.0.0.1", port))
         .map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
-    eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop)");
-    let root = options.output_dir.clone();
+    eprintln!(
+        "serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store"
+    );
+    let root = build_options.output_dir.clone();
     let reading = Arc::clone(&swap);
+    let serving_intake = Arc::clone(&intake);
     std::thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let _reading = reading
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        for mut request in server.incoming_requests() {
+            let current = serving_intake
                 .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let response = respond(&root, request.url());
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let response = match current {
+                Some(intake) if request.url().starts_with(intake.path()) => {
+                    runtime.block_on(answer_intake(&store, &intake, &mut request))
+                }
+                _ => {
+                    let _reading = reading
+                        .read()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    respond(&root, request.url())
+                }
+            };
             let _ = request.respond(response);
         }
     });
@@ -55,7 +113,7 @@ pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow:
         let _ = sender.send(event);
     })
     .context("starting the file watcher")?;
-    for dir in [&options.content_dir, &options.templates_dir] {
+    for dir in [&build_options.content_dir, &build_options.templates_dir] {
         watcher
             .watch(dir, RecursiveMode::Recursive)
             .with_context(|| format!("watching {}", dir.display()))?;
@@ -69,16 +127,52 @@ pub fn serve(mut options: BuildOptions, port: u16, fixed_clock: bool) -> anyhow:
         }
         // Editors save several files at once; wait for the burst to end.
         while events.recv_timeout(Duration::from_millis(150)).is_ok() {}
-        rebuild(&mut options);
+        rebuild(&mut build_options);
     }
     Ok(())
+}
+
+/// Hands a request for the intake's path to the function's handler, as API Gateway would.
+async fn answer_intake(
+    store: &SqliteStore,
+    intake: &Intake,
+    request: &mut tiny_http::Request,
+) -> Reply {
+    let mut body = Vec::new();
+    let limit = function::MAX_BODY as u64 + 1;
+    if request
+        .as_reader()
+        .take(limit)
+        .read_to_end(&mut body)
+        .is_err()
+    {
+        return Response::from_data(Vec::new()).with_status_code(400);
+    }
+    let mut builder = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(request.url());
+    for header in request.headers() {
+        builder = builder.header(header.field.as_str().as_str(), header.value.as_str());
+    }
+    let Ok(http_request) = builder.body(body) else {
+        return Response::from_data(Vec::new()).with_status_code(400);
+    };
+    let response = function::handle(store, intake, http_request).await;
+    let mut reply =
+        Response::from_data(response.body().clone()).with_status_code(response.status().as_u16());
+    for (name, value) in response.headers() {
+        if let Ok(header) = Header::from_bytes(name.as_str().as_bytes(), value.as_bytes()) {
+            reply.add_header(header);
+        }
+    }
+    reply
 }
 
 pub(crate) fn now() -> DateTime<FixedOffset> {
     Local::now().fixed_offset()
 }
 
-fn respond(root: &Path, url: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+fn respond(root: &Path, url: &str) -> Reply {
     let path = url.split(['?', '#']).next().unwrap_or("/");
     let Some(file) = file_for(root, path) else {
         return not_found(root, path);
@@ -110,7 +204,7 @@ fn file_for(root: &Path, path: &str) -> Option<PathBuf> {
     file.exists().then_some(file)
 }
 
-fn not_found(root: &Path, path: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+fn not_found(root: &Path, path: &str) -> Reply {
     let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let page = [root.join(lang).join("404.html"), root.join("404.html")]
         .into_iter()

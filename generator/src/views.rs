@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use content_model::{Period, Status};
 use serde::Serialize;
 
+use crate::form_view::{form_view, FormView};
 use crate::load::{Page, Site};
 
 #[derive(Serialize)]
@@ -97,29 +98,6 @@ pub(crate) struct CriterionView<'a> {
 }
 
 #[derive(Serialize)]
-pub(crate) struct FormView<'a> {
-    pub(crate) title: &'a str,
-    pub(crate) intro: &'a str,
-    pub(crate) sections: Vec<FormSectionView<'a>>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct FormSectionView<'a> {
-    pub(crate) id: &'a str,
-    pub(crate) title: &'a str,
-    pub(crate) fields: Vec<FieldView<'a>>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct FieldView<'a> {
-    pub(crate) id: &'a str,
-    pub(crate) kind: &'static str,
-    pub(crate) label: &'a str,
-    pub(crate) help: Option<&'a str>,
-    pub(crate) max_words: Option<usize>,
-}
-
-#[derive(Serialize)]
 pub(crate) struct ContactView<'a> {
     pub(crate) address: &'a str,
     pub(crate) person: &'a str,
@@ -156,6 +134,7 @@ pub(crate) fn language_view<'a>(
     site: &'a Site,
     lang: &'a str,
     now: DateTime<FixedOffset>,
+    pinned: bool,
 ) -> LanguageView<'a> {
     let translation = &site.translations[lang];
     let dates = &translation.dates;
@@ -274,29 +253,10 @@ pub(crate) fn language_view<'a>(
                 evidence: criterion.evidence.get(lang),
             })
             .collect(),
-        form: site.form.as_ref().map(|form| FormView {
-            title: form.title.get(lang),
-            intro: form.intro.get(lang),
-            sections: form
-                .section
-                .iter()
-                .map(|section| FormSectionView {
-                    id: &section.id,
-                    title: section.title.get(lang),
-                    fields: section
-                        .field
-                        .iter()
-                        .map(|field| FieldView {
-                            id: &field.id,
-                            kind: field.kind.key(),
-                            label: field.label.get(lang),
-                            help: field.help.as_ref().map(|help| help.get(lang)),
-                            max_words: field.max_words,
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }),
+        form: site
+            .form
+            .as_ref()
+            .map(|form| form_view(form, site, lang, now, pinned)),
         contact: ContactView {
             address: site.config.contact.address.get(lang),
             person: site.config.contact.person.get(lang),

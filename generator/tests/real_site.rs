@@ -328,7 +328,7 @@ fn every_page_names_its_translations_with_absolute_urls() {
         .filter(|p| p.starts_with("ky/") || p.starts_with("ru/"))
         .filter(|p| !p.ends_with("404.html"))
         .collect();
-    assert_eq!(pages.len(), 2 * 13);
+    assert_eq!(pages.len(), 2 * 14);
     for page in &pages {
         let html = site.read(page);
         let lang = &page[..2];
@@ -364,7 +364,7 @@ fn every_page_names_its_translations_with_absolute_urls() {
 fn the_sitemap_lists_every_page_with_its_alternates() {
     let site = build_real_site(DURING_INTAKE);
     let sitemap = site.read("sitemap.xml");
-    assert_eq!(sitemap.matches("<url>").count(), 26);
+    assert_eq!(sitemap.matches("<url>").count(), 28);
     for page in site
         .html_files()
         .iter()
@@ -379,7 +379,7 @@ fn the_sitemap_lists_every_page_with_its_alternates() {
             "sitemap lacks {url}"
         );
     }
-    assert_eq!(sitemap.matches("hreflang=\"x-default\"").count(), 26);
+    assert_eq!(sitemap.matches("hreflang=\"x-default\"").count(), 28);
     assert!(site
         .read("robots.txt")
         .contains("Sitemap: https://mektep.vap.kg/sitemap.xml"));
@@ -401,7 +401,11 @@ fn no_request_leaves_the_site_and_pages_work_without_javascript() {
     let site = build_real_site(DURING_INTAKE);
     for page in site.html_files() {
         let html = site.read(&page);
-        assert!(!html.contains("<script"), "{page} has a script");
+        assert!(!html.contains("<script src"), "{page} loads a script");
+        if html.contains("<script") {
+            // Only the form has a script, and it posts without one.
+            assert!(html.contains("<form id=\"application\" class=\"application\" method=\"post\" action=\"/api/applications?lang="), "{page} has a script");
+        }
         assert!(
             !html.contains("src=\"http") && !html.contains("src=\"//"),
             "{page} loads something from elsewhere"
@@ -436,4 +440,66 @@ fn every_page_with_its_stylesheet_stays_under_30_kb_gzipped() {
             "{page}: {total} bytes gzipped with the stylesheet"
         );
     }
+}
+
+#[test]
+fn the_form_page_has_every_question_with_a_label_and_the_right_input() {
+    let site = build_real_site(DURING_INTAKE);
+    for (page, lang) in [
+        ("ky/otunmo-formasy/index.html", "ky"),
+        ("ru/forma-zayavki/index.html", "ru"),
+    ] {
+        let html = site.read(page);
+        assert!(html.contains(&format!("action=\"/api/applications?lang={lang}\"")));
+        for name in [
+            "full_name",
+            "residence",
+            "workplace",
+            "lsg_experience_text",
+            "essay",
+            "consent_personal_data",
+        ] {
+            assert!(
+                html.contains(&format!("<label for=\"f-{name}\">"))
+                    && html.contains(&format!("id=\"f-{name}\"")),
+                "{page}: {name}"
+            );
+        }
+        assert!(html.contains(
+            "type=\"date\" id=\"f-birth_date\" name=\"birth_date\" autocomplete=\"bday\" required"
+        ));
+        assert!(html.contains("type=\"tel\" id=\"f-phone\" name=\"phone\" maxlength=\"32\" inputmode=\"tel\" autocomplete=\"tel\" required"));
+        assert!(html.contains("type=\"email\" id=\"f-email\" name=\"email\" maxlength=\"254\" inputmode=\"email\" autocomplete=\"email\""));
+        assert_eq!(
+            html.matches("type=\"radio\"").count(),
+            2 * 17,
+            "{page}: seventeen yes/no questions"
+        );
+        assert!(html.contains("data-max-words=\"1000\""));
+        assert!(
+            html.contains("name=\"website\" tabindex=\"-1\""),
+            "the honeypot"
+        );
+        for section in 1..=9 {
+            assert!(
+                html.contains(&format!(
+                    "<fieldset class=\"form-section\" id=\"form-section-{section}\">"
+                )),
+                "{page}: section {section}"
+            );
+        }
+    }
+}
+
+#[test]
+fn after_the_deadline_the_form_page_shows_no_form() {
+    let site = build_real_site("2020-12-11T17:00:00+06:00");
+    let html = site.read("ru/forma-zayavki/index.html");
+    assert!(!html.contains("<form") && !html.contains("<script"));
+    assert!(
+        html.contains("Приём заявок завершён")
+            && html.contains(
+                "Заявки принимались до 11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)."
+            )
+    );
 }

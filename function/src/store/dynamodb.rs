@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::{Saved, Store, StoreError};
-use crate::application::{new_code, Application, Category, StoredAnswers, Suspect};
+use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 
 /// The names of the two tables.
 #[derive(Debug, Clone)]
@@ -349,7 +349,7 @@ impl Store for DynamoStore {
             .transpose()
     }
 
-    async fn suspects(&self) -> Result<Vec<(String, BTreeMap<String, String>)>, StoreError> {
+    async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         let mut items = self
             .scan_prefix(&self.tables.applicants, "suspect#")
             .await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
-use crate::application::{Application, StoredAnswers, Suspect};
+use crate::application::{Application, Fields, StoredAnswers, Suspect};
 
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
@@ -62,7 +62,5 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
 
     /// Codes and fields of what the honeypot caught.
-    fn suspects(
-        &self,
-    ) -> impl Future<Output = Result<Vec<(String, BTreeMap<String, String>)>, StoreError>> + Send;
+    fn suspects(&self) -> impl Future<Output = Result<Vec<(String, Fields)>, StoreError>> + Send;
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Saved, Store, StoreError};
-use crate::application::{new_code, Application, Category, StoredAnswers, Suspect};
+use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -213,7 +213,7 @@ impl SqliteStore {
             .transpose()
     }
 
-    fn suspects_now(&self) -> Result<Vec<(String, BTreeMap<String, String>)>, StoreError> {
+    fn suspects_now(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         let connection = self
             .connection
             .lock()
@@ -252,7 +252,7 @@ impl Store for SqliteStore {
         self.personal_now(code)
     }
 
-    async fn suspects(&self) -> Result<Vec<(String, BTreeMap<String, String>)>, StoreError> {
+    async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         self.suspects_now()
     }
 }

@@ -77,6 +77,7 @@ pub fn options(content: &Path, output: &Path, moment: &str) -> BuildOptions {
         templates_dir: repo().join("templates"),
         output_dir: output.to_path_buf(),
         now: at(moment),
+        pinned: true,
     }
 }
 

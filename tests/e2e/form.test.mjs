@@ -1,0 +1,151 @@
+// The application form in a real headless Chromium, against `generator serve` with the
+// function's handler on the embedded store: what an applicant does, and what the
+// secretariat then finds in the store.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const repo = resolve(import.meta.dirname, "../..");
+const bin = (name) => process.env[`${name.toUpperCase()}_BIN`] || join(repo, "target/debug", name);
+const work = mkdtempSync(join(tmpdir(), "mektep-e2e-"));
+const store = join(work, "applications.sqlite");
+let server, browser, base;
+
+const freePort = () =>
+  new Promise((done) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", "2020-12-01T12:00:00+06:00",
+    "--output", join(work, "public"), "--store", store], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  server.stderr.on("data", (chunk) => { log += chunk; });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${base}/ky/`)).ok) break; } catch { /* not yet */ }
+    if (i > 150) throw new Error(`generator serve did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The store's listing, as the secretariat's command prints it. */
+const listed = (...flags) => execFileSync(bin("applications"), ["list", "--store", store, ...flags], { encoding: "utf8" });
+
+const YES_NO = ["lsg_experience", "community_experience", "support_groups", "ready_active", "ready_self_study",
+  "ready_to_organise", "ready_to_share", "stage_application", "stage_bishkek_details", "stage_school",
+  "stage_meeting_nomination", "stage_meeting_campaign", "stage_monitoring", "stage_training",
+  "stage_budget_seminar", "stage_portal_seminar", "stage_exchange_seminar"];
+const CONFIRMS = ["confirm_citizen", "confirm_rural", "confirm_age", "confirm_no_similar_school", "consent_personal_data"];
+
+async function fillAll(page, { name, birth, phone = "0700 123456", essay }) {
+  await page.fill("#f-full_name", name);
+  await page.fill("#f-birth_date", birth);
+  await page.fill("#f-residence", "Ак-Талаа айылы, Ак-Талаа айыл өкмөтү");
+  await page.fill("#f-phone", phone);
+  for (const question of YES_NO) {
+    await page.check(`input[name=${question}][value=${question === "lsg_experience" ? "yes" : "no"}]`);
+  }
+  await page.fill("#f-lsg_experience_text", "Айыл өкмөтү менен бирге мектептин чатырын оңдодук.");
+  await page.fill("#f-essay", essay);
+  for (const box of CONFIRMS) await page.check(`#f-${box}`);
+}
+
+test("in Kyrgyz with JavaScript: errors in Kyrgyz, a word counter, a kept draft, a retried post, a code", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/ky/otunmo-formasy/`);
+  assert.equal(await page.locator("html").getAttribute("lang"), "ky");
+
+  await page.click("button[type=submit]");
+  assert.equal((await page.textContent("#error-full_name")).trim(), "Бул талааны толтуруңуз.");
+  assert.equal((await page.textContent("#error-lsg_experience")).trim(), "«Ооба» же «Жок» деп тандаңыз.");
+  assert.match(await page.textContent("#error-summary"), /Өтүнмөдө каталар бар/);
+
+  await page.fill("#f-birth_date", "2005-03-01");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("#error-birth_date"), /18 жашка толгондор гана катыша алат: 2020-жылдын 11-декабры карата/);
+
+  await fillAll(page, { name: "Айгүл Асанова", birth: "1985-04-20", essay: "Айылыбызда таза суу жок. Мен муну чечким келет." });
+  assert.equal((await page.textContent("#count-essay")).trim(), "8 / 1000 сөз");
+
+  await page.reload();
+  assert.equal(await page.inputValue("#f-full_name"), "Айгүл Асанова", "the draft survives a reload");
+  assert.equal(await page.isChecked("#f-consent_personal_data"), true);
+  assert.match(await page.textContent("#draft-note"), /калыбына келтирилди/);
+
+  // The first post is lost on the way; the page tries again by itself.
+  let attempts = 0;
+  await page.route("**/api/applications*", (route) => (++attempts === 1 ? route.abort("internetdisconnected") : route.continue()));
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/api\/applications\/thanks\?lang=ky&code=/, { timeout: 20000 });
+  assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
+  const code = (await page.textContent("#application-code")).trim();
+  assert.match(code, /^\d{3}-\d{3}-\d{4}$/);
+  assert.match(await page.textContent("h1"), /Өтүнмөңүз кабыл алынды/);
+
+  const listing = listed();
+  assert.match(listing, new RegExp(`${code}\\s+aged_28_and_over\\s+ky`));
+  assert.doesNotMatch(listing, /Айгүл/, "no names without --personal");
+  assert.match(listed("--personal"), /full_name=Айгүл Асанова/);
+
+  await page.goto(`${base}/ky/otunmo-formasy/`);
+  assert.equal(await page.inputValue("#f-full_name"), "", "the draft is cleared once stored");
+  await context.close();
+});
+
+test("in Russian without JavaScript: a plain post, a Russian thank-you page, and a Russian error page", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/ru/forma-zayavki/`);
+  await fillAll(page, { name: "Нургуль Осмонова", birth: "2001-09-30", phone: "12", essay: "В нашем селе нет чистой воды." });
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("h1"), /Заявка не отправлена/);
+  assert.match(await page.textContent("main"), /Телефон — Проверьте номер телефона, например: 0700 123456\./);
+  const before = listed();
+
+  // The error page sends her back; the browser keeps what she typed.
+  await page.goBack();
+  assert.equal(await page.inputValue("#f-full_name"), "Нургуль Осмонова");
+  await page.fill("#f-phone", "+996 555 123456");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("h1"), /Ваша заявка принята/);
+  const code = (await page.textContent("#application-code")).trim();
+  assert.match(code, /^\d{3}-\d{3}-\d{4}$/);
+  assert.match(listed(), new RegExp(`${code}\\s+under_28\\s+ru`));
+  assert.notEqual(before, listed());
+  await context.close();
+});
+
+test("a double click stores one application", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/ru/forma-zayavki/`);
+  await fillAll(page, { name: "Бермет Калыкова", birth: "1999-01-15", essay: "Хочу, чтобы в селе был детский сад." });
+  const count = () => Number(listed().match(/^(\d+) applications/)[1]);
+  const stored = count();
+  await page.dblclick("button[type=submit]");
+  await page.waitForURL(/thanks/);
+  assert.equal(count(), stored + 1);
+  await context.close();
+});
