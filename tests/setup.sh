@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 missing=()
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
+command -v curl >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
 # Chromium's own fonts (Liberation) lack ө ү ң; Noto has them.
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)

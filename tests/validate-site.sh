@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the real site (before and after the deadline) and the three-language fixture, and
-# runs real validators over them: html-validate, the Nu HTML Checker, xmllint on the sitemap.
+# Builds the real site (before and after the deadline) and the three-language fixture, fetches
+# the pages the function answers with, and runs real validators over them all: html-validate,
+# the Nu HTML Checker, xmllint on the sitemaps.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -14,6 +15,20 @@ build() { # name content moment
 build intake "$repo/content" 2020-12-01T12:00:00+06:00
 build closed "$repo/content" 2021-03-04T10:00:00+06:00
 build three-languages "$repo/generator/tests/fixtures/three-languages/content" 2020-12-01T12:00:00+06:00
+
+# The pages the function answers with, fetched from `generator serve` like a browser would.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"${generator[@]}" serve --port "$port" --at 2020-12-01T12:00:00+06:00 --content "$repo/content" \
+  --templates "$repo/templates" --output "$out/serve" --store "$out/store.sqlite" 2>/dev/null &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$out"' EXIT
+for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/ky/" >/dev/null && break; sleep 0.2; done
+mkdir -p "$out/function"
+curl -fs "http://127.0.0.1:$port/api/applications/thanks?lang=ru&code=482-913-5074" >"$out/function/thanks.html"
+curl -s -d 'lang=ky&full_name=&email=broken' "http://127.0.0.1:$port/api/applications?lang=ky" >"$out/function/errors.html"
+curl -s -H 'content-type: text/plain' -H 'accept: text/html' -d 'x' "http://127.0.0.1:$port/api/applications?lang=ru" >"$out/function/unsupported.html"
+kill $serve_pid 2>/dev/null || true
+rm -rf "$out/serve"
 
 passed=0
 failed=0

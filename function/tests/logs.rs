@@ -1,0 +1,47 @@
+//! What the function writes to its logs (CloudWatch, in production) never holds an
+//! applicant's personal data or answers: only codes, submission ids and outcomes.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use function::handle;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_name_codes_and_outcomes_never_personal_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (_dir, store) = temp_store();
+    let intake = intake_at(DURING_INTAKE);
+    let valid = valid_fields();
+    handle(&store, &intake, post_json(&valid)).await;
+    handle(&store, &intake, post_json(&valid)).await;
+    handle(&store, &intake, post_form(&with(valid.clone(), "website", Some("spam")))).await;
+    handle(&store, &intake, post_json(&with(valid.clone(), "email", Some("broken-address")))).await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("application stored"), "{logs}");
+    assert!(logs.contains("honeypot"), "{logs}");
+    for (name, value) in valid.iter().filter(|(_, value)| value.len() > 3) {
+        assert!(!logs.contains(value.as_str()), "the logs hold {name}: {logs}");
+    }
+    assert!(!logs.contains("broken-address"));
+}
