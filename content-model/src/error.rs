@@ -28,6 +28,20 @@ impl ContentError {
         }
     }
 
+    /// An error on the first line of `text` that contains `needle` (a key or an id), for
+    /// problems found after parsing, when the parser's positions are gone.
+    pub fn near(file: &Path, text: &str, needle: &str, message: String) -> Self {
+        let line = text
+            .lines()
+            .position(|line| line.contains(needle))
+            .map(|i| i + 1);
+        Self {
+            file: file.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
     /// Turns a TOML parse error into a located error. `first_line` is the line of the
     /// file on which the TOML text starts (1 for a whole file, 2 for front matter after `+++`).
     pub fn from_toml(

@@ -79,15 +79,7 @@ impl Schedule {
             .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         let mut error_near = |needle: &str, message: String| {
-            let line = text
-                .lines()
-                .position(|line| line.contains(needle))
-                .map(|i| i + 1);
-            errors.push(ContentError {
-                file: file.to_path_buf(),
-                line,
-                message,
-            });
+            errors.push(ContentError::near(file, text, needle, message))
         };
 
         let deadline = raw.deadline.and_then(|raw| {

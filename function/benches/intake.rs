@@ -22,9 +22,20 @@ fn application(n: usize) -> Vec<u8> {
         "confirm_citizen": "yes", "confirm_rural": "yes", "confirm_age": "yes", "confirm_no_similar_school": "yes", "consent_personal_data": "yes",
     });
     for name in [
-        "ready_active", "ready_self_study", "ready_to_organise", "ready_to_share", "stage_application", "stage_bishkek_details",
-        "stage_school", "stage_meeting_nomination", "stage_meeting_campaign", "stage_monitoring", "stage_training",
-        "stage_budget_seminar", "stage_portal_seminar", "stage_exchange_seminar",
+        "ready_active",
+        "ready_self_study",
+        "ready_to_organise",
+        "ready_to_share",
+        "stage_application",
+        "stage_bishkek_details",
+        "stage_school",
+        "stage_meeting_nomination",
+        "stage_meeting_campaign",
+        "stage_monitoring",
+        "stage_training",
+        "stage_budget_seminar",
+        "stage_portal_seminar",
+        "stage_exchange_seminar",
     ] {
         fields[name] = "yes".into();
     }
@@ -34,7 +45,11 @@ fn application(n: usize) -> Vec<u8> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    let intake = Intake::load(&content, Clock::Fixed(DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap())).unwrap();
+    let intake = Intake::load(
+        &content,
+        Clock::Fixed(DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap()),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("bench.sqlite")).unwrap();
     let bodies: Vec<Vec<u8>> = (0..RUNS).map(application).collect();
@@ -42,7 +57,10 @@ async fn main() {
     let mut latencies: Vec<Duration> = Vec::with_capacity(RUNS);
     let started = Instant::now();
     for body in bodies {
-        let request = http::Request::post("/api/applications").header("content-type", "application/json").body(body).unwrap();
+        let request = http::Request::post("/api/applications")
+            .header("content-type", "application/json")
+            .body(body)
+            .unwrap();
         let start = Instant::now();
         let response = handle(&store, &intake, request).await;
         latencies.push(start.elapsed());
@@ -62,7 +80,12 @@ async fn main() {
 
     let lambda = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/bootstrap");
     match std::fs::metadata(&lambda) {
-        Ok(meta) => println!("Lambda binary (release, stripped): {:.1} MB (target: under 10 MB)", meta.len() as f64 / 1e6),
-        Err(_) => println!("Lambda binary: not built; `bash tests/bench-intake.sh` builds it and prints its size"),
+        Ok(meta) => println!(
+            "Lambda binary (release, stripped): {:.1} MB (target: under 10 MB)",
+            meta.len() as f64 / 1e6
+        ),
+        Err(_) => println!(
+            "Lambda binary: not built; `bash tests/bench-intake.sh` builds it and prints its size"
+        ),
     }
 }

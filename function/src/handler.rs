@@ -263,26 +263,21 @@ fn allow_site_origin(
 }
 
 fn json_reply(status: StatusCode, value: serde_json::Value) -> Response<Vec<u8>> {
-    let mut response = Response::new(serde_json::to_vec(&value).expect("JSON values serialize"));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response.headers_mut().insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    response
+    let body = serde_json::to_vec(&value).expect("JSON values serialize");
+    reply(status, "application/json; charset=utf-8", body)
 }
 
 fn html_reply(status: StatusCode, html: String) -> Response<Vec<u8>> {
-    let mut response = Response::new(html.into_bytes());
+    reply(status, "text/html; charset=utf-8", html.into_bytes())
+}
+
+/// Answers are about one applicant's submission: never cached.
+fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Vec<u8>> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert(
         http::header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),

@@ -1,23 +1,10 @@
 //! The few HTML pages the function itself answers with, for browsers without JavaScript:
 //! thanks (with the code), what was wrong, intake closed. They use the site's stylesheet.
 
+use content_model::escape_html as escape;
+
 use crate::intake::Intake;
 use crate::validate::FieldError;
-
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A whole page in `lang`; `body` is HTML already escaped.
 pub(crate) fn page(intake: &Intake, lang: &str, title: &str, body: &str) -> String {

@@ -7,6 +7,7 @@
 //! the way is collected and reported with its file (and line where there is one).
 
 mod calendar;
+mod files;
 mod form_view;
 mod front_matter;
 mod links;
@@ -27,7 +28,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 pub use content_model::ContentError;
-use walkdir::WalkDir;
 
 use crate::load::{load_site, Sources};
 use crate::output::Output;
@@ -158,37 +158,12 @@ fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<Conte
 
 /// Files under `templates/static/` are copied to the site's root as they are.
 fn static_files(dir: &Path) -> Result<Vec<Output>, Vec<ContentError>> {
-    let mut outputs = Vec::new();
-    let mut errors = Vec::new();
-    if !dir.exists() {
-        return Ok(outputs);
-    }
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let relative = entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap_or(entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                match std::fs::read(entry.path()) {
-                    Ok(bytes) => outputs.push(Output::file(&relative, bytes)),
-                    Err(err) => errors.push(ContentError::new(
-                        entry.path(),
-                        format!("cannot be read: {err}"),
-                    )),
-                }
-            }
-            Ok(_) => {}
-            Err(err) => errors.push(ContentError::new(
-                err.path().unwrap_or(dir),
-                format!("cannot be read: {err}"),
-            )),
-        }
-    }
+    let (files, errors) = files::read_files(dir, |_| true);
     if errors.is_empty() {
-        Ok(outputs)
+        Ok(files
+            .into_iter()
+            .map(|(path, bytes)| Output::file(&path, bytes))
+            .collect())
     } else {
         Err(errors)
     }

@@ -6,8 +6,8 @@ use std::path::Path;
 use content_model::ContentError;
 use rayon::prelude::*;
 use tera::{Context, Tera};
-use walkdir::WalkDir;
 
+use crate::files::read_files;
 use crate::load::{Page, Site};
 use crate::markdown;
 use crate::output::Output;
@@ -17,37 +17,15 @@ use crate::views::{language_view, LanguageLink, LanguageView, Link, PageView};
 pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fn(content_model::escape_html);
+    let (files, mut errors) = read_files(dir, |name| {
+        name.ends_with(".html") && !name.starts_with("static/")
+    });
     let mut sources = Vec::new();
-    let mut errors = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        match entry {
-            Ok(entry)
-                if entry.file_type().is_file()
-                    && entry.path().extension().is_some_and(|ext| ext == "html") =>
-            {
-                let name = entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap_or(entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if name.starts_with("static/") {
-                    continue;
-                }
-                match std::fs::read_to_string(entry.path()) {
-                    Ok(text) => sources.push((name, text)),
-                    Err(err) => errors.push(ContentError::new(
-                        entry.path(),
-                        format!("cannot be read: {err}"),
-                    )),
-                }
-            }
-            Ok(_) => {}
-            Err(err) => errors.push(ContentError::new(
-                err.path().unwrap_or(dir),
-                format!("cannot be read: {err}"),
-            )),
+    for (name, bytes) in files {
+        match String::from_utf8(bytes) {
+            Ok(text) => sources.push((name, text)),
+            Err(_) => errors.push(ContentError::new(dir.join(&name), "is not UTF-8 text")),
         }
     }
     if let Err(err) = tera.add_raw_templates(sources) {
@@ -58,22 +36,6 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     } else {
         Err(errors)
     }
-}
-
-/// Tera's default also escapes `/`, which bloats every URL sixfold; HTML needs only these.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 pub(crate) fn template_names(tera: &Tera) -> HashSet<String> {

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use content_model::escape_html as escape;
+
 use crate::load::Site;
 
 pub(crate) fn sitemap(site: &Site) -> String {
@@ -50,11 +52,4 @@ pub(crate) fn robots(site: &Site) -> String {
         "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
         site.config.base_url
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
