@@ -8,33 +8,17 @@ use std::path::Path;
 fn main() {
     let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
     let content = content.canonicalize().unwrap_or(content);
-    println!(
-        "cargo:rerun-if-changed={}",
-        content.join("config.toml").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        content.join("schedule.toml").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        content.join("form.toml").display()
-    );
+    println!("cargo:rerun-if-changed={}", content.join("config.toml").display());
+    println!("cargo:rerun-if-changed={}", content.join("schedule.toml").display());
+    println!("cargo:rerun-if-changed={}", content.join("form.toml").display());
     println!("cargo:rerun-if-changed={}", content.join("i18n").display());
 
     let mut translations = String::new();
     let mut files: Vec<_> = std::fs::read_dir(content.join("i18n"))
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .collect()
-        })
+        .map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect())
         .unwrap_or_default();
     files.sort();
-    for file in files
-        .iter()
-        .filter(|file| file.extension().is_some_and(|ext| ext == "toml"))
-    {
+    for file in files.iter().filter(|file| file.extension().is_some_and(|ext| ext == "toml")) {
         let lang = file.file_stem().unwrap().to_string_lossy();
         println!("cargo:rerun-if-changed={}", file.display());
         writeln!(
@@ -50,9 +34,5 @@ fn main() {
         content.join("schedule.toml").display().to_string(),
         content.join("form.toml").display().to_string(),
     );
-    std::fs::write(
-        Path::new(&std::env::var("OUT_DIR").unwrap()).join("content.rs"),
-        code,
-    )
-    .unwrap();
+    std::fs::write(Path::new(&std::env::var("OUT_DIR").unwrap()).join("content.rs"), code).unwrap();
 }

@@ -3,5 +3,5 @@
 # which prints submissions per second, median and p99 latency, and the binary's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p function --features lambda --bin bootstrap
+cargo build --profile lambda --locked -p function --features lambda --bin bootstrap
 cargo bench --locked -p function --bench intake

@@ -18,6 +18,10 @@ pub struct SiteConfig {
     /// Where the application form posts, on the site's own origin; `/api/applications` if unset.
     #[serde(default)]
     pub intake_path: Option<String>,
+    /// The days reports may be dated in, `2020-11-01/2021-12-31`; the schedule's first to
+    /// last day if unset.
+    #[serde(default)]
+    pub programme: Option<String>,
     pub contact: Contact,
 }
 
@@ -34,29 +38,19 @@ pub struct Contact {
 impl SiteConfig {
     /// Parses and checks `content/config.toml`; `file` is only used in errors.
     pub fn parse(file: &Path, text: &str) -> Result<Self, Vec<ContentError>> {
-        let config: SiteConfig = toml::from_str(text)
-            .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let config: SiteConfig =
+            toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         let at = |key: &str| crate::line_of_key(text, key);
         let mut complain = |key: &str, message: String| {
-            errors.push(ContentError {
-                file: file.to_path_buf(),
-                line: at(key),
-                message,
-            });
+            errors.push(ContentError { file: file.to_path_buf(), line: at(key), message });
         };
         if config.languages.is_empty() {
-            complain(
-                "languages",
-                "`languages` must name at least one language".into(),
-            );
+            complain("languages", "`languages` must name at least one language".into());
         }
         for lang in &config.languages {
             if lang.is_empty() || !lang.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                complain(
-                    "languages",
-                    format!("language code `{lang}` must be lowercase letters, like `ky`"),
-                );
+                complain("languages", format!("language code `{lang}` must be lowercase letters, like `ky`"));
             }
         }
         if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://"))
@@ -70,30 +64,24 @@ impl SiteConfig {
                 ),
             );
         }
-        if config
-            .intake_path
-            .as_ref()
-            .is_some_and(|path| !path.starts_with('/') || path.ends_with('/'))
-        {
+        if config.intake_path.as_ref().is_some_and(|path| !path.starts_with('/') || path.ends_with('/')) {
             complain(
                 "intake_path",
-                "`intake_path` must start with / and not end with one, like `/api/applications`"
-                    .into(),
+                "`intake_path` must start with / and not end with one, like `/api/applications`".into(),
             );
+        }
+        if let Some(programme) = &config.programme {
+            if !matches!(programme.parse::<crate::Period>(), Ok(crate::Period::Days(..))) {
+                complain(
+                    "programme",
+                    format!("`programme` must be two days like `2020-11-01/2021-12-31`, not `{programme}`"),
+                );
+            }
         }
         if parse_offset(&config.timezone).is_none() {
-            complain(
-                "timezone",
-                format!(
-                    "`timezone` must be a UTC offset like `+06:00`, not `{}`",
-                    config.timezone
-                ),
-            );
+            complain("timezone", format!("`timezone` must be a UTC offset like `+06:00`, not `{}`", config.timezone));
         }
-        for (key, text) in [
-            ("address", &config.contact.address),
-            ("person", &config.contact.person),
-        ] {
+        for (key, text) in [("address", &config.contact.address), ("person", &config.contact.person)] {
             for lang in text.missing(&config.languages) {
                 complain(key, format!("contact.{key} has no `{lang}` text"));
             }
@@ -109,14 +97,21 @@ impl SiteConfig {
         self.intake_path.as_deref().unwrap_or("/api/applications")
     }
 
+    /// The first and last day reports may carry.
+    pub fn programme_days(&self) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+        match self.programme.as_deref()?.parse().ok()? {
+            crate::Period::Days(first, last) => Some((first, last)),
+            _ => None,
+        }
+    }
+
     pub fn default_language(&self) -> &str {
         &self.languages[0]
     }
 
     /// The programme's clock offset; validated in [`SiteConfig::parse`].
     pub fn offset(&self) -> FixedOffset {
-        parse_offset(&self.timezone)
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+        parse_offset(&self.timezone).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
 }
 

@@ -32,15 +32,9 @@ pub struct DatePatterns {
 
 impl DatePatterns {
     pub fn check(&self) -> Result<(), String> {
-        for (name, list) in [
-            ("months", &self.months),
-            ("months_after_day", &self.months_after_day),
-        ] {
+        for (name, list) in [("months", &self.months), ("months_after_day", &self.months_after_day)] {
             if list.len() != 12 {
-                return Err(format!(
-                    "[dates] {name} must list 12 months, not {}",
-                    list.len()
-                ));
+                return Err(format!("[dates] {name} must list 12 months, not {}", list.len()));
             }
         }
         Ok(())
@@ -97,13 +91,7 @@ impl DatePatterns {
     }
 
     fn year_month(&self, month: YearMonth) -> String {
-        fill(
-            &self.month,
-            &[
-                ("y", month.year.to_string()),
-                ("m", self.month(month.month).into()),
-            ],
-        )
+        fill(&self.month, &[("y", month.year.to_string()), ("m", self.month(month.month).into())])
     }
 
     fn months_range_text(&self, first: YearMonth, last: YearMonth) -> String {
@@ -114,24 +102,13 @@ impl DatePatterns {
             ("m1", self.month(first.month).into()),
             ("m2", self.month(last.month).into()),
         ];
-        fill(
-            if first.year == last.year {
-                &self.months_same_year
-            } else {
-                &self.months_range
-            },
-            &values,
-        )
+        fill(if first.year == last.year { &self.months_same_year } else { &self.months_range }, &values)
     }
 
     /// A moment with its time and zone: `2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)`.
     pub fn date_time(&self, at: DateTime<FixedOffset>) -> String {
         let seconds = at.offset().local_minus_utc();
-        let (sign, seconds) = if seconds < 0 {
-            ('−', -seconds)
-        } else {
-            ('+', seconds)
-        };
+        let (sign, seconds) = if seconds < 0 { ('−', -seconds) } else { ('+', seconds) };
         let offset = match seconds % 3600 {
             0 => format!("UTC{sign}{}", seconds / 3600),
             rest => format!("UTC{sign}{}:{:02}", seconds / 3600, rest / 60),
@@ -155,12 +132,10 @@ fn fill(pattern: &str, values: &[(&str, String)]) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}').and_then(|close| {
-            values
-                .iter()
-                .find(|(name, _)| *name == &after[..close])
-                .map(|(_, v)| (close, v))
-        }) {
+        match after
+            .find('}')
+            .and_then(|close| values.iter().find(|(name, _)| *name == &after[..close]).map(|(_, v)| (close, v)))
+        {
             Some((close, value)) => {
                 out.push_str(value);
                 rest = &after[close + 1..];
@@ -181,8 +156,7 @@ mod tests {
     use std::path::Path;
 
     fn patterns(lang: &str) -> DatePatterns {
-        let file =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../content/i18n/{lang}.toml"));
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../content/i18n/{lang}.toml"));
         let text = std::fs::read_to_string(&file).unwrap();
         crate::Translation::parse(&file, &text).unwrap().dates
     }
@@ -195,67 +169,34 @@ mod tests {
     fn kyrgyz_dates_follow_the_source() {
         let ky = patterns("ky");
         assert_eq!(ky.period(&period("2020-12-11")), "2020-жылдын 11-декабры");
-        assert_eq!(
-            ky.period(&period("2021-01-25/2021-01-29")),
-            "2021-жылдын 25–29-январь"
-        );
-        assert_eq!(
-            ky.period(&period("2021-02-11/2021-03-11")),
-            "2021-жылдын 11-февралы – 11-марты"
-        );
-        assert_eq!(
-            ky.period(&period("2020-12-11/2021-01-16")),
-            "2020-жылдын 11-декабры – 2021-жылдын 16-январы"
-        );
+        assert_eq!(ky.period(&period("2021-01-25/2021-01-29")), "2021-жылдын 25–29-январь");
+        assert_eq!(ky.period(&period("2021-02-11/2021-03-11")), "2021-жылдын 11-февралы – 11-марты");
+        assert_eq!(ky.period(&period("2020-12-11/2021-01-16")), "2020-жылдын 11-декабры – 2021-жылдын 16-январы");
         assert_eq!(ky.period(&period("2021-04")), "апрель, 2021-жыл");
-        assert_eq!(
-            ky.period(&period("2021-05/2021-08")),
-            "май–август, 2021-жыл"
-        );
+        assert_eq!(ky.period(&period("2021-05/2021-08")), "май–август, 2021-жыл");
     }
 
     #[test]
     fn russian_dates_are_written_the_russian_way() {
         let ru = patterns("ru");
         assert_eq!(ru.period(&period("2020-12-11")), "11 декабря 2020 г.");
-        assert_eq!(
-            ru.period(&period("2021-01-25/2021-01-29")),
-            "25–29 января 2021 г."
-        );
-        assert_eq!(
-            ru.period(&period("2021-02-11/2021-03-11")),
-            "11 февраля – 11 марта 2021 г."
-        );
-        assert_eq!(
-            ru.period(&period("2020-12-11/2021-01-16")),
-            "11 декабря 2020 г. – 16 января 2021 г."
-        );
+        assert_eq!(ru.period(&period("2021-01-25/2021-01-29")), "25–29 января 2021 г.");
+        assert_eq!(ru.period(&period("2021-02-11/2021-03-11")), "11 февраля – 11 марта 2021 г.");
+        assert_eq!(ru.period(&period("2020-12-11/2021-01-16")), "11 декабря 2020 г. – 16 января 2021 г.");
         assert_eq!(ru.period(&period("2021-04")), "апрель 2021 г.");
         assert_eq!(ru.period(&period("2021-05/2021-08")), "май–август 2021 г.");
-        assert_eq!(
-            ru.period(&period("2020-12/2021-01")),
-            "декабрь 2020 г. – январь 2021 г."
-        );
+        assert_eq!(ru.period(&period("2020-12/2021-01")), "декабрь 2020 г. – январь 2021 г.");
     }
 
     #[test]
     fn the_deadline_shows_time_and_zone() {
         let at = DateTime::parse_from_rfc3339("2020-12-11T17:00:00+06:00").unwrap();
-        assert_eq!(
-            patterns("ky").date_time(at),
-            "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)"
-        );
-        assert_eq!(
-            patterns("ru").date_time(at),
-            "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)"
-        );
+        assert_eq!(patterns("ky").date_time(at), "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)");
+        assert_eq!(patterns("ru").date_time(at), "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)");
     }
 
     #[test]
     fn fill_leaves_unknown_braces_alone() {
-        assert_eq!(
-            fill("{y1}/{y} {x}", &[("y", "a".into()), ("y1", "b".into())]),
-            "b/a {x}"
-        );
+        assert_eq!(fill("{y1}/{y} {x}", &[("y", "a".into()), ("y1", "b".into())]), "b/a {x}");
     }
 }

@@ -13,59 +13,27 @@ pub struct ContentError {
 
 impl ContentError {
     pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.as_ref().to_path_buf(),
-            line: None,
-            message: message.into(),
-        }
+        Self { file: file.as_ref().to_path_buf(), line: None, message: message.into() }
     }
 
     pub fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
-        Self {
-            file: file.as_ref().to_path_buf(),
-            line: Some(line),
-            message: message.into(),
-        }
+        Self { file: file.as_ref().to_path_buf(), line: Some(line), message: message.into() }
     }
 
     /// An error on the first line of `text` that contains `needle` (a key or an id), for
     /// problems found after parsing, when the parser's positions are gone.
     pub fn near(file: &Path, text: &str, needle: &str, message: String) -> Self {
-        let line = text
-            .lines()
-            .position(|line| line.contains(needle))
-            .map(|i| i + 1);
-        Self {
-            file: file.to_path_buf(),
-            line,
-            message,
-        }
+        let line = text.lines().position(|line| line.contains(needle)).map(|i| i + 1);
+        Self { file: file.to_path_buf(), line, message }
     }
 
     /// Turns a TOML parse error into a located error. `first_line` is the line of the
     /// file on which the TOML text starts (1 for a whole file, 2 for front matter after `+++`).
-    pub fn from_toml(
-        file: impl AsRef<Path>,
-        text: &str,
-        first_line: usize,
-        err: &toml::de::Error,
-    ) -> Self {
-        let line = err
-            .span()
-            .map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
+    pub fn from_toml(file: impl AsRef<Path>, text: &str, first_line: usize, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|span| first_line + text[..span.start.min(text.len())].matches('\n').count());
         // toml's own message repeats the source excerpt; the first line is the reason.
-        let message = plain_words(
-            err.message()
-                .lines()
-                .next()
-                .unwrap_or("invalid TOML")
-                .trim(),
-        );
-        Self {
-            file: file.as_ref().to_path_buf(),
-            line,
-            message,
-        }
+        let message = plain_words(err.message().lines().next().unwrap_or("invalid TOML").trim());
+        Self { file: file.as_ref().to_path_buf(), line, message }
     }
 }
 
@@ -74,16 +42,11 @@ fn plain_words(message: &str) -> String {
     [
         ("expected i64", "expected a whole number"),
         ("expected u32", "expected a whole number"),
-        (
-            "expected a sequence",
-            "expected a list, like [\"a\", \"b\"]",
-        ),
+        ("expected a sequence", "expected a list, like [\"a\", \"b\"]"),
         ("expected a map", "expected a table"),
     ]
     .iter()
-    .fold(message.to_string(), |text, (from, to)| {
-        text.replace(from, to)
-    })
+    .fold(message.to_string(), |text, (from, to)| text.replace(from, to))
 }
 
 impl fmt::Display for ContentError {

@@ -146,36 +146,20 @@ pub(crate) const MESSAGE_KEYS: &[&str] = &[
 
 impl Form {
     pub fn parse(file: &Path, text: &str, languages: &[String]) -> Result<Self, Vec<ContentError>> {
-        let form: Form = toml::from_str(text)
-            .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let form: Form = toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
-        let mut error_near = |needle: &str, message: String| {
-            errors.push(ContentError::near(file, text, needle, message))
-        };
-        for lang in form
-            .title
-            .missing(languages)
-            .into_iter()
-            .chain(form.intro.missing(languages))
-        {
+        let mut error_near =
+            |needle: &str, message: String| errors.push(ContentError::near(file, text, needle, message));
+        for lang in form.title.missing(languages).into_iter().chain(form.intro.missing(languages)) {
             error_near("title", format!("the form has no `{lang}` title or intro"));
         }
-        for key in MESSAGE_KEYS
-            .iter()
-            .filter(|key| !form.messages.contains_key(**key))
-        {
-            error_near(
-                "[messages",
-                format!("[messages] has no `{key}`, which the validator needs"),
-            );
+        for key in MESSAGE_KEYS.iter().filter(|key| !form.messages.contains_key(**key)) {
+            error_near("[messages", format!("[messages] has no `{key}`, which the validator needs"));
         }
         for (table, texts) in [("messages", &form.messages), ("text", &form.text)] {
             for (key, text) in texts {
                 for lang in text.missing(languages) {
-                    error_near(
-                        &format!("{key}."),
-                        format!("[{table}] `{key}` has no `{lang}` text"),
-                    );
+                    error_near(&format!("{key}."), format!("[{table}] `{key}` has no `{lang}` text"));
                 }
             }
         }
@@ -189,78 +173,51 @@ impl Form {
         }
         for section in &form.section {
             for lang in section.title.missing(languages) {
-                error_near(
-                    &format!("\"{}\"", section.id),
-                    format!("section {} has no `{lang}` title", section.id),
-                );
+                error_near(&format!("\"{}\"", section.id), format!("section {} has no `{lang}` title", section.id));
             }
             for field in &section.field {
                 let needle = format!("\"{}\"", field.id);
                 if !ids.insert(field.id.as_str()) {
                     error_near(&needle, format!("question {} appears twice", field.id));
                 }
-                let help_missing = field
-                    .help
-                    .as_ref()
-                    .map(|help| help.missing(languages))
-                    .unwrap_or_default();
-                for lang in field
-                    .label
-                    .missing(languages)
-                    .into_iter()
-                    .chain(help_missing)
-                {
-                    error_near(
-                        &needle,
-                        format!("question {} has no `{lang}` label or help", field.id),
-                    );
+                let help_missing = field.help.as_ref().map(|help| help.missing(languages)).unwrap_or_default();
+                for lang in field.label.missing(languages).into_iter().chain(help_missing) {
+                    error_near(&needle, format!("question {} has no `{lang}` label or help", field.id));
                 }
                 match (&field.name, field.kind.is_answered()) {
-                    (None, true) => error_near(
-                        &needle,
-                        format!("question {} needs a `name` to be posted under", field.id),
-                    ),
+                    (None, true) => {
+                        error_near(&needle, format!("question {} needs a `name` to be posted under", field.id))
+                    }
                     (Some(name), true) => {
                         let valid = !name.is_empty()
-                            && name
-                                .bytes()
-                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
                         if !valid || RESERVED_NAMES.contains(&name.as_str()) {
                             error_near(&needle, format!("question {}: `{name}` must be lowercase latin letters, digits and _, and not one of {RESERVED_NAMES:?}", field.id));
                         } else if !names.insert(name.as_str()) {
-                            error_near(
-                                &needle,
-                                format!("question {}: the name `{name}` is used twice", field.id),
-                            );
+                            error_near(&needle, format!("question {}: the name `{name}` is used twice", field.id));
                         }
                     }
                     (Some(_), false) => error_near(
                         &needle,
-                        format!(
-                            "question {} is a {} and takes no `name`",
-                            field.id,
-                            field.kind.key()
-                        ),
+                        format!("question {} is a {} and takes no `name`", field.id, field.kind.key()),
                     ),
                     (None, false) => {}
                 }
                 if let Some(when) = &field.required_when {
                     if !yes_no.contains(when.as_str()) {
-                        error_near(&needle, format!("question {}: `required_when = \"{when}\"` names no yes/no question", field.id));
+                        error_near(
+                            &needle,
+                            format!("question {}: `required_when = \"{when}\"` names no yes/no question", field.id),
+                        );
                     }
                 }
             }
         }
-        if !form.fields().any(|field| {
-            field.kind == FieldKind::Date && field.name.as_deref() == Some(form.age.field.as_str())
-        }) {
-            error_near(
-                "[age]",
-                format!(
-                    "[age] field `{}` is not a date question of the form",
-                    form.age.field
-                ),
-            );
+        if !form
+            .fields()
+            .any(|field| field.kind == FieldKind::Date && field.name.as_deref() == Some(form.age.field.as_str()))
+        {
+            error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field));
         }
         if errors.is_empty() {
             Ok(form)
@@ -276,15 +233,8 @@ impl Form {
 
     /// The text of message `key` in `lang`, with its placeholders filled in.
     pub fn message(&self, key: &str, lang: &str, values: &[(&str, &str)]) -> String {
-        let text = self
-            .messages
-            .get(key)
-            .or_else(|| self.text.get(key))
-            .map(|text| text.get(lang))
-            .unwrap_or(key);
-        values.iter().fold(text.to_string(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
+        let text = self.messages.get(key).or_else(|| self.text.get(key)).map(|text| text.get(lang)).unwrap_or(key);
+        values.iter().fold(text.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 }
 
@@ -297,66 +247,31 @@ mod tests {
 
     fn real_form() -> Form {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
-        Form::parse(
-            &file,
-            &std::fs::read_to_string(&file).unwrap(),
-            &["ky".into(), "ru".into()],
-        )
-        .unwrap()
+        Form::parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
     }
 
     #[test]
     fn the_real_form_has_every_question_of_the_source() {
         let form = real_form();
         let ids: Vec<&str> = form.fields().map(|f| f.id.as_str()).collect();
-        for id in [
-            "1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2",
-            "5.1", "5.2",
-        ] {
+        for id in ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2"] {
             assert!(ids.contains(&id), "{id}");
         }
-        for id in [
-            "6.1", "6.4", "7.1", "7.3", "7.4", "7.4.1", "7.4.2", "7.9", "8.1",
-        ] {
+        for id in ["6.1", "6.4", "7.1", "7.3", "7.4", "7.4.1", "7.4.2", "7.9", "8.1"] {
             assert!(ids.contains(&id), "{id}");
         }
         let essay = form.fields().find(|f| f.id == "8.1").unwrap();
         assert_eq!(essay.max_words, Some(1000));
-        let personal: Vec<&str> = form
-            .fields()
-            .filter(|f| f.personal)
-            .filter_map(|f| f.name.as_deref())
-            .collect();
-        assert_eq!(
-            personal,
-            [
-                "full_name",
-                "birth_date",
-                "residence",
-                "workplace",
-                "phone",
-                "whatsapp",
-                "email"
-            ]
-        );
-        assert_eq!(
-            form.fields()
-                .filter(|f| f.kind == FieldKind::Confirm)
-                .count(),
-            5,
-            "eligibility and consent"
-        );
+        let personal: Vec<&str> = form.fields().filter(|f| f.personal).filter_map(|f| f.name.as_deref()).collect();
+        assert_eq!(personal, ["full_name", "birth_date", "residence", "workplace", "phone", "whatsapp", "email"]);
+        assert_eq!(form.fields().filter(|f| f.kind == FieldKind::Confirm).count(), 5, "eligibility and consent");
     }
 
     #[test]
     fn messages_fill_their_placeholders() {
         let form = real_form();
         assert_eq!(
-            form.message(
-                "too_many_words",
-                "ru",
-                &[("max", "1000"), ("count", "1002")]
-            ),
+            form.message("too_many_words", "ru", &[("max", "1000"), ("count", "1002")]),
             "Слишком длинно: не более 1000 слов (сейчас 1002)."
         );
     }
@@ -364,20 +279,12 @@ mod tests {
     #[test]
     fn required_when_must_name_a_yes_no_question() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
-        let text = std::fs::read_to_string(&file).unwrap().replace(
-            "required_when = \"lsg_experience\"",
-            "required_when = \"lsg\"",
-        );
-        let errors = Form::parse(
-            Path::new("content/form.toml"),
-            &text,
-            &["ky".into(), "ru".into()],
-        )
-        .unwrap_err();
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("required_when = \"lsg_experience\"", "required_when = \"lsg\"");
+        let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
         assert!(
-            errors[0]
-                .to_string()
-                .contains("question 3.2: `required_when = \"lsg\"` names no yes/no question"),
+            errors[0].to_string().contains("question 3.2: `required_when = \"lsg\"` names no yes/no question"),
             "{}",
             errors[0]
         );

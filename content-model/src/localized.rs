@@ -18,33 +18,20 @@ impl Localized {
     pub fn missing<'a>(&self, languages: &'a [String]) -> Vec<&'a str> {
         languages
             .iter()
-            .filter(|lang| {
-                self.0
-                    .get(lang.as_str())
-                    .is_none_or(|text| text.trim().is_empty())
-            })
+            .filter(|lang| self.0.get(lang.as_str()).is_none_or(|text| text.trim().is_empty()))
             .map(String::as_str)
             .collect()
     }
 
     /// Languages this text has that the site does not know (likely typos such as `title.kg`).
     pub fn unknown<'a>(&'a self, languages: &[String]) -> Vec<&'a str> {
-        self.0
-            .keys()
-            .filter(|lang| !languages.contains(lang))
-            .map(String::as_str)
-            .collect()
+        self.0.keys().filter(|lang| !languages.contains(lang)).map(String::as_str).collect()
     }
 }
 
 #[cfg(test)]
 impl<const N: usize> From<[(&str, &str); N]> for Localized {
     fn from(pairs: [(&str, &str); N]) -> Self {
-        Self(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        Self(pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 }

@@ -30,15 +30,9 @@ impl YearMonth {
 
     pub fn next(self) -> YearMonth {
         if self.month == 12 {
-            YearMonth {
-                year: self.year + 1,
-                month: 1,
-            }
+            YearMonth { year: self.year + 1, month: 1 }
         } else {
-            YearMonth {
-                year: self.year,
-                month: self.month + 1,
-            }
+            YearMonth { year: self.year, month: self.month + 1 }
         }
     }
 }
@@ -125,27 +119,19 @@ impl FromStr for Period {
         let period = match (start.len(), end.map(str::len)) {
             (10, None) => Period::Day(parse_day(start).ok_or_else(error)?),
             (10, Some(10)) => {
-                let (first, last) = (
-                    parse_day(start).ok_or_else(error)?,
-                    parse_day(end.unwrap_or_default()).ok_or_else(error)?,
-                );
+                let (first, last) =
+                    (parse_day(start).ok_or_else(error)?, parse_day(end.unwrap_or_default()).ok_or_else(error)?);
                 if last <= first {
-                    return Err(PeriodError(format!(
-                        "`{text}` ends before or on the day it starts"
-                    )));
+                    return Err(PeriodError(format!("`{text}` ends before or on the day it starts")));
                 }
                 Period::Days(first, last)
             }
             (7, None) => Period::Month(parse_month(start).ok_or_else(error)?),
             (7, Some(7)) => {
-                let (first, last) = (
-                    parse_month(start).ok_or_else(error)?,
-                    parse_month(end.unwrap_or_default()).ok_or_else(error)?,
-                );
+                let (first, last) =
+                    (parse_month(start).ok_or_else(error)?, parse_month(end.unwrap_or_default()).ok_or_else(error)?);
                 if last <= first {
-                    return Err(PeriodError(format!(
-                        "`{text}` ends before or in the month it starts"
-                    )));
+                    return Err(PeriodError(format!("`{text}` ends before or in the month it starts")));
                 }
                 Period::Months(first, last)
             }
@@ -161,10 +147,7 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
 
 fn parse_month(text: &str) -> Option<YearMonth> {
     let day = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok()?;
-    Some(YearMonth {
-        year: day.year(),
-        month: day.month(),
-    })
+    Some(YearMonth { year: day.year(), month: day.month() })
 }
 
 #[cfg(test)]
@@ -183,29 +166,11 @@ mod tests {
     fn reads_every_shape_of_period() {
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!("2021-03-04".parse(), Ok(Period::Day(day(2021, 3, 4))));
-        assert_eq!(
-            "2021-01-25/2021-01-29".parse(),
-            Ok(Period::Days(day(2021, 1, 25), day(2021, 1, 29)))
-        );
-        assert_eq!(
-            "2021-04".parse(),
-            Ok(Period::Month(YearMonth {
-                year: 2021,
-                month: 4
-            }))
-        );
+        assert_eq!("2021-01-25/2021-01-29".parse(), Ok(Period::Days(day(2021, 1, 25), day(2021, 1, 29))));
+        assert_eq!("2021-04".parse(), Ok(Period::Month(YearMonth { year: 2021, month: 4 })));
         assert_eq!(
             "2021-05/2021-08".parse(),
-            Ok(Period::Months(
-                YearMonth {
-                    year: 2021,
-                    month: 5
-                },
-                YearMonth {
-                    year: 2021,
-                    month: 8
-                }
-            ))
+            Ok(Period::Months(YearMonth { year: 2021, month: 5 }, YearMonth { year: 2021, month: 8 }))
         );
     }
 
@@ -220,37 +185,19 @@ mod tests {
     #[test]
     fn month_periods_end_with_the_month() {
         let april: Period = "2021-04".parse().unwrap();
-        assert_eq!(
-            april.end_exclusive(),
-            NaiveDate::from_ymd_opt(2021, 5, 1).unwrap()
-        );
+        assert_eq!(april.end_exclusive(), NaiveDate::from_ymd_opt(2021, 5, 1).unwrap());
         let winter: Period = "2020-12/2021-01".parse().unwrap();
-        assert_eq!(
-            winter.end_exclusive(),
-            NaiveDate::from_ymd_opt(2021, 2, 1).unwrap()
-        );
+        assert_eq!(winter.end_exclusive(), NaiveDate::from_ymd_opt(2021, 2, 1).unwrap());
     }
 
     #[test]
     fn status_follows_bishkek_midnight() {
         let school: Period = "2021-01-25/2021-01-29".parse().unwrap();
         // 23:59 on the 24th in Bishkek is still before the School.
-        assert_eq!(
-            school.status(at("2021-01-24T23:59:00+06:00"), bishkek()),
-            Status::Upcoming
-        );
+        assert_eq!(school.status(at("2021-01-24T23:59:00+06:00"), bishkek()), Status::Upcoming);
         // 18:30 UTC on the 24th is 00:30 on the 25th in Bishkek.
-        assert_eq!(
-            school.status(at("2021-01-24T18:30:00Z"), bishkek()),
-            Status::UnderWay
-        );
-        assert_eq!(
-            school.status(at("2021-01-29T23:59:59+06:00"), bishkek()),
-            Status::UnderWay
-        );
-        assert_eq!(
-            school.status(at("2021-01-30T00:00:00+06:00"), bishkek()),
-            Status::Finished
-        );
+        assert_eq!(school.status(at("2021-01-24T18:30:00Z"), bishkek()), Status::UnderWay);
+        assert_eq!(school.status(at("2021-01-29T23:59:59+06:00"), bishkek()), Status::UnderWay);
+        assert_eq!(school.status(at("2021-01-30T00:00:00+06:00"), bishkek()), Status::Finished);
     }
 }

@@ -75,12 +75,11 @@ struct RawEvent {
 impl Schedule {
     /// Parses and checks the schedule for a site in `languages`; `file` is only used in errors.
     pub fn parse(file: &Path, text: &str, languages: &[String]) -> Result<Self, Vec<ContentError>> {
-        let raw: RawSchedule = toml::from_str(text)
-            .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let raw: RawSchedule =
+            toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
-        let mut error_near = |needle: &str, message: String| {
-            errors.push(ContentError::near(file, text, needle, message))
-        };
+        let mut error_near =
+            |needle: &str, message: String| errors.push(ContentError::near(file, text, needle, message));
 
         let deadline = raw.deadline.and_then(|raw| {
             for lang in raw.title.missing(languages).into_iter().chain(raw.summary.missing(languages)) {
@@ -89,7 +88,13 @@ impl Schedule {
             match DateTime::parse_from_rfc3339(&raw.at.to_string()) {
                 Ok(at) => Some(Deadline { at, title: raw.title, summary: raw.summary }),
                 Err(_) => {
-                    error_near("at =", format!("deadline `{}` needs a date, a time and a UTC offset, like 2020-12-11T17:00:00+06:00", raw.at));
+                    error_near(
+                        "at =",
+                        format!(
+                            "deadline `{}` needs a date, a time and a UTC offset, like 2020-12-11T17:00:00+06:00",
+                            raw.at
+                        ),
+                    );
                     None
                 }
             }
@@ -100,10 +105,7 @@ impl Schedule {
         for raw_stage in raw.stage {
             let id_line = format!("\"{}\"", raw_stage.id);
             if !seen.insert(raw_stage.id.clone()) {
-                error_near(
-                    &id_line,
-                    format!("stage or event id `{}` is used twice", raw_stage.id),
-                );
+                error_near(&id_line, format!("stage or event id `{}` is used twice", raw_stage.id));
             }
             check_title(&raw_stage.id, &raw_stage.title, languages, &mut error_near);
             let period = parse_when(&raw_stage.when, &mut error_near);
@@ -117,20 +119,11 @@ impl Schedule {
                 }
                 check_title(&raw_event.id, &raw_event.title, languages, &mut error_near);
                 if let Some(period) = parse_when(&raw_event.when, &mut error_near) {
-                    events.push(Event {
-                        id: raw_event.id,
-                        period,
-                        title: raw_event.title,
-                    });
+                    events.push(Event { id: raw_event.id, period, title: raw_event.title });
                 }
             }
             if let Some(period) = period {
-                stages.push(Stage {
-                    id: raw_stage.id,
-                    period,
-                    title: raw_stage.title,
-                    events,
-                });
+                stages.push(Stage { id: raw_stage.id, period, title: raw_stage.title, events });
             }
         }
         if errors.is_empty() {
@@ -145,17 +138,9 @@ impl Schedule {
     }
 }
 
-fn check_title(
-    id: &str,
-    title: &Localized,
-    languages: &[String],
-    error_near: &mut impl FnMut(&str, String),
-) {
+fn check_title(id: &str, title: &Localized, languages: &[String], error_near: &mut impl FnMut(&str, String)) {
     for lang in title.missing(languages) {
-        error_near(
-            &format!("\"{id}\""),
-            format!("`{id}` has no `{lang}` title"),
-        );
+        error_near(&format!("\"{id}\""), format!("`{id}` has no `{lang}` title"));
     }
     for lang in title.unknown(languages) {
         error_near(
@@ -166,9 +151,7 @@ fn check_title(
 }
 
 fn parse_when(when: &str, error_near: &mut impl FnMut(&str, String)) -> Option<Period> {
-    when.parse()
-        .map_err(|err| error_near(&format!("\"{when}\""), format!("{err}")))
-        .ok()
+    when.parse().map_err(|err| error_near(&format!("\"{when}\""), format!("{err}"))).ok()
 }
 
 #[cfg(test)]
@@ -210,27 +193,18 @@ title.ru = "Онлайн-встреча"
     fn reads_stages_events_and_deadline() {
         let schedule = Schedule::parse(Path::new("schedule.toml"), VALID, &languages()).unwrap();
         assert_eq!(schedule.stages.len(), 2);
-        assert_eq!(
-            schedule.stage("IV").unwrap().events[0].title.get("ru"),
-            "Онлайн-встреча"
-        );
-        assert_eq!(
-            schedule.deadline.unwrap().at.to_rfc3339(),
-            "2020-12-11T17:00:00+06:00"
-        );
+        assert_eq!(schedule.stage("IV").unwrap().events[0].title.get("ru"), "Онлайн-встреча");
+        assert_eq!(schedule.deadline.unwrap().at.to_rfc3339(), "2020-12-11T17:00:00+06:00");
     }
 
     #[test]
     fn a_bad_period_names_its_line() {
         let text = VALID.replace("2021-03-04", "2021-03-40");
-        let errors =
-            Schedule::parse(Path::new("content/schedule.toml"), &text, &languages()).unwrap_err();
+        let errors = Schedule::parse(Path::new("content/schedule.toml"), &text, &languages()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, Some(23));
         assert!(
-            errors[0]
-                .to_string()
-                .starts_with("content/schedule.toml:23: `2021-03-40` is not a date"),
+            errors[0].to_string().starts_with("content/schedule.toml:23: `2021-03-40` is not a date"),
             "{}",
             errors[0]
         );
@@ -238,19 +212,11 @@ title.ru = "Онлайн-встреча"
 
     #[test]
     fn missing_title_translation_and_duplicate_id_are_both_reported() {
-        let text = VALID
-            .replace("title.ru = \"Школа\"\n", "")
-            .replace("id = \"IV.3\"", "id = \"III\"");
+        let text = VALID.replace("title.ru = \"Школа\"\n", "").replace("id = \"IV.3\"", "id = \"III\"");
         let errors = Schedule::parse(Path::new("schedule.toml"), &text, &languages()).unwrap_err();
         let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(
-            messages.contains(&"`III` has no `ru` title"),
-            "{messages:?}"
-        );
-        assert!(
-            messages.contains(&"stage or event id `III` is used twice"),
-            "{messages:?}"
-        );
+        assert!(messages.contains(&"`III` has no `ru` title"), "{messages:?}");
+        assert!(messages.contains(&"stage or event id `III` is used twice"), "{messages:?}");
     }
 
     #[test]

@@ -29,8 +29,8 @@ struct RawSelection {
 
 impl Selection {
     pub fn parse(file: &Path, text: &str, languages: &[String]) -> Result<Self, Vec<ContentError>> {
-        let raw: RawSelection = toml::from_str(text)
-            .map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        let raw: RawSelection =
+            toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         for (index, criterion) in raw.criterion.iter().enumerate() {
             let number = index + 1;
@@ -41,24 +41,16 @@ impl Selection {
             ];
             for (name, text) in texts {
                 for lang in text.missing(languages) {
-                    errors.push(ContentError::new(
-                        file,
-                        format!("criterion {number} has no `{lang}` {name}"),
-                    ));
+                    errors.push(ContentError::new(file, format!("criterion {number} has no `{lang}` {name}")));
                 }
             }
         }
         let total: u32 = raw.criterion.iter().map(|c| c.weight).sum();
         if total != 100 {
-            errors.push(ContentError::new(
-                file,
-                format!("the criteria's weights add up to {total}, not 100"),
-            ));
+            errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")));
         }
         if errors.is_empty() {
-            Ok(Selection {
-                criteria: raw.criterion,
-            })
+            Ok(Selection { criteria: raw.criterion })
         } else {
             Err(errors)
         }
@@ -79,18 +71,9 @@ mod tests {
     fn weights_must_add_up_to_one_hundred() {
         let languages = vec!["ky".to_string(), "ru".to_string()];
         let good = criterion(60) + &criterion(40);
-        assert_eq!(
-            Selection::parse(Path::new("s.toml"), &good, &languages)
-                .unwrap()
-                .criteria
-                .len(),
-            2
-        );
+        assert_eq!(Selection::parse(Path::new("s.toml"), &good, &languages).unwrap().criteria.len(), 2);
         let bad = criterion(60) + &criterion(30);
         let errors = Selection::parse(Path::new("s.toml"), &bad, &languages).unwrap_err();
-        assert_eq!(
-            errors[0].to_string(),
-            "s.toml: the criteria's weights add up to 90, not 100"
-        );
+        assert_eq!(errors[0].to_string(), "s.toml: the criteria's weights add up to 90, not 100");
     }
 }

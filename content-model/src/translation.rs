@@ -23,10 +23,7 @@ impl Translation {
     pub fn parse(file: &Path, text: &str) -> Result<Self, ContentError> {
         let translation: Translation =
             toml::from_str(text).map_err(|err| ContentError::from_toml(file, text, 1, &err))?;
-        translation
-            .dates
-            .check()
-            .map_err(|message| ContentError::new(file, message))?;
+        translation.dates.check().map_err(|message| ContentError::new(file, message))?;
         Ok(translation)
     }
 
@@ -36,38 +33,18 @@ impl Translation {
 }
 
 /// Every language must translate exactly the keys of the default language.
-pub fn check_complete(
-    default: (&Path, &Translation),
-    other: (&Path, &Translation),
-) -> Vec<ContentError> {
+pub fn check_complete(default: (&Path, &Translation), other: (&Path, &Translation)) -> Vec<ContentError> {
     let (default_file, default) = default;
     let (file, translation) = other;
     let mut errors = Vec::new();
-    for key in default
-        .strings
-        .keys()
-        .filter(|key| !translation.strings.contains_key(*key))
-    {
+    for key in default.strings.keys().filter(|key| !translation.strings.contains_key(*key)) {
         errors.push(ContentError::new(
             file,
-            format!(
-                "missing translation of `{key}` (it is in {})",
-                default_file.display()
-            ),
+            format!("missing translation of `{key}` (it is in {})", default_file.display()),
         ));
     }
-    for key in translation
-        .strings
-        .keys()
-        .filter(|key| !default.strings.contains_key(*key))
-    {
-        errors.push(ContentError::new(
-            file,
-            format!(
-                "`{key}` is not a key of {}: a typo?",
-                default_file.display()
-            ),
-        ));
+    for key in translation.strings.keys().filter(|key| !default.strings.contains_key(*key)) {
+        errors.push(ContentError::new(file, format!("`{key}` is not a key of {}: a typo?", default_file.display())));
     }
     errors
 }

@@ -45,11 +45,9 @@ fn application(n: usize) -> Vec<u8> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    let intake = Intake::load(
-        &content,
-        Clock::Fixed(DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap()),
-    )
-    .unwrap();
+    let intake =
+        Intake::load(&content, Clock::Fixed(DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap()))
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("bench.sqlite")).unwrap();
     let bodies: Vec<Vec<u8>> = (0..RUNS).map(application).collect();
@@ -57,10 +55,8 @@ async fn main() {
     let mut latencies: Vec<Duration> = Vec::with_capacity(RUNS);
     let started = Instant::now();
     for body in bodies {
-        let request = http::Request::post("/api/applications")
-            .header("content-type", "application/json")
-            .body(body)
-            .unwrap();
+        let request =
+            http::Request::post("/api/applications").header("content-type", "application/json").body(body).unwrap();
         let start = Instant::now();
         let response = handle(&store, &intake, request).await;
         latencies.push(start.elapsed());
@@ -78,14 +74,12 @@ async fn main() {
         ms(latencies[RUNS - 1])
     );
 
-    let lambda = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/bootstrap");
+    let lambda = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/lambda/bootstrap");
     match std::fs::metadata(&lambda) {
         Ok(meta) => println!(
-            "Lambda binary (release, stripped): {:.1} MB (target: under 10 MB)",
+            "Lambda binary (profile `lambda`: stripped, LTO, opt-level s): {:.1} MB (target: under 10 MB)",
             meta.len() as f64 / 1e6
         ),
-        Err(_) => println!(
-            "Lambda binary: not built; `bash tests/bench-intake.sh` builds it and prints its size"
-        ),
+        Err(_) => println!("Lambda binary: not built; `bash tests/bench-intake.sh` builds it and prints its size"),
     }
 }

@@ -92,11 +92,7 @@ mod tests {
         let code = new_code();
         assert_eq!(code.len(), 12);
         assert!(
-            code.chars().enumerate().all(|(i, c)| if i == 3 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }),
+            code.chars().enumerate().all(|(i, c)| if i == 3 || i == 7 { c == '-' } else { c.is_ascii_digit() }),
             "{code}"
         );
         let codes: std::collections::HashSet<String> = (0..1000).map(|_| new_code()).collect();

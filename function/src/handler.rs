@@ -23,11 +23,7 @@ enum Reply {
     Json,
 }
 
-pub async fn handle<S: Store>(
-    store: &S,
-    intake: &Intake,
-    request: Request<Vec<u8>>,
-) -> Response<Vec<u8>> {
+pub async fn handle<S: Store>(store: &S, intake: &Intake, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
     let path = request.uri().path().trim_end_matches('/');
     let thanks_path = format!("{}/thanks", intake.path());
     let mut response = if path == intake.path() {
@@ -48,17 +44,10 @@ pub async fn handle<S: Store>(
     response
 }
 
-async fn submit<S: Store>(
-    store: &S,
-    intake: &Intake,
-    request: &Request<Vec<u8>>,
-) -> Response<Vec<u8>> {
+async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let query_lang = query_value(request, "lang");
-    let format = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(BodyFormat::from_content_type);
+    let format =
+        request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(BodyFormat::from_content_type);
     let wants_html = request
         .headers()
         .get(http::header::ACCEPT)
@@ -80,51 +69,24 @@ async fn submit<S: Store>(
     };
 
     if request.body().len() > MAX_BODY {
-        return fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "too_large",
-            "errors_title",
-        );
+        return fail(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "too_large", "errors_title");
     }
     let Some(format) = format else {
-        return fail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "bad_request",
-            "errors_title",
-        );
+        return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "bad_request", "errors_title");
     };
     let raw = match RawSubmission::parse(format, request.body()) {
         Ok(raw) => raw,
         Err(BodyError::Unreadable) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "unreadable",
-                "bad_request",
-                "errors_title",
-            )
+            return fail(StatusCode::BAD_REQUEST, "unreadable", "bad_request", "errors_title")
         }
     };
-    let lang = intake
-        .language(raw.lang.as_deref().or(query_lang.as_deref()))
-        .to_string();
+    let lang = intake.language(raw.lang.as_deref().or(query_lang.as_deref())).to_string();
 
     if !intake.is_open() {
-        let text = intake.form().message(
-            "closed_text",
-            &lang,
-            &[("date", &intake.deadline_text(&lang))],
-        );
+        let text = intake.form().message("closed_text", &lang, &[("date", &intake.deadline_text(&lang))]);
         return match reply {
-            Reply::Json => json_reply(
-                StatusCode::FORBIDDEN,
-                json!({ "error": "closed", "message": text }),
-            ),
-            Reply::Html => html_reply(
-                StatusCode::FORBIDDEN,
-                pages::message(intake, &lang, "closed_title", &text),
-            ),
+            Reply::Json => json_reply(StatusCode::FORBIDDEN, json!({ "error": "closed", "message": text })),
+            Reply::Html => html_reply(StatusCode::FORBIDDEN, pages::message(intake, &lang, "closed_title", &text)),
         };
     }
 
@@ -152,11 +114,7 @@ async fn submit<S: Store>(
             tracing::info!(code = %saved.code, created = saved.created, lang = %lang, "application stored");
             match reply {
                 Reply::Json => {
-                    let status = if saved.created {
-                        StatusCode::CREATED
-                    } else {
-                        StatusCode::OK
-                    };
+                    let status = if saved.created { StatusCode::CREATED } else { StatusCode::OK };
                     json_reply(
                         status,
                         json!({ "code": saved.code, "created": saved.created, "thanks": thanks_url(intake, &lang, &saved.code) }),
@@ -168,15 +126,8 @@ async fn submit<S: Store>(
         Err(err) => {
             // Only the store's own words: never the application.
             tracing::error!(submission = %raw.submission_id, error = %err, "could not store an application");
-            let mut response = fail(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_failed",
-                "store_failed",
-                "errors_title",
-            );
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
+            let mut response = fail(StatusCode::SERVICE_UNAVAILABLE, "store_failed", "store_failed", "errors_title");
+            response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
             response
         }
     }
@@ -188,27 +139,17 @@ fn invalid(intake: &Intake, lang: &str, reply: Reply, errors: &[FieldError]) -> 
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({ "error": "invalid", "message": intake.text("errors_summary", lang), "errors": errors }),
         ),
-        Reply::Html => html_reply(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            pages::errors(intake, lang, errors),
-        ),
+        Reply::Html => html_reply(StatusCode::UNPROCESSABLE_ENTITY, pages::errors(intake, lang, errors)),
     }
 }
 
 fn thanks(intake: &Intake, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
-    let lang = intake
-        .language(query_value(request, "lang").as_deref())
-        .to_string();
+    let lang = intake.language(query_value(request, "lang").as_deref()).to_string();
     match query_value(request, "code").filter(|code| is_code(code)) {
         Some(code) => html_reply(StatusCode::OK, pages::thanks(intake, &lang, &code)),
         None => html_reply(
             StatusCode::NOT_FOUND,
-            pages::message(
-                intake,
-                &lang,
-                "errors_title",
-                &intake.text("bad_request", &lang),
-            ),
+            pages::message(intake, &lang, "errors_title", &intake.text("bad_request", &lang)),
         ),
     }
 }
@@ -218,31 +159,17 @@ fn thanks_url(intake: &Intake, lang: &str, code: &str) -> String {
 }
 
 fn is_code(code: &str) -> bool {
-    code.len() == 12
-        && code.char_indices().all(|(i, c)| {
-            if i == 3 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    code.len() == 12 && code.char_indices().all(|(i, c)| if i == 3 || i == 7 { c == '-' } else { c.is_ascii_digit() })
 }
 
 fn query_value(request: &Request<Vec<u8>>, name: &str) -> Option<String> {
     let query = request.uri().query()?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
-    pairs
-        .into_iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value)
+    pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
 /// Only the site's own origin may post from a page; everything else gets no CORS headers.
-fn allow_site_origin(
-    intake: &Intake,
-    request: &Request<Vec<u8>>,
-    response: &mut Response<Vec<u8>>,
-) {
+fn allow_site_origin(intake: &Intake, request: &Request<Vec<u8>>, response: &mut Response<Vec<u8>>) {
     let Some(origin) = request.headers().get(http::header::ORIGIN) else {
         return;
     };
@@ -251,14 +178,8 @@ fn allow_site_origin(
     }
     let headers = response.headers_mut();
     headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-    headers.insert(
-        http::header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, OPTIONS"),
-    );
-    headers.insert(
-        http::header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("content-type"),
-    );
+    headers.insert(http::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    headers.insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
     headers.insert(http::header::VARY, HeaderValue::from_static("Origin"));
 }
 
@@ -275,22 +196,14 @@ fn html_reply(status: StatusCode, html: String) -> Response<Vec<u8>> {
 fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Vec<u8>> {
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response.headers_mut().insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 fn redirect(location: &str) -> Response<Vec<u8>> {
     let mut response = empty(StatusCode::SEE_OTHER);
-    response.headers_mut().insert(
-        LOCATION,
-        HeaderValue::from_str(location).expect("codes and languages are ASCII"),
-    );
+    response.headers_mut().insert(LOCATION, HeaderValue::from_str(location).expect("codes and languages are ASCII"));
     response
 }
 
@@ -301,12 +214,7 @@ fn empty(status: StatusCode) -> Response<Vec<u8>> {
 }
 
 fn not_allowed(allow: &'static str) -> Response<Vec<u8>> {
-    let mut response = json_reply(
-        StatusCode::METHOD_NOT_ALLOWED,
-        json!({ "error": "method_not_allowed" }),
-    );
-    response
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
+    let mut response = json_reply(StatusCode::METHOD_NOT_ALLOWED, json!({ "error": "method_not_allowed" }));
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
     response
 }

@@ -22,23 +22,16 @@ impl IntakeTexts {
     pub fn read(content_dir: &Path) -> Result<Self, ContentError> {
         let read = |name: &str| {
             let file = content_dir.join(name);
-            std::fs::read_to_string(&file)
-                .map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
+            std::fs::read_to_string(&file).map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
         };
         let config = read("config.toml")?;
-        let languages = SiteConfig::parse(&content_dir.join("config.toml"), &config)
-            .map_err(|mut e| e.remove(0))?
-            .languages;
+        let languages =
+            SiteConfig::parse(&content_dir.join("config.toml"), &config).map_err(|mut e| e.remove(0))?.languages;
         let translations = languages
             .iter()
             .map(|lang| Ok((lang.clone(), read(&format!("i18n/{lang}.toml"))?)))
             .collect::<Result<_, ContentError>>()?;
-        Ok(Self {
-            config,
-            schedule: read("schedule.toml")?,
-            form: read("form.toml")?,
-            translations,
-        })
+        Ok(Self { config, schedule: read("schedule.toml")?, form: read("form.toml")?, translations })
     }
 }
 
@@ -74,40 +67,17 @@ pub struct Intake {
 impl Intake {
     pub fn from_texts(texts: &IntakeTexts, clock: Clock) -> Result<Self, Vec<ContentError>> {
         let config = SiteConfig::parse(Path::new("content/config.toml"), &texts.config)?;
-        let schedule = Schedule::parse(
-            Path::new("content/schedule.toml"),
-            &texts.schedule,
-            &config.languages,
-        )?;
-        let form = Form::parse(
-            Path::new("content/form.toml"),
-            &texts.form,
-            &config.languages,
-        )?;
+        let schedule = Schedule::parse(Path::new("content/schedule.toml"), &texts.schedule, &config.languages)?;
+        let form = Form::parse(Path::new("content/form.toml"), &texts.form, &config.languages)?;
         let mut translations = BTreeMap::new();
         for (lang, text) in &texts.translations {
             let file = format!("content/i18n/{lang}.toml");
-            translations.insert(
-                lang.clone(),
-                Translation::parse(Path::new(&file), text).map_err(|e| vec![e])?,
-            );
+            translations.insert(lang.clone(), Translation::parse(Path::new(&file), text).map_err(|e| vec![e])?);
         }
-        if let Some(lang) = config
-            .languages
-            .iter()
-            .find(|lang| !translations.contains_key(*lang))
-        {
-            return Err(vec![ContentError::new(
-                format!("content/i18n/{lang}.toml"),
-                "missing",
-            )]);
+        if let Some(lang) = config.languages.iter().find(|lang| !translations.contains_key(*lang)) {
+            return Err(vec![ContentError::new(format!("content/i18n/{lang}.toml"), "missing")]);
         }
-        let site_origin = config
-            .base_url
-            .splitn(4, '/')
-            .take(3)
-            .collect::<Vec<_>>()
-            .join("/");
+        let site_origin = config.base_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
         Ok(Self {
             form,
             languages: config.languages.clone(),
@@ -144,8 +114,7 @@ impl Intake {
 
     /// `lang` when the site has it, the default language otherwise.
     pub(crate) fn language<'a>(&'a self, lang: Option<&'a str>) -> &'a str {
-        lang.filter(|lang| self.languages.iter().any(|known| known == lang))
-            .unwrap_or(&self.languages[0])
+        lang.filter(|lang| self.languages.iter().any(|known| known == lang)).unwrap_or(&self.languages[0])
     }
 
     pub(crate) fn text(&self, key: &str, lang: &str) -> String {

@@ -29,13 +29,7 @@ pub(crate) fn thanks(intake: &Intake, lang: &str, code: &str) -> String {
 pub(crate) fn errors(intake: &Intake, lang: &str, errors: &[FieldError]) -> String {
     let items: String = errors
         .iter()
-        .map(|error| {
-            format!(
-                "<li><strong>{}</strong> — {}</li>\n",
-                escape(&error.label),
-                escape(&error.message)
-            )
-        })
+        .map(|error| format!("<li><strong>{}</strong> — {}</li>\n", escape(&error.label), escape(&error.message)))
         .collect();
     let body = format!(
         "<p>{}</p>\n<ul class=\"errors\">\n{items}</ul>\n<p>{}</p>",
@@ -47,10 +41,5 @@ pub(crate) fn errors(intake: &Intake, lang: &str, errors: &[FieldError]) -> Stri
 
 /// A page with one sentence, for the other answers (closed, too large, store failed).
 pub(crate) fn message(intake: &Intake, lang: &str, title_key: &str, text: &str) -> String {
-    page(
-        intake,
-        lang,
-        &intake.text(title_key, lang),
-        &format!("<p>{}</p>", escape(text)),
-    )
+    page(intake, lang, &intake.text(title_key, lang), &format!("<p>{}</p>", escape(text)))
 }

@@ -35,14 +35,7 @@ pub enum BodyFormat {
 impl BodyFormat {
     /// From a `Content-Type` header, ignoring parameters such as `charset`.
     pub fn from_content_type(value: &str) -> Option<Self> {
-        match value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-            .as_str()
-        {
+        match value.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
             "application/x-www-form-urlencoded" => Some(BodyFormat::Form),
             "application/json" => Some(BodyFormat::Json),
             _ => None,
@@ -87,22 +80,10 @@ impl RawSubmission {
             Some(id) => id,
             None => {
                 let digest = Sha256::digest(body);
-                format!(
-                    "body-{}",
-                    digest
-                        .iter()
-                        .take(16)
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                )
+                format!("body-{}", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
             }
         };
-        Ok(Self {
-            fields,
-            lang,
-            submission_id,
-            honeypot,
-        })
+        Ok(Self { fields, lang, submission_id, honeypot })
     }
 }
 
@@ -137,41 +118,19 @@ mod tests {
 
     #[test]
     fn json_booleans_become_yes_and_no_and_numbers_are_refused() {
-        let raw = RawSubmission::parse(
-            BodyFormat::Json,
-            br#"{"confirm_age": true, "support_groups": false}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                raw.fields["confirm_age"].as_str(),
-                raw.fields["support_groups"].as_str()
-            ),
-            ("yes", "no")
-        );
+        let raw = RawSubmission::parse(BodyFormat::Json, br#"{"confirm_age": true, "support_groups": false}"#).unwrap();
+        assert_eq!((raw.fields["confirm_age"].as_str(), raw.fields["support_groups"].as_str()), ("yes", "no"));
         assert_eq!(
             RawSubmission::parse(BodyFormat::Json, br#"{"phone": 700123456}"#).unwrap_err(),
             BodyError::Unreadable
         );
-        assert_eq!(
-            RawSubmission::parse(BodyFormat::Json, b"[1]").unwrap_err(),
-            BodyError::Unreadable
-        );
+        assert_eq!(RawSubmission::parse(BodyFormat::Json, b"[1]").unwrap_err(), BodyError::Unreadable);
     }
 
     #[test]
     fn content_types_are_read_without_their_parameters() {
-        assert_eq!(
-            BodyFormat::from_content_type("application/json; charset=utf-8"),
-            Some(BodyFormat::Json)
-        );
-        assert_eq!(
-            BodyFormat::from_content_type("Application/X-WWW-Form-Urlencoded"),
-            Some(BodyFormat::Form)
-        );
-        assert_eq!(
-            BodyFormat::from_content_type("multipart/form-data; boundary=x"),
-            None
-        );
+        assert_eq!(BodyFormat::from_content_type("application/json; charset=utf-8"), Some(BodyFormat::Json));
+        assert_eq!(BodyFormat::from_content_type("Application/X-WWW-Form-Urlencoded"), Some(BodyFormat::Form));
+        assert_eq!(BodyFormat::from_content_type("multipart/form-data; boundary=x"), None);
     }
 }

@@ -21,11 +21,7 @@ pub struct FieldError {
     pub message: String,
 }
 
-pub fn validate(
-    intake: &Intake,
-    raw: &RawSubmission,
-    lang: &str,
-) -> Result<Application, Vec<FieldError>> {
+pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Application, Vec<FieldError>> {
     let form = &intake.form;
     let now = intake.now();
     let mut errors = Vec::new();
@@ -39,10 +35,7 @@ pub fn validate(
         };
         let value = normalise(raw.fields.get(name).map(String::as_str).unwrap_or(""));
         let required = field.required
-            || field
-                .required_when
-                .as_ref()
-                .is_some_and(|when| raw.fields.get(when).is_some_and(|v| v.trim() == "yes"));
+            || field.required_when.as_ref().is_some_and(|when| raw.fields.get(when).is_some_and(|v| v.trim() == "yes"));
         let mut fail = |key: &str, values: &[(&str, &str)]| {
             errors.push(FieldError {
                 field: name.to_string(),
@@ -79,13 +72,7 @@ pub fn validate(
         if let Some(max_words) = field.max_words {
             let count = value.split_whitespace().count();
             if count > max_words {
-                fail(
-                    "too_many_words",
-                    &[
-                        ("max", &max_words.to_string()),
-                        ("count", &count.to_string()),
-                    ],
-                );
+                fail("too_many_words", &[("max", &max_words.to_string()), ("count", &count.to_string())]);
                 continue;
             }
         }
@@ -99,10 +86,7 @@ pub fn validate(
                 let on = intake.deadline.unwrap_or(now);
                 let age = age_on(date, on);
                 if age < form.age.minimum {
-                    fail(
-                        "under_18",
-                        &[("date", &intake.date_text(on.date_naive(), lang))],
-                    );
+                    fail("under_18", &[("date", &intake.date_text(on.date_naive(), lang))]);
                     continue;
                 }
                 category = Some(if age >= form.age.older_from {
@@ -119,20 +103,9 @@ pub fn validate(
         }
     }
 
-    let known: Vec<&str> = form
-        .fields()
-        .filter_map(|field| field.name.as_deref())
-        .collect();
-    for name in raw
-        .fields
-        .keys()
-        .filter(|name| !known.contains(&name.as_str()))
-    {
-        errors.push(FieldError {
-            field: name.clone(),
-            label: name.clone(),
-            message: intake.text("bad_request", lang),
-        });
+    let known: Vec<&str> = form.fields().filter_map(|field| field.name.as_deref()).collect();
+    for name in raw.fields.keys().filter(|name| !known.contains(&name.as_str())) {
+        errors.push(FieldError { field: name.clone(), label: name.clone(), message: intake.text("bad_request", lang) });
     }
 
     match (errors.is_empty(), category) {
@@ -150,28 +123,16 @@ pub fn validate(
 
 /// Line ends as `\n`, no surrounding blanks.
 fn normalise(value: &str) -> String {
-    value
-        .replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .trim()
-        .to_string()
+    value.replace("\r\n", "\n").replace('\r', "\n").trim().to_string()
 }
 
 /// The rule of each kind of answer; returns the value to store or the message key.
 fn check_kind(field: &Field, value: &str) -> Result<String, &'static str> {
     match field.kind {
-        FieldKind::YesNo => matches!(value, "yes" | "no")
-            .then(|| value.to_string())
-            .ok_or("invalid_choice"),
-        FieldKind::Confirm => matches!(value, "yes" | "on" | "true")
-            .then(|| "yes".to_string())
-            .ok_or("invalid_choice"),
-        FieldKind::Email => is_email(value)
-            .then(|| value.to_string())
-            .ok_or("invalid_email"),
-        FieldKind::Phone => is_phone(value)
-            .then(|| value.to_string())
-            .ok_or("invalid_phone"),
+        FieldKind::YesNo => matches!(value, "yes" | "no").then(|| value.to_string()).ok_or("invalid_choice"),
+        FieldKind::Confirm => matches!(value, "yes" | "on" | "true").then(|| "yes".to_string()).ok_or("invalid_choice"),
+        FieldKind::Email => is_email(value).then(|| value.to_string()).ok_or("invalid_email"),
+        FieldKind::Phone => is_phone(value).then(|| value.to_string()).ok_or("invalid_phone"),
         FieldKind::Date => NaiveDate::parse_from_str(value, "%Y-%m-%d")
             .ok()
             .filter(|date| date.year() >= 1900)
@@ -197,10 +158,7 @@ fn is_email(value: &str) -> bool {
 /// Digits with the usual separators; 9 digits (0700123456 without its 0) to 15 (E.164).
 fn is_phone(value: &str) -> bool {
     let digits = value.chars().filter(char::is_ascii_digit).count();
-    value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        && (9..=15).contains(&digits)
+    value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && (9..=15).contains(&digits)
 }
 
 /// Full years between `birth` and the day of `on`.
@@ -235,8 +193,6 @@ mod tests {
                 && !is_phone("12345")
                 && !is_phone("0700 12345a")
         );
-        assert!(
-            is_email("a@b.kg") && !is_email("a@b") && !is_email("a b@c.kg") && !is_email("@b.kg")
-        );
+        assert!(is_email("a@b.kg") && !is_email("a@b") && !is_email("a b@c.kg") && !is_email("@b.kg"));
     }
 }

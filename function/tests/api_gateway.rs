@@ -11,9 +11,7 @@ use http::StatusCode;
 use lambda_http::Body;
 
 fn event(name: &str) -> lambda_http::Request {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/api-gateway")
-        .join(name);
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/api-gateway").join(name);
     lambda_http::request::from_str(&std::fs::read_to_string(&file).unwrap())
         .unwrap_or_else(|err| panic!("{name}: {err}"))
 }
@@ -30,25 +28,15 @@ fn text(body: &Body) -> String {
 async fn a_base64_encoded_form_post_is_stored_and_redirected_in_russian() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let response =
-        to_lambda(handle(&store, &intake, from_lambda(event("post-form-base64.json"))).await);
+    let response = to_lambda(handle(&store, &intake, from_lambda(event("post-form-base64.json"))).await);
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"].to_str().unwrap();
-    assert!(
-        location.starts_with("/api/applications/thanks?lang=ru&code="),
-        "{location}"
-    );
-    assert_eq!(
-        response.headers()["access-control-allow-origin"],
-        "https://mektep.vap.kg"
-    );
+    assert!(location.starts_with("/api/applications/thanks?lang=ru&code="), "{location}");
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://mektep.vap.kg");
     let stored = store.answers().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].lang, "ru");
-    assert_eq!(
-        store.personal(&stored[0].code).await.unwrap().unwrap()["full_name"],
-        "Асель Токтогулова"
-    );
+    assert_eq!(store.personal(&stored[0].code).await.unwrap().unwrap()["full_name"], "Асель Токтогулова");
 }
 
 #[tokio::test]
@@ -58,36 +46,23 @@ async fn a_json_post_gets_201_and_its_code() {
     let response = to_lambda(handle(&store, &intake, from_lambda(event("post-json.json"))).await);
     assert_eq!(response.status(), StatusCode::CREATED);
     let reply: serde_json::Value = serde_json::from_str(&text(response.body())).unwrap();
-    assert_eq!(
-        reply["code"].as_str().unwrap(),
-        store.answers().await.unwrap()[0].code
-    );
+    assert_eq!(reply["code"].as_str().unwrap(), store.answers().await.unwrap()[0].code);
 }
 
 #[tokio::test]
 async fn an_invalid_json_post_gets_every_error_in_its_language() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(
-        handle(
-            &store,
-            &intake,
-            from_lambda(event("post-json-invalid.json")),
-        )
-        .await,
-    );
+    let response = to_lambda(handle(&store, &intake, from_lambda(event("post-json-invalid.json"))).await);
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let reply: serde_json::Value = serde_json::from_str(&text(response.body())).unwrap();
     let errors = reply["errors"].as_array().unwrap();
-    assert!(
-        errors.len() > 20,
-        "every required question is named, got {}",
-        errors.len()
-    );
+    assert!(errors.len() > 20, "every required question is named, got {}", errors.len());
     assert_eq!(errors[0]["field"], "full_name");
     assert_eq!(errors[0]["message"], "Заполните это поле.");
-    assert!(errors.iter().any(|e| e["field"] == "email"
-        && e["message"] == "Проверьте адрес электронной почты, например: imya@primer.kg."));
+    assert!(errors.iter().any(
+        |e| e["field"] == "email" && e["message"] == "Проверьте адрес электронной почты, например: imya@primer.kg."
+    ));
 }
 
 #[tokio::test]
@@ -98,9 +73,7 @@ async fn the_thank_you_page_reads_its_query_string() {
     assert_eq!(response.status(), StatusCode::OK);
     let page = text(response.body());
     assert!(
-        page.contains("<html lang=\"ky\">")
-            && page.contains("482-913-5074")
-            && page.contains("Өтүнмөңүз кабыл алынды")
+        page.contains("<html lang=\"ky\">") && page.contains("482-913-5074") && page.contains("Өтүнмөңүз кабыл алынды")
     );
 }
 

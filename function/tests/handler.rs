@@ -11,46 +11,21 @@ use http::{Request, StatusCode};
 async fn a_valid_json_application_is_stored_with_personal_data_apart() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let fields = with(
-        valid_fields(),
-        "submission_id",
-        Some("c0ffee00-1111-4222-8333-444455556666"),
-    );
+    let fields = with(valid_fields(), "submission_id", Some("c0ffee00-1111-4222-8333-444455556666"));
     let response = handle(&store, &intake, post_json(&fields)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let reply = body_json(&response);
     let code = reply["code"].as_str().unwrap().to_string();
     assert_eq!(reply["created"], true);
-    assert_eq!(
-        reply["thanks"],
-        format!("/api/applications/thanks?lang=ky&code={code}")
-    );
+    assert_eq!(reply["thanks"], format!("/api/applications/thanks?lang=ky&code={code}"));
 
     let stored = store.answers().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].code, code);
-    assert_eq!(
-        stored[0].category.key(),
-        "aged_28_and_over",
-        "born 17 May 1990: 30 on the deadline day"
-    );
-    assert!(
-        stored[0].answers.contains_key("essay")
-            && stored[0].answers.contains_key("lsg_experience_text")
-    );
-    for personal in [
-        "full_name",
-        "birth_date",
-        "residence",
-        "workplace",
-        "phone",
-        "whatsapp",
-        "email",
-    ] {
-        assert!(
-            !stored[0].answers.contains_key(personal),
-            "{personal} must not be stored with the answers"
-        );
+    assert_eq!(stored[0].category.key(), "aged_28_and_over", "born 17 May 1990: 30 on the deadline day");
+    assert!(stored[0].answers.contains_key("essay") && stored[0].answers.contains_key("lsg_experience_text"));
+    for personal in ["full_name", "birth_date", "residence", "workplace", "phone", "whatsapp", "email"] {
+        assert!(!stored[0].answers.contains_key(personal), "{personal} must not be stored with the answers");
     }
     let personal = store.personal(&code).await.unwrap().unwrap();
     assert_eq!(personal["full_name"], "Асель Токтогулова");
@@ -61,33 +36,19 @@ async fn a_valid_json_application_is_stored_with_personal_data_apart() {
 async fn a_form_post_is_redirected_to_a_thank_you_page_in_its_language() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let fields = with(
-        with(valid_fields(), "lang", Some("ru")),
-        "birth_date",
-        Some("2000-01-02"),
-    );
+    let fields = with(with(valid_fields(), "lang", Some("ru")), "birth_date", Some("2000-01-02"));
     let response = handle(&store, &intake, post_form(&fields)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        location.starts_with("/api/applications/thanks?lang=ru&code="),
-        "{location}"
-    );
+    assert!(location.starts_with("/api/applications/thanks?lang=ru&code="), "{location}");
     let code = location.rsplit('=').next().unwrap().to_string();
     assert_eq!(store.answers().await.unwrap()[0].category.key(), "under_28");
 
-    let thanks = handle(
-        &store,
-        &intake,
-        Request::get(&location).body(Vec::new()).unwrap(),
-    )
-    .await;
+    let thanks = handle(&store, &intake, Request::get(&location).body(Vec::new()).unwrap()).await;
     assert_eq!(thanks.status(), StatusCode::OK);
     let page = body_text(&thanks);
     assert!(
-        page.contains("<html lang=\"ru\">")
-            && page.contains("Ваша заявка принята")
-            && page.contains(&code),
+        page.contains("<html lang=\"ru\">") && page.contains("Ваша заявка принята") && page.contains(&code),
         "{page}"
     );
 }
@@ -96,11 +57,7 @@ async fn a_form_post_is_redirected_to_a_thank_you_page_in_its_language() {
 async fn a_retry_with_the_same_submission_id_returns_the_same_code_and_stores_nothing_new() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let fields = with(
-        valid_fields(),
-        "submission_id",
-        Some("retry-0000-0000-0001"),
-    );
+    let fields = with(valid_fields(), "submission_id", Some("retry-0000-0000-0001"));
     let first = body_json(&handle(&store, &intake, post_json(&fields)).await);
     let again = handle(&store, &intake, post_json(&fields)).await;
     assert_eq!(again.status(), StatusCode::OK);
@@ -139,38 +96,19 @@ async fn every_field_error_is_answered_in_the_submissions_language_and_nothing_i
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["message"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
         .collect();
     let expected = [
         ("full_name", "Заполните это поле."),
         ("phone", "Проверьте номер телефона, например: 0700 123456."),
-        (
-            "email",
-            "Проверьте адрес электронной почты, например: imya@primer.kg.",
-        ),
+        ("email", "Проверьте адрес электронной почты, например: imya@primer.kg."),
         ("lsg_experience_text", "Заполните это поле."),
         ("support_groups", "Выберите один из предложенных ответов."),
         ("essay", "Слишком длинно: не более 1000 слов (сейчас 1001)."),
-        (
-            "consent_personal_data",
-            "Отметьте это, чтобы подать заявку.",
-        ),
+        ("consent_personal_data", "Отметьте это, чтобы подать заявку."),
     ];
-    assert_eq!(
-        errors,
-        expected
-            .map(|(f, m)| (f.to_string(), m.to_string()))
-            .to_vec()
-    );
-    assert_eq!(
-        reply["message"],
-        "В заявке есть ошибки. Исправьте эти поля:"
-    );
+    assert_eq!(errors, expected.map(|(f, m)| (f.to_string(), m.to_string())).to_vec());
+    assert_eq!(reply["message"], "В заявке есть ошибки. Исправьте эти поля:");
     assert!(store.answers().await.unwrap().is_empty());
 }
 
@@ -183,8 +121,7 @@ async fn a_form_post_with_errors_gets_a_page_naming_each_question() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body_text(&response);
     assert!(page.contains("<html lang=\"ky\">") && page.contains("Өтүнмө жөнөтүлгөн жок"));
-    assert!(page
-        .contains("Жергиликтүү жамаат менен иштөө (аны мобилдештирүү) боюнча тажрыйбаңыз барбы?"));
+    assert!(page.contains("Жергиликтүү жамаат менен иштөө (аны мобилдештирүү) боюнча тажрыйбаңыз барбы?"));
     assert!(page.contains("«Ооба» же «Жок» деп тандаңыз."));
 }
 
@@ -192,12 +129,7 @@ async fn a_form_post_with_errors_gets_a_page_naming_each_question() {
 async fn applicants_under_18_are_told_the_rule() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let response = handle(
-        &store,
-        &intake,
-        post_json(&with(valid_fields(), "birth_date", Some("2002-12-12"))),
-    )
-    .await;
+    let response = handle(&store, &intake, post_json(&with(valid_fields(), "birth_date", Some("2002-12-12")))).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let reply = body_json(&response);
     assert_eq!(reply["errors"][0]["field"], "birth_date");
@@ -205,29 +137,15 @@ async fn applicants_under_18_are_told_the_rule() {
         reply["errors"][0]["message"],
         "Мектепке 18 жашка толгондор гана катыша алат: 2020-жылдын 11-декабры карата 18 жашка толгон болушуңуз керек."
     );
-    let eighteen = handle(
-        &store,
-        &intake,
-        post_json(&with(valid_fields(), "birth_date", Some("2002-12-11"))),
-    )
-    .await;
-    assert_eq!(
-        eighteen.status(),
-        StatusCode::CREATED,
-        "18 on the deadline day may apply"
-    );
+    let eighteen = handle(&store, &intake, post_json(&with(valid_fields(), "birth_date", Some("2002-12-11")))).await;
+    assert_eq!(eighteen.status(), StatusCode::CREATED, "18 on the deadline day may apply");
 }
 
 #[tokio::test]
 async fn after_the_deadline_the_intake_is_closed() {
     let (_dir, store) = temp_store();
     let intake = intake_at(AFTER_DEADLINE);
-    let response = handle(
-        &store,
-        &intake,
-        post_json(&with(valid_fields(), "lang", Some("ru"))),
-    )
-    .await;
+    let response = handle(&store, &intake, post_json(&with(valid_fields(), "lang", Some("ru")))).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         body_json(&response)["message"],
@@ -242,10 +160,7 @@ async fn after_the_deadline_the_intake_is_closed() {
 async fn oversized_unknown_and_unreadable_bodies_and_other_methods_are_refused() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let huge = post(
-        "application/x-www-form-urlencoded",
-        vec![b'a'; function::MAX_BODY + 1],
-    );
+    let huge = post("application/x-www-form-urlencoded", vec![b'a'; function::MAX_BODY + 1]);
     let response = handle(&store, &intake, huge).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body_text(&response).contains("Өтүнмө өтө чоң. Дилбаянды кыскартыңыз."));
@@ -254,35 +169,15 @@ async fn oversized_unknown_and_unreadable_bodies_and_other_methods_are_refused()
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(body_json(&text)["error"], "unsupported_media_type");
 
-    let broken = handle(
-        &store,
-        &intake,
-        post("application/json", b"{not json".to_vec()),
-    )
-    .await;
+    let broken = handle(&store, &intake, post("application/json", b"{not json".to_vec())).await;
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
 
-    let get = handle(
-        &store,
-        &intake,
-        Request::get("/api/applications").body(Vec::new()).unwrap(),
-    )
-    .await;
+    let get = handle(&store, &intake, Request::get("/api/applications").body(Vec::new()).unwrap()).await;
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(get.headers()["allow"], "POST, OPTIONS");
-    let put = handle(
-        &store,
-        &intake,
-        Request::put("/api/applications").body(Vec::new()).unwrap(),
-    )
-    .await;
+    let put = handle(&store, &intake, Request::put("/api/applications").body(Vec::new()).unwrap()).await;
     assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let elsewhere = handle(
-        &store,
-        &intake,
-        Request::get("/api/other").body(Vec::new()).unwrap(),
-    )
-    .await;
+    let elsewhere = handle(&store, &intake, Request::get("/api/other").body(Vec::new()).unwrap()).await;
     assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
     assert!(store.answers().await.unwrap().is_empty());
 }
@@ -291,38 +186,18 @@ async fn oversized_unknown_and_unreadable_bodies_and_other_methods_are_refused()
 async fn unknown_fields_are_refused_by_name() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let response = handle(
-        &store,
-        &intake,
-        post_json(&with(valid_fields(), "favourite_colour", Some("red"))),
-    )
-    .await;
+    let response = handle(&store, &intake, post_json(&with(valid_fields(), "favourite_colour", Some("red")))).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        body_json(&response)["errors"][0]["field"],
-        "favourite_colour"
-    );
+    assert_eq!(body_json(&response)["errors"][0]["field"], "favourite_colour");
 }
 
 #[tokio::test]
 async fn what_the_honeypot_catches_is_kept_apart_not_thrown_away() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let response = handle(
-        &store,
-        &intake,
-        post_form(&with(
-            valid_fields(),
-            "website",
-            Some("http://spam.example"),
-        )),
-    )
-    .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "a bot learns nothing"
-    );
+    let response =
+        handle(&store, &intake, post_form(&with(valid_fields(), "website", Some("http://spam.example")))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a bot learns nothing");
     assert!(store.answers().await.unwrap().is_empty());
     let suspects = store.suspects().await.unwrap();
     assert_eq!(suspects.len(), 1);
@@ -333,18 +208,11 @@ async fn what_the_honeypot_catches_is_kept_apart_not_thrown_away() {
 async fn only_the_sites_own_origin_gets_cors_headers() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let preflight = |origin: &str| {
-        Request::options("/api/applications")
-            .header("origin", origin)
-            .body(Vec::new())
-            .unwrap()
-    };
+    let preflight =
+        |origin: &str| Request::options("/api/applications").header("origin", origin).body(Vec::new()).unwrap();
     let own = handle(&store, &intake, preflight("https://mektep.vap.kg")).await;
     assert_eq!(own.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        own.headers()["access-control-allow-origin"],
-        "https://mektep.vap.kg"
-    );
+    assert_eq!(own.headers()["access-control-allow-origin"], "https://mektep.vap.kg");
     let other = handle(&store, &intake, preflight("https://evil.example")).await;
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
@@ -362,10 +230,7 @@ impl Store for BrokenStore {
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
         Ok(Vec::new())
     }
-    async fn personal(
-        &self,
-        _: &str,
-    ) -> Result<Option<std::collections::BTreeMap<String, String>>, StoreError> {
+    async fn personal(&self, _: &str) -> Result<Option<std::collections::BTreeMap<String, String>>, StoreError> {
         Ok(None)
     }
     async fn suspects(&self) -> Result<Vec<(String, function::Fields)>, StoreError> {
@@ -381,10 +246,7 @@ async fn a_store_failure_is_a_5xx_so_the_page_retries_never_a_success() {
     assert_eq!(response.headers()["retry-after"], "2");
     let reply = body_json(&response);
     assert_eq!(reply["error"], "store_failed");
-    assert!(
-        !reply.to_string().contains("Асель"),
-        "no personal data in answers about failures"
-    );
+    assert!(!reply.to_string().contains("Асель"), "no personal data in answers about failures");
     let page = handle(&BrokenStore, &intake, post_form(&valid_fields())).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(body_text(&page).contains("Өтүнмө азыр сакталган жок."));

@@ -26,10 +26,8 @@ impl Write for Captured {
 async fn logs_name_codes_and_outcomes_never_personal_data() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let (_dir, store) = temp_store();
@@ -37,27 +35,14 @@ async fn logs_name_codes_and_outcomes_never_personal_data() {
     let valid = valid_fields();
     handle(&store, &intake, post_json(&valid)).await;
     handle(&store, &intake, post_json(&valid)).await;
-    handle(
-        &store,
-        &intake,
-        post_form(&with(valid.clone(), "website", Some("spam"))),
-    )
-    .await;
-    handle(
-        &store,
-        &intake,
-        post_json(&with(valid.clone(), "email", Some("broken-address"))),
-    )
-    .await;
+    handle(&store, &intake, post_form(&with(valid.clone(), "website", Some("spam")))).await;
+    handle(&store, &intake, post_json(&with(valid.clone(), "email", Some("broken-address")))).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("application stored"), "{logs}");
     assert!(logs.contains("honeypot"), "{logs}");
     for (name, value) in valid.iter().filter(|(_, value)| value.len() > 3) {
-        assert!(
-            !logs.contains(value.as_str()),
-            "the logs hold {name}: {logs}"
-        );
+        assert!(!logs.contains(value.as_str()), "the logs hold {name}: {logs}");
     }
     assert!(!logs.contains("broken-address"));
 }

@@ -16,11 +16,7 @@ fn application(id: &str, name: &str, second: u32) -> Application {
         submission_id: id.to_string(),
         lang: "ky".into(),
         received_at: Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, second).unwrap(),
-        category: if second.is_multiple_of(2) {
-            Category::AgedTwentyEightAndOver
-        } else {
-            Category::UnderTwentyEight
-        },
+        category: if second.is_multiple_of(2) { Category::AgedTwentyEightAndOver } else { Category::UnderTwentyEight },
         answers: BTreeMap::from([
             ("essay".to_string(), format!("Эссе {id}")),
             ("lsg_experience".to_string(), "yes".to_string()),
@@ -34,24 +30,15 @@ fn application(id: &str, name: &str, second: u32) -> Application {
 
 /// What every store must do.
 async fn contract(store: &impl Store) {
-    let first = store
-        .save(&application("sub-00000001", "Айгүл", 1))
-        .await
-        .unwrap();
+    let first = store.save(&application("sub-00000001", "Айгүл", 1)).await.unwrap();
     assert!(first.created);
     assert_eq!(first.code.len(), 12);
 
-    let again = store
-        .save(&application("sub-00000001", "Айгүл (changed)", 1))
-        .await
-        .unwrap();
+    let again = store.save(&application("sub-00000001", "Айгүл (changed)", 1)).await.unwrap();
     assert_eq!(again.code, first.code, "a retry gets the first code");
     assert!(!again.created);
 
-    let second = store
-        .save(&application("sub-00000002", "Нургүл", 2))
-        .await
-        .unwrap();
+    let second = store.save(&application("sub-00000002", "Нургүл", 2)).await.unwrap();
     assert_ne!(second.code, first.code);
 
     let answers = store.answers().await.unwrap();
@@ -63,15 +50,10 @@ async fn contract(store: &impl Store) {
     assert_eq!(answers[0].category, Category::UnderTwentyEight);
     assert_eq!(answers[0].answers["essay"], "Эссе sub-00000001");
     assert_eq!(answers[0].received_at, "2020-12-01T06:00:01+00:00");
-    assert!(answers
-        .iter()
-        .all(|a| !a.answers.contains_key("full_name") && !a.answers.contains_key("phone")));
+    assert!(answers.iter().all(|a| !a.answers.contains_key("full_name") && !a.answers.contains_key("phone")));
 
     let personal = store.personal(&first.code).await.unwrap().unwrap();
-    assert_eq!(
-        personal["full_name"], "Айгүл",
-        "the first write wins; a retry changes nothing"
-    );
+    assert_eq!(personal["full_name"], "Айгүл", "the first write wins; a retry changes nothing");
     assert_eq!(store.personal("000-000-0000").await.unwrap(), None);
 
     let suspect = Suspect {
@@ -81,20 +63,10 @@ async fn contract(store: &impl Store) {
         fields: BTreeMap::from([("full_name".to_string(), "Spam".to_string())]),
     };
     let caught = store.save_suspect(&suspect).await.unwrap();
-    assert_eq!(
-        store.save_suspect(&suspect).await.unwrap().code,
-        caught.code
-    );
+    assert_eq!(store.save_suspect(&suspect).await.unwrap().code, caught.code);
     let suspects = store.suspects().await.unwrap();
-    assert_eq!(
-        suspects,
-        vec![(caught.code.clone(), suspect.fields.clone())]
-    );
-    assert_eq!(
-        store.answers().await.unwrap().len(),
-        2,
-        "suspects are not applications"
-    );
+    assert_eq!(suspects, vec![(caught.code.clone(), suspect.fields.clone())]);
+    assert_eq!(store.answers().await.unwrap().len(), 2, "suspects are not applications");
 }
 
 /// Many submissions at once, each id sent twice: exactly one item per id, and every
@@ -105,37 +77,20 @@ async fn concurrency<S: Store + 'static>(store: Arc<S>) {
         for _ in 0..2 {
             let store = Arc::clone(&store);
             tasks.push(tokio::spawn(async move {
-                (
-                    n,
-                    store
-                        .save(&application(&format!("parallel-{n:04}"), "Parallel", n))
-                        .await,
-                )
+                (n, store.save(&application(&format!("parallel-{n:04}"), "Parallel", n)).await)
             }));
         }
     }
     let mut codes: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for task in tasks {
         let (n, saved) = task.await.unwrap();
-        codes
-            .entry(n)
-            .or_default()
-            .push(saved.expect("every concurrent save succeeds").code);
+        codes.entry(n).or_default().push(saved.expect("every concurrent save succeeds").code);
     }
-    let stored: Vec<String> = store
-        .answers()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.code)
-        .collect();
+    let stored: Vec<String> = store.answers().await.unwrap().into_iter().map(|a| a.code).collect();
     assert_eq!(stored.len(), 24, "one item per submission id");
     for (n, pair) in codes {
         assert_eq!(pair[0], pair[1], "both posts of id {n} got the same code");
-        assert!(
-            stored.contains(&pair[0]),
-            "the code answered for id {n} is stored"
-        );
+        assert!(stored.contains(&pair[0]), "the code answered for id {n} is stored");
     }
 }
 
@@ -155,18 +110,10 @@ async fn the_sqlite_store_is_safe_under_concurrent_submissions() {
 async fn the_sqlite_store_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("applications.sqlite");
-    let code = SqliteStore::open(&file)
-        .unwrap()
-        .save(&application("durable-0001", "Гүлзат", 3))
-        .await
-        .unwrap()
-        .code;
+    let code = SqliteStore::open(&file).unwrap().save(&application("durable-0001", "Гүлзат", 3)).await.unwrap().code;
     let reopened = SqliteStore::open(&file).unwrap();
     assert_eq!(reopened.answers().await.unwrap()[0].code, code);
-    assert_eq!(
-        reopened.personal(&code).await.unwrap().unwrap()["full_name"],
-        "Гүлзат"
-    );
+    assert_eq!(reopened.personal(&code).await.unwrap().unwrap()["full_name"], "Гүлзат");
 }
 
 #[cfg(feature = "dynamodb")]
@@ -177,16 +124,11 @@ async fn dynamo_store() -> DynamoStore {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "tests",
-        ))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
         .endpoint_url(endpoint)
         .build();
     let prefix = function::new_code().replace('-', "");
-    let tables = Tables {
-        applications: format!("applications-{prefix}"),
-        applicants: format!("applicants-{prefix}"),
-    };
+    let tables = Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
     store.create_tables().await.unwrap();
     store

@@ -27,6 +27,7 @@ fn main() {
         output_dir: root.path().join("public"),
         now: DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap(),
         pinned: true,
+        drafts: false,
     };
 
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
@@ -39,12 +40,7 @@ fn main() {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("build of the real site ({pages} pages), {RUNS} runs, including writing to disk:");
-    println!(
-        "  min {:.1} ms   median {:.1} ms   max {:.1} ms",
-        ms(times[0]),
-        ms(times[RUNS / 2]),
-        ms(times[RUNS - 1])
-    );
+    println!("  min {:.1} ms   median {:.1} ms   max {:.1} ms", ms(times[0]), ms(times[RUNS / 2]), ms(times[RUNS - 1]));
 
     let css = gzip(&std::fs::read(options.output_dir.join("style.css")).unwrap());
     let mut weights: Vec<(usize, usize, String)> = WalkDir::new(&options.output_dir)
@@ -53,12 +49,7 @@ fn main() {
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "html"))
         .map(|entry| {
             let bytes = std::fs::read(entry.path()).unwrap();
-            let name = entry
-                .path()
-                .strip_prefix(&options.output_dir)
-                .unwrap()
-                .display()
-                .to_string();
+            let name = entry.path().strip_prefix(&options.output_dir).unwrap().display().to_string();
             (gzip(&bytes) + css, bytes.len(), name)
         })
         .collect();
@@ -67,14 +58,6 @@ fn main() {
     for (gzipped, raw, name) in &weights {
         println!("  {gzipped:>6} B  ({raw:>6} B raw HTML)  {name}");
     }
-    let over = weights
-        .iter()
-        .filter(|(gzipped, _, _)| *gzipped >= BUDGET)
-        .count();
-    println!(
-        "heaviest {} B, {} of {} pages over budget",
-        weights[0].0,
-        over,
-        weights.len()
-    );
+    let over = weights.iter().filter(|(gzipped, _, _)| *gzipped >= BUDGET).count();
+    println!("heaviest {} B, {} of {} pages over budget", weights[0].0, over, weights.len());
 }

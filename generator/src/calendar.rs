@@ -7,19 +7,8 @@ use crate::load::Site;
 
 pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) -> String {
     let translation = &site.translations[lang];
-    let host = site
-        .config
-        .base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("localhost")
-        .split('/')
-        .next()
-        .unwrap_or("localhost");
-    let stamp = stamp
-        .with_timezone(&Utc)
-        .format("%Y%m%dT%H%M%SZ")
-        .to_string();
+    let host = site.config.base_url.split("://").nth(1).unwrap_or("localhost").split('/').next().unwrap_or("localhost");
+    let stamp = stamp.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string();
     let schedule_url = site
         .pages
         .iter()
@@ -28,7 +17,7 @@ pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) ->
     let stage_url = |id: &str| {
         site.pages
             .iter()
-            .find(|page| page.lang == lang && page.front.stage.as_deref() == Some(id))
+            .find(|page| page.lang == lang && page.stage_page() == Some(id))
             .map(|page| format!("{}{}", site.config.base_url, page.url))
             .or_else(|| schedule_url.clone())
     };
@@ -36,10 +25,7 @@ pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) ->
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
-        format!(
-            "PRODID:-//{host}//mektep generator//{}",
-            lang.to_uppercase()
-        ),
+        format!("PRODID:-//{host}//mektep generator//{}", lang.to_uppercase()),
         "CALSCALE:GREGORIAN".to_string(),
         "METHOD:PUBLISH".to_string(),
         format!("X-WR-CALNAME:{}", escape(translation.get("site_title"))),

@@ -7,10 +7,7 @@ use walkdir::WalkDir;
 
 /// Every file below `dir`, sorted, as (path relative to `dir` with `/` separators, bytes),
 /// for which `wanted` says yes. A missing `dir` has no files.
-pub(crate) fn read_files(
-    dir: &Path,
-    wanted: impl Fn(&str) -> bool,
-) -> (Vec<(String, Vec<u8>)>, Vec<ContentError>) {
+pub(crate) fn read_files(dir: &Path, wanted: impl Fn(&str) -> bool) -> (Vec<(String, Vec<u8>)>, Vec<ContentError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     if !dir.exists() {
@@ -21,28 +18,17 @@ pub(crate) fn read_files(
             Ok(entry) if entry.file_type().is_file() => entry,
             Ok(_) => continue,
             Err(err) => {
-                errors.push(ContentError::new(
-                    err.path().unwrap_or(dir),
-                    format!("cannot be read: {err}"),
-                ));
+                errors.push(ContentError::new(err.path().unwrap_or(dir), format!("cannot be read: {err}")));
                 continue;
             }
         };
-        let relative = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
         if !wanted(&relative) {
             continue;
         }
         match std::fs::read(entry.path()) {
             Ok(bytes) => files.push((relative, bytes)),
-            Err(err) => errors.push(ContentError::new(
-                entry.path(),
-                format!("cannot be read: {err}"),
-            )),
+            Err(err) => errors.push(ContentError::new(entry.path(), format!("cannot be read: {err}"))),
         }
     }
     (files, errors)

@@ -62,13 +62,8 @@ pub(crate) fn form_view<'a>(
     let dates = &site.translations[lang].dates;
     let deadline = site.schedule.deadline.as_ref().map(|deadline| deadline.at);
     let deadline_text = deadline.map(|at| dates.date_time(at)).unwrap_or_default();
-    let deadline_day = deadline
-        .map(|at| dates.date(at.date_naive()))
-        .unwrap_or_default();
-    let fields: Vec<_> = form
-        .fields()
-        .filter(|field| field.kind.is_answered())
-        .collect();
+    let deadline_day = deadline.map(|at| dates.date(at.date_naive())).unwrap_or_default();
+    let fields: Vec<_> = form.fields().filter(|field| field.kind.is_answered()).collect();
     let rules = json!({
         "lang": lang,
         // A page built as of now closes itself at the deadline by the reader's clock; a preview
@@ -126,15 +121,9 @@ pub(crate) fn form_view<'a>(
             .collect(),
         action: format!("{}?lang={lang}", site.config.intake_path()),
         open: deadline.is_none_or(|at| now < at),
-        text: form
-            .text
-            .iter()
-            .map(|(key, text)| (key.as_str(), text.get(lang)))
-            .collect(),
+        text: form.text.iter().map(|(key, text)| (key.as_str(), text.get(lang))).collect(),
         closed_text: form.message("closed_text", lang, &[("date", &deadline_text)]),
         // `</` would end the script element early.
-        rules_json: serde_json::to_string(&rules)
-            .expect("JSON values serialize")
-            .replace("</", "<\\/"),
+        rules_json: serde_json::to_string(&rules).expect("JSON values serialize").replace("</", "<\\/"),
     }
 }

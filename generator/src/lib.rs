@@ -13,8 +13,11 @@ mod front_matter;
 mod links;
 mod load;
 mod markdown;
+mod new_report;
 mod output;
 mod render;
+mod reports;
+mod search;
 mod serve;
 mod sitemap;
 mod slug;
@@ -30,6 +33,7 @@ use chrono::{DateTime, FixedOffset};
 pub use content_model::ContentError;
 
 use crate::load::{load_site, Sources};
+pub use crate::new_report::{new_report, NewReport};
 use crate::output::Output;
 pub use crate::serve::{serve, ServeOptions};
 
@@ -44,6 +48,8 @@ pub struct BuildOptions {
     /// True when `now` is a chosen moment (`--at`) rather than the clock: pages then keep
     /// to that moment in the browser too, instead of closing the form by the reader's clock.
     pub pinned: bool,
+    /// Include pages marked `draft = true` (`serve` does, `build` does not).
+    pub drafts: bool,
 }
 
 /// What a successful build made.
@@ -70,11 +76,7 @@ impl fmt::Display for BuildError {
                 for error in errors {
                     writeln!(f, "error: {error}")?;
                 }
-                let noun = if errors.len() == 1 {
-                    "problem"
-                } else {
-                    "problems"
-                };
+                let noun = if errors.len() == 1 { "problem" } else { "problems" };
                 write!(f, "{} {noun} found; nothing was written", errors.len())
             }
             BuildError::Write(err) => write!(f, "error: {err:#}"),
@@ -89,34 +91,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
     output::write_all(&options.output_dir, &outputs).map_err(BuildError::Write)?;
-    Ok(BuildReport {
-        pages,
-        files: outputs.len(),
-        elapsed: started.elapsed(),
-    })
+    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
 }
 
 /// Runs every step of a build and reports all problems, writing nothing.
 pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
-    Ok(BuildReport {
-        pages,
-        files: outputs.len(),
-        elapsed: started.elapsed(),
-    })
+    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
 }
 
 fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<ContentError>> {
     let tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
-    let (site, mut errors) = load_site(&Sources {
-        content_dir: &options.content_dir,
-        templates: &templates,
-    })?;
-    let bodies = render::render_bodies(&site)
-        .map_err(|found| errors.extend(found))
-        .ok();
+    let (site, mut errors) =
+        load_site(&Sources { content_dir: &options.content_dir, templates: &templates, drafts: options.drafts })?;
+    let bodies = render::render_bodies(&site).map_err(|found| errors.extend(found)).ok();
     let bodies = match bodies {
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
@@ -129,26 +119,16 @@ fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<Conte
             calendar::calendar(&site, lang, options.now).into_bytes(),
         ));
     }
-    outputs.push(Output::file(
-        "sitemap.xml",
-        sitemap::sitemap(&site).into_bytes(),
-    ));
-    outputs.push(Output::file(
-        "robots.txt",
-        sitemap::robots(&site).into_bytes(),
-    ));
-    outputs.extend(static_files(&options.templates_dir.join("static"))?);
+    outputs.push(Output::file("sitemap.xml", sitemap::sitemap(&site).into_bytes()));
+    outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
+    outputs.extend(static_files(&options.templates_dir.join("static"), |_| true)?);
+    // Images and other files editors put beside the content (content/images/…).
+    outputs.extend(static_files(&options.content_dir, |path| {
+        !path.ends_with(".md") && !path.ends_with(".toml") && !path.starts_with("i18n/")
+    })?);
 
-    let sources: HashMap<String, PathBuf> = site
-        .pages
-        .iter()
-        .map(|page| {
-            (
-                Output::html(&page.url, String::new()).path,
-                page.source.clone(),
-            )
-        })
-        .collect();
+    let sources: HashMap<String, PathBuf> =
+        site.pages.iter().map(|page| (Output::html(&page.url, String::new()).path, page.source.clone())).collect();
     let link_errors = links::check_links(&outputs, &sources, &options.templates_dir);
     if !link_errors.is_empty() {
         return Err(link_errors);
@@ -156,14 +136,11 @@ fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<Conte
     Ok((outputs, site.pages.len()))
 }
 
-/// Files under `templates/static/` are copied to the site's root as they are.
-fn static_files(dir: &Path) -> Result<Vec<Output>, Vec<ContentError>> {
-    let (files, errors) = files::read_files(dir, |_| true);
+/// Files below `dir` that `wanted` names are copied to the site's root as they are.
+fn static_files(dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<Vec<Output>, Vec<ContentError>> {
+    let (files, errors) = files::read_files(dir, wanted);
     if errors.is_empty() {
-        Ok(files
-            .into_iter()
-            .map(|(path, bytes)| Output::file(&path, bytes))
-            .collect())
+        Ok(files.into_iter().map(|(path, bytes)| Output::file(&path, bytes)).collect())
     } else {
         Err(errors)
     }

@@ -18,19 +18,13 @@ pub(crate) fn check_links(
         .iter()
         .filter(|output| output.is_html())
         .map(|output| {
-            (
-                output.path.as_str(),
-                attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect(),
-            )
+            (output.path.as_str(), attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect())
         })
         .collect();
     let mut errors = Vec::new();
     for output in outputs.iter().filter(|output| output.is_html()) {
         let html = std::str::from_utf8(&output.bytes).unwrap_or("");
-        let source = sources
-            .get(&output.path)
-            .map(PathBuf::as_path)
-            .unwrap_or(fallback);
+        let source = sources.get(&output.path).map(PathBuf::as_path).unwrap_or(fallback);
         let mut reported = HashSet::new();
         for link in attribute_values(html, "href").chain(attribute_values(html, "src")) {
             let Some((file, fragment)) = target(&output.path, link) else {
@@ -40,18 +34,12 @@ pub(crate) fn check_links(
                 Some(format!("links to {link}, which is not part of the site"))
             } else {
                 fragment
-                    .filter(|fragment| {
-                        !ids.get(file.as_str())
-                            .is_some_and(|ids| ids.contains(fragment))
-                    })
+                    .filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(fragment)))
                     .map(|fragment| format!("links to {link}, but that page has no `#{fragment}`"))
             };
             if let Some(problem) = problem {
                 if reported.insert(link) {
-                    errors.push(ContentError::new(
-                        source,
-                        format!("{problem} (on /{})", output.path),
-                    ));
+                    errors.push(ContentError::new(source, format!("{problem} (on /{})", output.path)));
                 }
             }
         }
@@ -122,22 +110,10 @@ mod tests {
 
     #[test]
     fn resolves_absolute_relative_and_fragment_links() {
-        assert_eq!(
-            target("ky/a/index.html", "/ru/"),
-            Some(("ru/index.html".into(), None))
-        );
-        assert_eq!(
-            target("ky/a/index.html", "../b/#x"),
-            Some(("ky/b/index.html".into(), Some("x")))
-        );
-        assert_eq!(
-            target("ky/a/index.html", "#x"),
-            Some(("ky/a/index.html".into(), Some("x")))
-        );
-        assert_eq!(
-            target("ky/a/index.html", "/style.css"),
-            Some(("style.css".into(), None))
-        );
+        assert_eq!(target("ky/a/index.html", "/ru/"), Some(("ru/index.html".into(), None)));
+        assert_eq!(target("ky/a/index.html", "../b/#x"), Some(("ky/b/index.html".into(), Some("x"))));
+        assert_eq!(target("ky/a/index.html", "#x"), Some(("ky/a/index.html".into(), Some("x"))));
+        assert_eq!(target("ky/a/index.html", "/style.css"), Some(("style.css".into(), None)));
         assert_eq!(target("ky/a/index.html", "https://vap.kg"), None);
         assert_eq!(target("ky/a/index.html", "mailto:a@b"), None);
     }
@@ -145,7 +121,10 @@ mod tests {
     #[test]
     fn reports_missing_pages_and_anchors() {
         let outputs = vec![
-            Output::file("ky/index.html", br##"<a href="/ky/nowhere/">x</a><a href="/ru/#top">y</a><p id="me"></p><a href="#me">z</a>"##.to_vec()),
+            Output::file(
+                "ky/index.html",
+                br##"<a href="/ky/nowhere/">x</a><a href="/ru/#top">y</a><p id="me"></p><a href="#me">z</a>"##.to_vec(),
+            ),
             Output::file("ru/index.html", b"<p></p>".to_vec()),
         ];
         let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"));

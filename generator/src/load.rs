@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
 
 use crate::front_matter::{parse_document, FrontMatter};
@@ -14,6 +15,7 @@ use content_model::{check_complete, Translation};
 /// Everything read from `content/`, checked, with every page's URL assigned.
 pub(crate) struct Site {
     pub(crate) config: SiteConfig,
+    pub(crate) content_dir: PathBuf,
     pub(crate) translations: BTreeMap<String, Translation>,
     pub(crate) schedule: Schedule,
     pub(crate) selection: Selection,
@@ -23,6 +25,15 @@ pub(crate) struct Site {
     /// Content paths of files that could not be parsed (already reported): links to
     /// them are not broken, the target is.
     pub(crate) unreadable: HashSet<String>,
+    /// Position in `pages` by (language, canonical path).
+    index: HashMap<(String, String), usize>,
+}
+
+impl Site {
+    /// The page at content path `canonical` in `lang`.
+    pub(crate) fn page(&self, lang: &str, canonical: &str) -> Option<&Page> {
+        self.index.get(&(lang.to_string(), canonical.to_string())).map(|&i| &self.pages[i])
+    }
 }
 
 /// One content file in one language.
@@ -37,6 +48,9 @@ pub(crate) struct Page {
     pub(crate) body_line: usize,
     /// Site-relative URL ending in `/`: `/ky/etaptar/iii-etap/`.
     pub(crate) url: String,
+    /// Set for pages of a section with `paginate_by`: dated, listed, in the feed.
+    pub(crate) report: bool,
+    pub(crate) date: Option<NaiveDate>,
 }
 
 impl Page {
@@ -64,9 +78,15 @@ impl Page {
         }
     }
 
+    /// A stage's own page (not a report about a stage).
+    pub(crate) fn stage_page(&self) -> Option<&str> {
+        self.front.stage.as_deref().filter(|_| !self.report)
+    }
+
     pub(crate) fn template(&self) -> String {
         match (&self.front.template, &self.front.stage) {
             (Some(template), _) => template.clone(),
+            (None, _) if self.report => "report.html".into(),
             (None, Some(_)) => "stage.html".into(),
             (None, None) if self.is_section() => "section.html".into(),
             (None, None) => "page.html".into(),
@@ -79,6 +99,8 @@ pub(crate) struct Sources<'a> {
     pub(crate) content_dir: &'a Path,
     /// Names of templates found under `templates/`, for checking `template` and `includes`.
     pub(crate) templates: &'a HashSet<String>,
+    /// Whether pages marked `draft = true` are part of the site (`serve`) or not (`build`).
+    pub(crate) drafts: bool,
 }
 
 /// Reads the site. Without a valid `config.toml` nothing else can be read (`Err`); past
@@ -92,19 +114,15 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     let mut errors = Vec::new();
 
     let schedule_errors = errors.len();
-    let schedule = read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| {
-        Schedule::parse(file, text, languages)
-    });
+    let schedule =
+        read_optional(&dir.join("schedule.toml"), &mut errors, |file, text| Schedule::parse(file, text, languages));
     // A schedule that failed to read is already reported; pages naming its stages are not at fault.
     let schedule_broken = errors.len() > schedule_errors;
     let schedule = schedule.unwrap_or_default();
-    let selection = read_optional(&dir.join("selection.toml"), &mut errors, |file, text| {
-        Selection::parse(file, text, languages)
-    })
-    .unwrap_or_default();
-    let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| {
-        Form::parse(file, text, languages)
-    });
+    let selection =
+        read_optional(&dir.join("selection.toml"), &mut errors, |file, text| Selection::parse(file, text, languages))
+            .unwrap_or_default();
+    let form = read_optional(&dir.join("form.toml"), &mut errors, |file, text| Form::parse(file, text, languages));
     let translations = load_translations(dir, languages, &mut errors);
 
     let (files, read_errors) = read_sources(dir, dir, languages);
@@ -113,7 +131,10 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     let mut broken = HashSet::new();
     for file in files {
         match parse_document(&file.path, &file.text) {
+            Ok(doc) if doc.front.draft && !sources.drafts => {}
             Ok(doc) => pages.push(Page {
+                report: false,
+                date: None,
                 body: doc.body.to_string(),
                 body_line: doc.body_line,
                 front: doc.front,
@@ -131,17 +152,16 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     }
     pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
+    mark_reports(&mut pages, &config, &schedule, &mut errors);
     check_translations(&pages, languages, &broken, dir, &mut errors);
-    check_front_matter(
-        &pages,
-        (!schedule_broken).then_some(&schedule),
-        sources.templates,
-        &mut errors,
-    );
+    check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
     assign_urls(&mut pages, &mut errors);
 
+    let index = pages.iter().enumerate().map(|(i, page)| ((page.lang.clone(), page.canonical.clone()), i)).collect();
     Ok((
         Site {
+            index,
+            content_dir: dir.to_path_buf(),
             config,
             translations,
             schedule,
@@ -155,8 +175,7 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
 }
 
 fn read(file: &Path) -> Result<String, ContentError> {
-    std::fs::read_to_string(file)
-        .map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
+    std::fs::read_to_string(file).map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
 }
 
 fn read_optional<T>(
@@ -168,9 +187,7 @@ fn read_optional<T>(
         return None;
     }
     let text = read(file).map_err(|err| errors.push(err)).ok()?;
-    parse(file, &text)
-        .map_err(|found| errors.extend(found))
-        .ok()
+    parse(file, &text).map_err(|found| errors.extend(found)).ok()
 }
 
 fn load_translations(
@@ -182,7 +199,10 @@ fn load_translations(
     for lang in languages {
         let file = dir.join("i18n").join(format!("{lang}.toml"));
         if !file.exists() {
-            errors.push(ContentError::new(&file, format!("missing: every language needs a translation file, and `{lang}` is in content/config.toml")));
+            errors.push(ContentError::new(
+                &file,
+                format!("missing: every language needs a translation file, and `{lang}` is in content/config.toml"),
+            ));
             continue;
         }
         match read(&file).and_then(|text| Translation::parse(&file, &text)) {
@@ -194,20 +214,14 @@ fn load_translations(
     }
     let path_of = |lang: &str| dir.join("i18n").join(format!("{lang}.toml"));
     if let Some(default) = translations.get(&languages[0]) {
-        for (lang, translation) in translations
-            .iter()
-            .filter(|(lang, _)| **lang != languages[0])
-        {
-            errors.extend(check_complete(
-                (&path_of(&languages[0]), default),
-                (&path_of(lang), translation),
-            ));
+        for (lang, translation) in translations.iter().filter(|(lang, _)| **lang != languages[0]) {
+            errors.extend(check_complete((&path_of(&languages[0]), default), (&path_of(lang), translation)));
         }
     }
     translations
 }
 
-/// Every page must exist in every language.
+/// Every page must exist in every language, or in those its `languages` names.
 fn check_translations(
     pages: &[Page],
     languages: &[String],
@@ -223,18 +237,90 @@ fn check_translations(
         if broken.contains(canonical) {
             continue;
         }
-        for lang in languages
-            .iter()
-            .filter(|lang| !found.iter().any(|page| page.lang == **lang))
+        let declared = found.iter().find_map(|page| page.front.languages.as_ref());
+        for page in &found {
+            let Some(own) = &page.front.languages else {
+                continue;
+            };
+            let line = content_model::line_of_key(&page.front_text, "languages").map_or(1, |l| l + 1);
+            if let Some(unknown) = own.iter().find(|lang| !languages.contains(lang)) {
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    line,
+                    format!("`languages` names `{unknown}`, which is not one of the site's languages"),
+                ));
+            } else if !own.contains(&page.lang) {
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    line,
+                    format!("`languages` leaves out `{}`, the language of this file", page.lang),
+                ));
+            }
+        }
+        let needed = declared.map_or(languages, |declared| declared.as_slice());
+        for lang in
+            needed.iter().filter(|lang| languages.contains(lang) && !found.iter().any(|page| page.lang == **lang))
         {
             let missing = dir.join(format!("{canonical}.{lang}.md"));
             errors.push(ContentError::new(
                 &found[0].source,
-                format!(
-                    "has no `{lang}` translation: {} is missing",
-                    missing.display()
-                ),
+                format!("has no `{lang}` translation: {} is missing (or say `languages = [\"{}\"]` if it is written in one language only)", missing.display(), found[0].lang),
             ));
+        }
+    }
+}
+
+/// Pages of a section with `paginate_by` are reports: each needs a date within the programme.
+fn mark_reports(pages: &mut [Page], config: &SiteConfig, schedule: &Schedule, errors: &mut Vec<ContentError>) {
+    // Dated sections, with the template of their pages.
+    let dated: HashMap<String, Option<String>> = pages
+        .iter()
+        .filter(|page| page.front.paginate_by.is_some())
+        .filter_map(|page| page.section_dir().map(|dir| (dir.to_string(), page.front.page_template.clone())))
+        .collect();
+    let window = config.programme_days().or_else(|| {
+        let first = schedule.stages.iter().map(|stage| stage.period.first_day()).min()?;
+        let last = schedule.stages.iter().map(|stage| stage.period.end_exclusive()).max()?.pred_opt()?;
+        Some((first, last))
+    });
+    for page in pages.iter_mut() {
+        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |l| l + 1);
+        let date = page.front.date.as_ref().map(|date| match (date.date, date.time) {
+            (Some(day), None) => NaiveDate::from_ymd_opt(day.year.into(), day.month.into(), day.day.into()).ok_or(()),
+            _ => Err(()),
+        });
+        match date {
+            Some(Ok(date)) => page.date = Some(date),
+            Some(Err(())) => errors.push(ContentError::at_line(
+                &page.source,
+                line_of("date"),
+                "`date` must be a day, like `date = 2020-11-09`",
+            )),
+            None => {}
+        }
+        page.report = !page.is_section() && page.parent_section().is_some_and(|section| dated.contains_key(section));
+        if !page.report {
+            continue;
+        }
+        if page.front.template.is_none() {
+            page.front.template = page.parent_section().and_then(|section| dated[section].clone());
+        }
+        match (page.date, window) {
+            (None, _) if page.front.date.is_none() => {
+                errors.push(ContentError::at_line(
+                    &page.source,
+                    2,
+                    "a report needs the day it is published: `date = 2020-11-09`",
+                ));
+            }
+            (Some(date), Some((first, last))) if date < first || date > last => errors.push(ContentError::at_line(
+                &page.source,
+                line_of("date"),
+                format!(
+                    "`date = {date}` is outside the programme ({first} to {last}, `programme` in content/config.toml)"
+                ),
+            )),
+            _ => {}
         }
     }
 }
@@ -246,9 +332,7 @@ fn check_front_matter(
     errors: &mut Vec<ContentError>,
 ) {
     for page in pages {
-        let line_of = |key: &str| {
-            content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1)
-        };
+        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1);
         let template = page.template();
         if !templates.contains(&template) {
             errors.push(ContentError::at_line(
@@ -272,10 +356,7 @@ fn check_front_matter(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of("stage"),
-                    format!(
-                        "stage `{stage}` is not in content/schedule.toml (known: {})",
-                        known.join(", ")
-                    ),
+                    format!("stage `{stage}` is not in content/schedule.toml (known: {})", known.join(", ")),
                 ));
             }
         }
@@ -284,9 +365,7 @@ fn check_front_matter(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of("slug"),
-                    format!(
-                        "slug `{slug}` may hold only lowercase latin letters, digits and hyphens"
-                    ),
+                    format!("slug `{slug}` may hold only lowercase latin letters, digits and hyphens"),
                 ));
             }
         }
@@ -295,10 +374,7 @@ fn check_front_matter(
 
 impl Page {
     fn own_slug(&self) -> String {
-        self.front
-            .slug
-            .clone()
-            .unwrap_or_else(|| slugify(&self.front.title))
+        self.front.slug.clone().unwrap_or_else(|| slugify(&self.front.title))
     }
 }
 
@@ -315,21 +391,13 @@ fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
     let mut taken: HashMap<String, PathBuf> = HashMap::new();
     for page in pages.iter_mut() {
         let mut url = format!("/{}/", page.lang);
-        let dir = page
-            .section_dir()
-            .map(str::to_string)
-            .unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
+        let dir =
+            page.section_dir().map(str::to_string).unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
         let mut prefix = String::new();
         for part in dir.split('/').filter(|part| !part.is_empty()) {
-            prefix = if prefix.is_empty() {
-                part.to_string()
-            } else {
-                format!("{prefix}/{part}")
-            };
-            let segment = section_slugs
-                .get(&(page.lang.clone(), prefix.clone()))
-                .cloned()
-                .unwrap_or_else(|| slugify(part));
+            prefix = if prefix.is_empty() { part.to_string() } else { format!("{prefix}/{part}") };
+            let segment =
+                section_slugs.get(&(page.lang.clone(), prefix.clone())).cloned().unwrap_or_else(|| slugify(part));
             url.push_str(&segment);
             url.push('/');
         }
@@ -340,10 +408,7 @@ fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
         if let Some(other) = taken.insert(url.clone(), page.source.clone()) {
             errors.push(ContentError::new(
                 &page.source,
-                format!(
-                    "its URL {url} is already used by {}: give one of them another `slug`",
-                    other.display()
-                ),
+                format!("its URL {url} is already used by {}: give one of them another `slug`", other.display()),
             ));
         }
         page.url = url;

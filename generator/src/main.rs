@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, FixedOffset, Local};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use clap::{Parser, Subcommand};
-use generator::{build, check, serve, BuildOptions, ServeOptions};
+use generator::{build, check, new_report, serve, BuildOptions, NewReport, ServeOptions};
 
 /// Builds the School of Future Local Council Deputies site from content/ and templates/.
 #[derive(Parser)]
@@ -29,6 +29,34 @@ enum Command {
     },
     /// Report every problem in content and templates at once; write nothing.
     Check(Common),
+    /// Start a new page from a filled-in template.
+    #[command(subcommand)]
+    New(New),
+}
+
+#[derive(Subcommand)]
+enum New {
+    /// A report in every language, as a draft: `new report --stage III --title "…"`.
+    Report {
+        /// The stage it is about: I … IX.
+        #[arg(long)]
+        stage: String,
+        #[arg(long)]
+        title: String,
+        /// Comma-separated: --tags "Мектеп, Тренинг".
+        #[arg(long, default_value = "")]
+        tags: String,
+        /// The publication day (YYYY-MM-DD); today if not given.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Write only this language's file; the report is then in that language only.
+        #[arg(long)]
+        only: Option<String>,
+        #[arg(long, default_value = "reports")]
+        section: String,
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -52,13 +80,13 @@ impl Common {
             output_dir: self.output.clone(),
             now: self.at.unwrap_or_else(|| Local::now().fixed_offset()),
             pinned: self.at.is_some(),
+            drafts: false,
         }
     }
 }
 
 fn parse_moment(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|err| format!("{err}: write a moment like 2020-12-01T12:00:00+06:00"))
+    DateTime::parse_from_rfc3339(text).map_err(|err| format!("{err}: write a moment like 2020-12-01T12:00:00+06:00"))
 }
 
 fn main() -> ExitCode {
@@ -73,14 +101,34 @@ fn main() -> ExitCode {
                 report.elapsed.as_millis()
             );
         }),
-        Command::Check(common) => check(&common.options()).map(|report| {
+        // Drafts are checked too: they are what editors are working on.
+        Command::Check(common) => check(&BuildOptions { drafts: true, ..common.options() }).map(|report| {
             println!("no problems: {} pages would be built", report.pages);
         }),
-        Command::Serve {
-            common,
-            port,
-            store,
-        } => {
+        Command::New(New::Report { stage, title, tags, date, only, section, content }) => {
+            let report = NewReport {
+                stage: stage.clone(),
+                title: title.clone(),
+                tags: tags.split(',').map(str::trim).filter(|tag| !tag.is_empty()).map(str::to_string).collect(),
+                date: date.unwrap_or_else(|| Local::now().date_naive()),
+                section: section.clone(),
+                only: only.clone(),
+            };
+            return match new_report(content, &report) {
+                Ok(files) => {
+                    for file in files {
+                        println!("created {}", file.display());
+                    }
+                    println!("It is a draft: `generator serve` shows it, `generator build` leaves it out until you delete `draft = true`.");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::Serve { common, port, store } => {
             let options = ServeOptions {
                 build: common.options(),
                 port: *port,

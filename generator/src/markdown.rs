@@ -3,18 +3,26 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use content_model::ContentError;
+use content_model::{escape_html, ContentError};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::slug::slugify;
 
+/// What a page's Markdown may point at besides other pages.
+pub(crate) struct Assets<'a> {
+    /// The `content/` folder: `![…](/images/a.jpg)` is `content/images/a.jpg`.
+    pub(crate) content_dir: &'a Path,
+}
+
 /// Renders `body` (which starts on file line `body_line`) to HTML. `resolve` turns the
 /// content path of an internal link (`stages/iii.md`) into the URL of that page in the
-/// same language, or `None` when there is no such page.
+/// same language, or `None` when there is no such page. Images must be files of the site,
+/// with alt text; they get their width and height, and load lazily.
 pub(crate) fn render(
     path: &Path,
     body: &str,
     body_line: usize,
+    assets: &Assets,
     resolve: impl Fn(&str) -> Option<String>,
 ) -> Result<String, Vec<ContentError>> {
     let options = Options::ENABLE_TABLES
@@ -25,38 +33,27 @@ pub(crate) fn render(
     let line_at = |offset: usize| body_line + body[..offset].matches('\n').count();
     let mut errors = Vec::new();
     let mut events: Vec<Event> = Vec::new();
+    let mut offsets: Vec<usize> = Vec::new();
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest_url = resolve_link(&dest_url, &resolve).unwrap_or_else(|message| {
                     errors.push(ContentError::at_line(path, line_at(range.start), message));
                     dest_url
                 });
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
+                Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
             Event::Html(html) | Event::InlineHtml(html) if html.contains("<script") => {
-                errors.push(ContentError::at_line(
-                    path,
-                    line_at(range.start),
-                    "scripts are not allowed in content",
-                ));
+                errors.push(ContentError::at_line(path, line_at(range.start), "scripts are not allowed in content"));
                 continue;
             }
             other => other,
         };
         events.push(event);
+        offsets.push(range.start);
     }
     add_heading_ids(&mut events);
+    let events = replace_images(events, assets, |index| line_at(offsets[index]), path, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -65,10 +62,87 @@ pub(crate) fn render(
     Ok(html)
 }
 
-fn resolve_link<'a>(
-    dest: &CowStr<'a>,
-    resolve: &impl Fn(&str) -> Option<String>,
-) -> Result<CowStr<'a>, String> {
+/// Turns each image into an `<img>` with its size, `loading="lazy"` and its alt text, which
+/// must not be empty; the file must be part of the site.
+fn replace_images<'a>(
+    events: Vec<Event<'a>>,
+    assets: &Assets,
+    line_of: impl Fn(usize) -> usize,
+    path: &Path,
+    errors: &mut Vec<ContentError>,
+) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut index = 0;
+    while index < events.len() {
+        let Event::Start(Tag::Image { dest_url, title, .. }) = &events[index] else {
+            out.push(events[index].clone());
+            index += 1;
+            continue;
+        };
+        let line = line_of(index);
+        let mut alt = String::new();
+        let mut end = index + 1;
+        while end < events.len() && !matches!(events[end], Event::End(TagEnd::Image)) {
+            if let Event::Text(text) | Event::Code(text) = &events[end] {
+                alt.push_str(text);
+            }
+            end += 1;
+        }
+        let src = dest_url.to_string();
+        if alt.trim().is_empty() {
+            errors.push(ContentError::at_line(
+                path,
+                line,
+                format!(
+                    "the image `{src}` has no alt text: write what it shows, `![Participants at the School]({src})`"
+                ),
+            ));
+        }
+        let size = if src.contains("://") || src.starts_with("//") {
+            errors.push(ContentError::at_line(path, line, format!("the image `{src}` is on another site: readers on slow data must not load from elsewhere; put it in content/images/")));
+            None
+        } else if let Some(relative) = src.strip_prefix('/') {
+            let file = assets.content_dir.join(relative);
+            match imagesize::size(&file) {
+                Ok(size) => Some(size),
+                // Vector images scale to their box; they have no pixel size to give.
+                Err(_) if file.exists() && src.ends_with(".svg") => None,
+                Err(_) if !file.exists() => {
+                    errors.push(ContentError::at_line(
+                        path,
+                        line,
+                        format!("the image `{src}` is missing: there is no {}", file.display()),
+                    ));
+                    None
+                }
+                Err(err) => {
+                    errors.push(ContentError::at_line(path, line, format!("the image `{src}` cannot be read: {err}")));
+                    None
+                }
+            }
+        } else {
+            errors.push(ContentError::at_line(
+                path,
+                line,
+                format!("write the image as `/images/{src}` and put the file in content/images/"),
+            ));
+            None
+        };
+        let mut html = format!("<img src=\"{}\" alt=\"{}\"", escape_html(&src), escape_html(alt.trim()));
+        if let Some(size) = size {
+            html.push_str(&format!(" width=\"{}\" height=\"{}\"", size.width, size.height));
+        }
+        if !title.is_empty() {
+            html.push_str(&format!(" title=\"{}\"", escape_html(title)));
+        }
+        html.push_str(" loading=\"lazy\" decoding=\"async\">");
+        out.push(Event::InlineHtml(html.into()));
+        index = end + 1;
+    }
+    out
+}
+
+fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> Result<CowStr<'a>, String> {
     let Some(target) = dest.strip_prefix("@/") else {
         return Ok(dest.clone());
     };
@@ -81,9 +155,7 @@ fn resolve_link<'a>(
             Some(fragment) => format!("{url}#{fragment}").into(),
             None => url.into(),
         }),
-        None => Err(format!(
-            "broken internal link `{dest}`: there is no page `content/{file}` in this language"
-        )),
+        None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
     }
 }
 
@@ -128,34 +200,24 @@ fn add_heading_ids(events: &mut [Event]) {
 mod tests {
     use super::*;
 
+    fn assets() -> Assets<'static> {
+        Assets { content_dir: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../content")) }
+    }
+
     fn resolve(file: &str) -> Option<String> {
         (file == "stages/iii.md").then(|| "/ky/etaptar/iii/".to_string())
     }
 
     #[test]
     fn internal_links_resolve_per_language() {
-        let html = render(
-            Path::new("a.ky.md"),
-            "See [III](@/stages/iii.md#plan).",
-            5,
-            resolve,
-        )
-        .unwrap();
-        assert!(
-            html.contains(r#"<a href="/ky/etaptar/iii/#plan">III</a>"#),
-            "{html}"
-        );
+        let html = render(Path::new("a.ky.md"), "See [III](@/stages/iii.md#plan).", 5, &assets(), resolve).unwrap();
+        assert!(html.contains(r#"<a href="/ky/etaptar/iii/#plan">III</a>"#), "{html}");
     }
 
     #[test]
     fn broken_internal_link_names_file_and_line() {
-        let errors = render(
-            Path::new("content/a.ky.md"),
-            "Text\n\n[x](@/nowhere.md)\n",
-            5,
-            resolve,
-        )
-        .unwrap_err();
+        let errors =
+            render(Path::new("content/a.ky.md"), "Text\n\n[x](@/nowhere.md)\n", 5, &assets(), resolve).unwrap_err();
         assert_eq!(
             errors[0].to_string(),
             "content/a.ky.md:7: broken internal link `@/nowhere.md`: there is no page `content/nowhere.md` in this language"
@@ -164,16 +226,30 @@ mod tests {
 
     #[test]
     fn headings_get_readable_unique_ids() {
-        let html = render(
-            Path::new("a"),
-            "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n",
-            1,
-            resolve,
-        )
-        .unwrap();
+        let html =
+            render(Path::new("a"), "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n", 1, &assets(), resolve).unwrap();
         assert!(html.contains(r#"<h2 id="maksaty">"#), "{html}");
         assert!(html.contains(r#"<h2 id="maksaty-2">"#), "{html}");
         assert!(html.contains(r#"<h2 id="intro">"#), "{html}");
+    }
+
+    #[test]
+    fn images_need_alt_text_and_a_local_file() {
+        let errors = render(
+            Path::new("r.ky.md"),
+            "Text\n\n![](/images/none.png)\n\n![Logo](https://cdn.example/x.png)\n",
+            3,
+            &assets(),
+            resolve,
+        )
+        .unwrap_err();
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(shown[0].starts_with("r.ky.md:5: the image `/images/none.png` has no alt text"), "{shown:?}");
+        assert!(shown[1].starts_with("r.ky.md:5: the image `/images/none.png` is missing"), "{shown:?}");
+        assert!(
+            shown[2].starts_with("r.ky.md:7: the image `https://cdn.example/x.png` is on another site"),
+            "{shown:?}"
+        );
     }
 
     #[test]
@@ -182,6 +258,7 @@ mod tests {
             Path::new("a"),
             "Text[^1].\n\n[^1]: Note.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
             1,
+            &assets(),
             resolve,
         )
         .unwrap();

@@ -11,6 +11,8 @@ use crate::files::read_files;
 use crate::load::{Page, Site};
 use crate::markdown;
 use crate::output::Output;
+use crate::reports::{atom, paginate, summary, Reports};
+use crate::search;
 use crate::views::{language_view, LanguageLink, LanguageView, Link, PageView};
 
 /// Loads every `*.html` under `templates/` (not `templates/static/`), named by relative path.
@@ -18,9 +20,7 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(content_model::escape_html);
-    let (files, mut errors) = read_files(dir, |name| {
-        name.ends_with(".html") && !name.starts_with("static/")
-    });
+    let (files, mut errors) = read_files(dir, |name| name.ends_with(".html") && !name.starts_with("static/"));
     let mut sources = Vec::new();
     for (name, bytes) in files {
         match String::from_utf8(bytes) {
@@ -56,22 +56,15 @@ fn tera_message(err: &tera::Error) -> String {
 
 /// Renders every page's Markdown to HTML, resolving `@/` links per language.
 pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError>> {
-    let urls: HashMap<(&str, &str), &str> = site
-        .pages
-        .iter()
-        .map(|page| {
-            (
-                (page.lang.as_str(), page.canonical.as_str()),
-                page.url.as_str(),
-            )
-        })
-        .collect();
+    let assets = markdown::Assets { content_dir: &site.content_dir };
+    let urls: HashMap<(&str, &str), &str> =
+        site.pages.iter().map(|page| ((page.lang.as_str(), page.canonical.as_str()), page.url.as_str())).collect();
 
     let bodies: Vec<Result<String, Vec<ContentError>>> = site
         .pages
         .par_iter()
         .map(|page| {
-            markdown::render(&page.source, &page.body, page.body_line, |file| {
+            markdown::render(&page.source, &page.body, page.body_line, &assets, |file| {
                 let canonical = file.strip_suffix(".md")?;
                 match urls.get(&(page.lang.as_str(), canonical)) {
                     Some(url) => Some(url.to_string()),
@@ -81,10 +74,8 @@ pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError
         })
         .collect();
     let mut errors = Vec::new();
-    let bodies: Vec<String> = bodies
-        .into_iter()
-        .filter_map(|body| body.map_err(|found| errors.extend(found)).ok())
-        .collect();
+    let bodies: Vec<String> =
+        bodies.into_iter().filter_map(|body| body.map_err(|found| errors.extend(found)).ok()).collect();
     if errors.is_empty() {
         Ok(bodies)
     } else {
@@ -92,7 +83,8 @@ pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError
     }
 }
 
-/// Renders every page through its template, the 404 page per language and the root page.
+/// Renders every page through its template (a listing page by page), tag pages, feeds, the
+/// search index, the 404 page per language and the root page.
 pub(crate) fn render_pages(
     site: &Site,
     bodies: &[String],
@@ -100,74 +92,142 @@ pub(crate) fn render_pages(
     templates_dir: &Path,
     options: &crate::BuildOptions,
 ) -> Result<Vec<Output>, Vec<ContentError>> {
-    let mut errors = Vec::new();
-
+    let reports = Reports::new(site);
     let views: HashMap<&str, LanguageView> = site
         .config
         .languages
         .iter()
-        .map(|lang| {
-            (
-                lang.as_str(),
-                language_view(site, lang, options.now, options.pinned),
+        .map(|lang| (lang.as_str(), language_view(site, lang, options.now, options.pinned, &reports)))
+        .collect();
+    let context_error = |err: tera::Error| vec![ContentError::new(templates_dir, tera_message(&err))];
+    // What every page of a language shares is serialized once, then cloned per page.
+    let mut bases: HashMap<&str, Context> = HashMap::new();
+    for (lang, view) in &views {
+        bases.insert(lang, Context::from_serialize(view).map_err(context_error)?);
+    }
+    let children = children_by_section(site);
+    let render = |template: &str, context: &Context, source: &Path| {
+        tera.render(template, context).map_err(|err| {
+            ContentError::new(
+                templates_dir.join(template),
+                format!("while rendering {}: {}", source.display(), tera_message(&err)),
             )
         })
-        .collect();
+    };
 
-    let rendered: Vec<Result<Output, ContentError>> = site
+    let rendered: Vec<Result<Vec<Output>, ContentError>> = site
         .pages
         .par_iter()
         .zip(bodies.par_iter())
         .map(|(page, body)| {
             let view = &views[page.lang.as_str()];
-            let context = page_context(site, view, page, body)?;
-            let html = tera.render(&page.template(), &context).map_err(|err| {
-                ContentError::new(
-                    templates_dir.join(page.template()),
-                    format!(
-                        "while rendering {}: {}",
-                        page.source.display(),
-                        tera_message(&err)
-                    ),
-                )
-            })?;
-            Ok(Output::html(&page.url, html))
+            let mut context = bases[page.lang.as_str()].clone();
+            add_page(&mut context, site, view, page, body, &children, &reports);
+            let template = page.template();
+            let Some(per_page) = page.front.paginate_by else {
+                return Ok(vec![Output::html(&page.url, render(&template, &context, &page.source)?)]);
+            };
+            let section = page.section_dir().unwrap_or("");
+            let items = reports
+                .list(&page.lang, section)
+                .iter()
+                .map(|report| summary(site, &view.schedule.stages, report))
+                .collect();
+            paginate(items, per_page, &page.url)
+                .into_iter()
+                .map(|paginator| {
+                    let url = paginator.pages[paginator.number - 1].url.clone();
+                    context.insert("paginator", &paginator);
+                    Ok(Output::html(&url, render(&template, &context, &page.source)?))
+                })
+                .collect()
         })
         .collect();
     let mut outputs = Vec::new();
+    let mut errors = Vec::new();
     for result in rendered {
         match result {
-            Ok(output) => outputs.push(output),
+            Ok(pages) => outputs.extend(pages),
             Err(err) => errors.push(err),
         }
     }
 
-    for lang in &site.config.languages {
-        let view = &views[lang.as_str()];
-        let mut context = Context::from_serialize(view)
-            .map_err(|err| vec![ContentError::new(templates_dir, tera_message(&err))])?;
-        context.insert("translations", &view.languages);
-        let not_found = tera.render("404.html", &context).map_err(|err| {
-            vec![ContentError::new(
-                templates_dir.join("404.html"),
-                tera_message(&err),
-            )]
-        })?;
-        if lang == site.config.default_language() {
-            outputs.push(Output::file("404.html", not_found.clone().into_bytes()));
-        }
+    let body_of: HashMap<(&str, &str), &str> = site
+        .pages
+        .iter()
+        .zip(bodies)
+        .filter(|(page, _)| page.report)
+        .map(|(page, body)| ((page.lang.as_str(), page.canonical.as_str()), body.as_str()))
+        .collect();
+    for listing in site.pages.iter().filter(|page| page.front.paginate_by.is_some()) {
+        let lang = listing.lang.as_str();
+        let section = listing.section_dir().unwrap_or("");
+        let view = &views[lang];
         outputs.push(Output::file(
-            &format!("{lang}/404.html"),
-            not_found.into_bytes(),
+            &format!("{}atom.xml", listing.url),
+            atom(site, lang, section, &body_of, &reports).into_bytes(),
         ));
+        let tags = reports.tags(site, lang, section);
+        let tag_links: Vec<Link> = tags
+            .iter()
+            .map(|tag| Link { title: format!("{} ({})", tag.name, tag.reports.len()), url: tag.url.clone() })
+            .collect();
+        let index_url = format!("{}tags/", listing.url);
+        let mut context = bases[lang].clone();
+        insert_plain_page(&mut context, site, view, &listing.front.title, &index_url);
+        context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
+        context.insert("tags", &tag_links);
+        match render("tags.html", &context, &listing.source) {
+            Ok(html) => outputs.push(Output::html(&index_url, html)),
+            Err(err) => errors.push(err),
+        }
+        let per_page = listing.front.paginate_by.unwrap_or(10);
+        let tag_pages: Vec<Result<Vec<Output>, ContentError>> = tags
+            .par_iter()
+            .map(|tag| {
+                let mut context = bases[lang].clone();
+                insert_plain_page(&mut context, site, view, &tag.name, &tag.url);
+                context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
+                context.insert("tags_url", &index_url);
+                let items: Vec<_> =
+                    tag.reports.iter().map(|report| summary(site, &view.schedule.stages, report)).collect();
+                paginate(items, per_page, &tag.url)
+                    .into_iter()
+                    .map(|paginator| {
+                        let url = paginator.pages[paginator.number - 1].url.clone();
+                        context.insert("paginator", &paginator);
+                        Ok(Output::html(&url, render("tag.html", &context, &listing.source)?))
+                    })
+                    .collect()
+            })
+            .collect();
+        for result in tag_pages {
+            match result {
+                Ok(pages) => outputs.extend(pages),
+                Err(err) => errors.push(err),
+            }
+        }
+    }
+
+    for lang in &site.config.languages {
+        outputs.push(Output::file(&format!("{lang}/search.json"), search::index(site, lang, bodies).into_bytes()));
+        let view = &views[lang.as_str()];
+        let mut context = bases[lang.as_str()].clone();
+        context.insert("translations", &view.languages);
+        match render("404.html", &context, templates_dir) {
+            Ok(not_found) => {
+                if lang == site.config.default_language() {
+                    outputs.push(Output::file("404.html", not_found.clone().into_bytes()));
+                }
+                outputs.push(Output::file(&format!("{lang}/404.html"), not_found.into_bytes()));
+            }
+            Err(err) => errors.push(err),
+        }
     }
 
     // `/` shows the default language's home page, which names /<lang>/ as canonical.
     let home = format!("/{}/", site.config.default_language());
-    if let Some(home_page) = outputs
-        .iter()
-        .find(|output| output.url().as_deref() == Some(home.as_str()))
-    {
+    if let Some(home_page) = outputs.iter().find(|output| output.url().as_deref() == Some(home.as_str())) {
         outputs.push(Output::file("index.html", home_page.bytes.clone()));
     }
 
@@ -178,71 +238,119 @@ pub(crate) fn render_pages(
     }
 }
 
-fn page_context(
+/// The pages directly in each section, per language, in menu order; dated sections are
+/// listed by their paginator instead.
+fn children_by_section(site: &Site) -> HashMap<(&str, &str), Vec<Link>> {
+    let mut children: HashMap<(&str, &str), Vec<&Page>> = HashMap::new();
+    for page in site.pages.iter().filter(|page| !page.report) {
+        if let Some(parent) = page.parent_section() {
+            if page.section_dir() != Some(parent) {
+                children.entry((page.lang.as_str(), parent)).or_default().push(page);
+            }
+        }
+    }
+    children
+        .into_iter()
+        .map(|(key, mut pages)| {
+            pages.sort_by(|a, b| (a.front.weight, &a.front.title).cmp(&(b.front.weight, &b.front.title)));
+            (
+                key,
+                pages.into_iter().map(|page| Link { title: page.front.title.clone(), url: page.url.clone() }).collect(),
+            )
+        })
+        .collect()
+}
+
+/// A generated page (a tag listing) with no content file behind it.
+fn insert_plain_page(context: &mut Context, site: &Site, view: &LanguageView, title: &str, url: &str) {
+    let page = PageView {
+        title,
+        description: None,
+        content: "",
+        url,
+        permalink: format!("{}{url}", site.config.base_url),
+        canonical: "",
+        includes: &[],
+        stage: None,
+        children: Vec::new(),
+        is_home: false,
+    };
+    context.insert("page", &page);
+    let own: Vec<&LanguageLink> = view.languages.iter().filter(|link| link.current).collect();
+    context.insert("translations", &own);
+}
+
+fn add_page(
+    context: &mut Context,
     site: &Site,
     view: &LanguageView,
     page: &Page,
     body: &str,
-) -> Result<Context, ContentError> {
+    children: &HashMap<(&str, &str), Vec<Link>>,
+    reports: &Reports,
+) {
+    // A language the page is not written in is named, with a notice instead of a link.
     let translations: Vec<LanguageLink> = site
         .config
         .languages
         .iter()
-        .filter_map(|lang| {
-            let other = site
-                .pages
-                .iter()
-                .find(|other| other.lang == *lang && other.canonical == page.canonical)?;
-            Some(LanguageLink {
+        .map(|lang| {
+            let other = site.page(lang, &page.canonical);
+            LanguageLink {
                 lang,
                 name: &site.translations[lang.as_str()].name,
-                url: other.url.clone(),
-                permalink: format!("{}{}", site.config.base_url, other.url),
+                url: other.map(|other| other.url.clone()).unwrap_or_default(),
+                permalink: other.map(|other| format!("{}{}", site.config.base_url, other.url)).unwrap_or_default(),
                 current: *lang == page.lang,
-            })
+            }
         })
+        .filter(|link| !link.url.is_empty())
         .collect();
-    let children = page.section_dir().map(|dir| {
-        let mut children: Vec<&Page> = site
-            .pages
-            .iter()
-            .filter(|other| {
-                other.lang == page.lang
-                    && other.canonical != page.canonical
-                    && other.parent_section() == Some(dir)
-            })
-            .collect();
-        children.sort_by(|a, b| {
-            (a.front.weight, &a.front.title).cmp(&(b.front.weight, &b.front.title))
-        });
-        children
-            .into_iter()
-            .map(|child| Link {
-                title: child.front.title.clone(),
-                url: child.url.clone(),
-            })
-            .collect()
-    });
-    let stage = page
-        .front
-        .stage
-        .as_deref()
-        .and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
+    let missing: Vec<&str> = site
+        .config
+        .languages
+        .iter()
+        .filter(|lang| site.page(lang, &page.canonical).is_none())
+        .map(|lang| site.translations[lang.as_str()].name.as_str())
+        .collect();
+    let stage = page.front.stage.as_deref().and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
     let page_view = PageView {
         title: &page.front.title,
-        description: page.front.description.as_deref(),
+        description: page.front.description.as_deref().or(page.front.summary.as_deref()),
         content: body,
         url: &page.url,
         permalink: format!("{}{}", site.config.base_url, page.url),
         canonical: &page.canonical,
         includes: &page.front.includes,
         stage,
-        children: children.unwrap_or_default(),
+        children: page
+            .section_dir()
+            .and_then(|dir| children.get(&(page.lang.as_str(), dir)))
+            .cloned()
+            .unwrap_or_default(),
         is_home: page.canonical == "_index",
     };
-    let mut context = Context::from_serialize(view)
-        .map_err(|err| ContentError::new(&page.source, tera_message(&err)))?;
     context.insert("page", &page_view);
     context.insert("translations", &translations);
-    Ok(context)
+    context.insert("missing_languages", &missing);
+    if page.report {
+        context.insert("report", &reports.view(site, &view.schedule.stages, page));
+    }
+    if let Some(stage) = page.stage_page() {
+        // The newest few; the listing has the rest.
+        let about: Vec<_> = reports
+            .about_stage(&page.lang, stage)
+            .into_iter()
+            .take(10)
+            .map(|report| summary(site, &view.schedule.stages, report))
+            .collect();
+        context.insert("stage_reports", &about);
+    }
+    // The heavy parts only where a template shows them.
+    if page.template() == "form.html" || page.front.includes.iter().any(|name| name == "form-questions") {
+        context.insert("form", &view.form);
+    }
+    if page.front.includes.iter().any(|name| name == "criteria") {
+        context.insert("criteria", &view.criteria);
+    }
 }

@@ -31,12 +31,9 @@ type Reply = Response<std::io::Cursor<Vec<u8>>>;
 
 /// Serves until the process ends.
 pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions {
-        build: mut build_options,
-        port,
-        fixed_clock,
-        store,
-    } = options;
+    let ServeOptions { build: mut build_options, port, fixed_clock, store } = options;
+    // The preview shows drafts, so that editors see them before they are published.
+    build_options.drafts = true;
     let clock = |options: &BuildOptions| {
         if fixed_clock {
             Clock::Fixed(options.now)
@@ -47,60 +44,59 @@ pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
     let intake: Arc<RwLock<Option<Arc<Intake>>>> = Arc::new(RwLock::new(None));
     let swap = Arc::new(RwLock::new(()));
+    let live = Arc::new(RwLock::new(Live::default()));
 
     let rebuild = |options: &mut BuildOptions| {
         if !fixed_clock {
             options.now = now();
         }
-        let _writing = swap
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _writing = swap.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         match build(options) {
             Ok(report) => {
-                eprintln!(
-                    "built {} pages in {} ms",
-                    report.pages,
-                    report.elapsed.as_millis()
-                );
+                eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
+                let mut live = live.write().unwrap_or_else(|p| p.into_inner());
+                live.build += 1;
+                live.errors.clear();
                 match Intake::load(&options.content_dir, clock(options)) {
-                    Ok(loaded) => {
-                        *intake.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(loaded))
-                    }
+                    Ok(loaded) => *intake.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(loaded)),
                     Err(errors) => errors.iter().for_each(|error| eprintln!("error: {error}")),
                 }
             }
-            // The server keeps serving the last good site; the editor reads why here.
-            Err(err) => eprintln!("{err}"),
+            // The server keeps serving the last good site; the editor reads why here and
+            // on the open page.
+            Err(err) => {
+                eprintln!("{err}");
+                live.write().unwrap_or_else(|p| p.into_inner()).errors =
+                    err.to_string().lines().map(str::to_string).collect();
+            }
         }
     };
     rebuild(&mut build_options);
 
-    let server = Server::http(("127.0.0.1", port))
-        .map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
-    eprintln!(
-        "serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store"
-    );
+    let server =
+        Server::http(("127.0.0.1", port)).map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
+    eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
     let root = build_options.output_dir.clone();
     let reading = Arc::clone(&swap);
     let serving_intake = Arc::clone(&intake);
+    let serving_live = Arc::clone(&live);
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a Tokio runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a Tokio runtime");
         for mut request in server.incoming_requests() {
-            let current = serving_intake
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
+            let current = serving_intake.read().unwrap_or_else(|p| p.into_inner()).clone();
             let response = match current {
+                _ if request.url().starts_with(LIVE_PATH) => {
+                    let live = serving_live.read().unwrap_or_else(|p| p.into_inner());
+                    let status = serde_json::json!({ "build": live.build, "errors": live.errors });
+                    Response::from_data(status.to_string().into_bytes())
+                        .with_header(Header::from_bytes("Content-Type", "application/json").expect("valid header"))
+                        .with_header(Header::from_bytes("Cache-Control", "no-store").expect("valid header"))
+                }
                 Some(intake) if request.url().starts_with(intake.path()) => {
                     runtime.block_on(answer_intake(&store, &intake, &mut request))
                 }
                 _ => {
-                    let _reading = reading
-                        .read()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let _reading = reading.read().unwrap_or_else(|poisoned| poisoned.into_inner());
                     respond(&root, request.url())
                 }
             };
@@ -114,9 +110,7 @@ pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
     })
     .context("starting the file watcher")?;
     for dir in [&build_options.content_dir, &build_options.templates_dir] {
-        watcher
-            .watch(dir, RecursiveMode::Recursive)
-            .with_context(|| format!("watching {}", dir.display()))?;
+        watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
     }
     while let Ok(first) = events.recv() {
         // Reading sources during a build raises access events; only changes count.
@@ -132,25 +126,54 @@ pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where pages ask whether the site was rebuilt, and whether the last build failed.
+const LIVE_PATH: &str = "/_mektep/status";
+
+#[derive(Default)]
+struct Live {
+    /// Successful builds so far: a page reloads itself when this changes.
+    build: u64,
+    /// Why the last build failed, shown on the open page; empty when it did not.
+    errors: Vec<String>,
+}
+
+/// Added to every page `serve` answers with (never to built files): it reloads the page after
+/// each successful rebuild and shows build errors over the page.
+const LIVE_SCRIPT: &str = r#"<script>
+(function () {
+  var seen = null, box = null;
+  function show(errors) {
+    if (!errors.length) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "mektep-build-errors";
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50%;overflow:auto;margin:0;padding:1rem;background:#b00020;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:9999";
+      document.body.appendChild(box);
+    }
+    box.textContent = errors.join("
+");
+  }
+  function poll() {
+    fetch("/_mektep/status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
+      if (seen !== null && status.build !== seen) { location.reload(); return; }
+      seen = status.build;
+      show(status.errors);
+      setTimeout(poll, 500);
+    }, function () { setTimeout(poll, 2000); });
+  }
+  poll();
+})();
+</script>
+"#;
+
 /// Hands a request for the intake's path to the function's handler, as API Gateway would.
-async fn answer_intake(
-    store: &SqliteStore,
-    intake: &Intake,
-    request: &mut tiny_http::Request,
-) -> Reply {
+async fn answer_intake(store: &SqliteStore, intake: &Intake, request: &mut tiny_http::Request) -> Reply {
     let mut body = Vec::new();
     let limit = function::MAX_BODY as u64 + 1;
-    if request
-        .as_reader()
-        .take(limit)
-        .read_to_end(&mut body)
-        .is_err()
-    {
+    if request.as_reader().take(limit).read_to_end(&mut body).is_err() {
         return Response::from_data(Vec::new()).with_status_code(400);
     }
-    let mut builder = http::Request::builder()
-        .method(request.method().as_str())
-        .uri(request.url());
+    let mut builder = http::Request::builder().method(request.method().as_str()).uri(request.url());
     for header in request.headers() {
         builder = builder.header(header.field.as_str().as_str(), header.value.as_str());
     }
@@ -158,8 +181,7 @@ async fn answer_intake(
         return Response::from_data(Vec::new()).with_status_code(400);
     };
     let response = function::handle(store, intake, http_request).await;
-    let mut reply =
-        Response::from_data(response.body().clone()).with_status_code(response.status().as_u16());
+    let mut reply = Response::from_data(response.body().clone()).with_status_code(response.status().as_u16());
     for (name, value) in response.headers() {
         if let Ok(header) = Header::from_bytes(name.as_str().as_bytes(), value.as_bytes()) {
             reply.add_header(header);
@@ -179,11 +201,17 @@ fn respond(root: &Path, url: &str) -> Reply {
     };
     if file.is_dir() {
         let location = Header::from_bytes("Location", format!("{path}/")).expect("valid header");
-        return Response::from_data(Vec::new())
-            .with_status_code(301)
-            .with_header(location);
+        return Response::from_data(Vec::new()).with_status_code(301).with_header(location);
     }
     match std::fs::read(&file) {
+        Ok(bytes) if file.extension().is_some_and(|ext| ext == "html") => {
+            let html = String::from_utf8_lossy(&bytes);
+            let html = match html.rfind("</body>") {
+                Some(end) => format!("{}{LIVE_SCRIPT}{}", &html[..end], &html[end..]),
+                None => html.into_owned(),
+            };
+            Response::from_data(html.into_bytes()).with_header(content_type(&file))
+        }
         Ok(bytes) => Response::from_data(bytes).with_header(content_type(&file)),
         Err(_) => not_found(root, path),
     }
@@ -206,14 +234,11 @@ fn file_for(root: &Path, path: &str) -> Option<PathBuf> {
 
 fn not_found(root: &Path, path: &str) -> Reply {
     let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let page = [root.join(lang).join("404.html"), root.join("404.html")]
-        .into_iter()
-        .find_map(|file| std::fs::read(file).ok());
+    let page =
+        [root.join(lang).join("404.html"), root.join("404.html")].into_iter().find_map(|file| std::fs::read(file).ok());
     Response::from_data(page.unwrap_or_else(|| b"404".to_vec()))
         .with_status_code(404)
-        .with_header(
-            Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header"),
-        )
+        .with_header(Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header"))
 }
 
 fn content_type(file: &Path) -> Header {

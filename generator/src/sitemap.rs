@@ -10,10 +10,7 @@ pub(crate) fn sitemap(site: &Site) -> String {
     let base = &site.config.base_url;
     let mut by_canonical: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for page in &site.pages {
-        by_canonical
-            .entry(&page.canonical)
-            .or_default()
-            .push((&page.lang, &page.url));
+        by_canonical.entry(&page.canonical).or_default().push((&page.lang, &page.url));
     }
     let default = site.config.default_language();
     let mut xml = String::from(
@@ -24,10 +21,7 @@ pub(crate) fn sitemap(site: &Site) -> String {
             let Some((_, url)) = versions.iter().find(|(l, _)| l == lang) else {
                 continue;
             };
-            xml.push_str(&format!(
-                "  <url>\n    <loc>{}</loc>\n",
-                escape(&format!("{base}{url}"))
-            ));
+            xml.push_str(&format!("  <url>\n    <loc>{}</loc>\n", escape(&format!("{base}{url}"))));
             for (other, other_url) in versions {
                 xml.push_str(&format!(
                     "    <xhtml:link rel=\"alternate\" hreflang=\"{other}\" href=\"{}\"/>\n",
@@ -48,8 +42,5 @@ pub(crate) fn sitemap(site: &Site) -> String {
 }
 
 pub(crate) fn robots(site: &Site) -> String {
-    format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
-        site.config.base_url
-    )
+    format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", site.config.base_url)
 }

@@ -40,11 +40,7 @@ pub(crate) fn read_sources(
             continue;
         }
         let shown = shown_root.join(path.strip_prefix(content_dir).unwrap_or(path));
-        let relative = path
-            .strip_prefix(content_dir)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let relative = path.strip_prefix(content_dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
         let Some((canonical, lang)) = split_name(&relative) else {
             errors.push(ContentError::new(
                 &shown,
@@ -63,12 +59,9 @@ pub(crate) fn read_sources(
             continue;
         }
         match std::fs::read_to_string(path) {
-            Ok(text) => files.push(SourceFile {
-                path: shown,
-                lang: lang.to_string(),
-                canonical: canonical.to_string(),
-                text,
-            }),
+            Ok(text) => {
+                files.push(SourceFile { path: shown, lang: lang.to_string(), canonical: canonical.to_string(), text })
+            }
             Err(err) => errors.push(ContentError::new(&shown, format!("cannot be read: {err}"))),
         }
     }
@@ -79,8 +72,7 @@ pub(crate) fn read_sources(
 fn split_name(relative: &str) -> Option<(&str, &str)> {
     let stem = relative.strip_suffix(".md")?;
     let (canonical, lang) = stem.rsplit_once('.')?;
-    (!canonical.is_empty() && !canonical.ends_with('/') && !lang.is_empty())
-        .then_some((canonical, lang))
+    (!canonical.is_empty() && !canonical.ends_with('/') && !lang.is_empty()).then_some((canonical, lang))
 }
 
 #[cfg(test)]

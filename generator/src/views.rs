@@ -20,8 +20,15 @@ pub(crate) struct LanguageView<'a> {
     /// so templates can link to a page without knowing its slug.
     pub(crate) urls: std::collections::BTreeMap<&'a str, &'a str>,
     pub(crate) schedule: ScheduleView,
+    /// Inserted only for pages that show them (see `render::add_page`).
+    #[serde(skip)]
     pub(crate) criteria: Vec<CriterionView<'a>>,
+    #[serde(skip)]
     pub(crate) form: Option<FormView<'a>>,
+    /// The newest reports, for the home page.
+    pub(crate) latest_reports: Vec<crate::reports::ReportSummary>,
+    /// The search page of this language, when the site has one.
+    pub(crate) search_url: Option<&'a str>,
     pub(crate) contact: ContactView<'a>,
     pub(crate) calendar_url: String,
     pub(crate) base_url: &'a str,
@@ -135,33 +142,26 @@ pub(crate) fn language_view<'a>(
     lang: &'a str,
     now: DateTime<FixedOffset>,
     pinned: bool,
+    reports: &crate::reports::Reports,
 ) -> LanguageView<'a> {
     let translation = &site.translations[lang];
     let dates = &translation.dates;
     let zone = site.config.offset();
-    let status_label = |status: Status| {
-        translation
-            .get(&format!("status_{}", status.key()))
-            .to_string()
-    };
+    let status_label = |status: Status| translation.get(&format!("status_{}", status.key())).to_string();
     let stage_pages: HashMap<&str, &Page> = site
         .pages
         .iter()
         .filter(|page| page.lang == lang)
-        .filter_map(|page| page.front.stage.as_deref().map(|stage| (stage, page)))
+        .filter_map(|page| page.stage_page().map(|stage| (stage, page)))
         .collect();
 
-    let deadline = site
-        .schedule
-        .deadline
-        .as_ref()
-        .map(|deadline| DeadlineView {
-            title: deadline.title.get(lang).into(),
-            summary: deadline.summary.get(lang).into(),
-            text: dates.date_time(deadline.at),
-            iso: deadline.at.to_rfc3339(),
-            passed: now >= deadline.at,
-        });
+    let deadline = site.schedule.deadline.as_ref().map(|deadline| DeadlineView {
+        title: deadline.title.get(lang).into(),
+        summary: deadline.summary.get(lang).into(),
+        text: dates.date_time(deadline.at),
+        iso: deadline.at.to_rfc3339(),
+        passed: now >= deadline.at,
+    });
     let mut stages: Vec<StageView> = site
         .schedule
         .stages
@@ -204,19 +204,13 @@ pub(crate) fn language_view<'a>(
         .pages
         .iter()
         .filter(|page| page.lang == lang && page.front.menu)
-        .map(|page| {
-            (
-                page,
-                Link {
-                    title: page.front.title.clone(),
-                    url: page.url.clone(),
-                },
-            )
-        })
+        .map(|page| (page, Link { title: page.front.title.clone(), url: page.url.clone() }))
         .collect();
     nav.sort_by_key(|(page, _)| page.front.weight);
 
     let home_of = |other: &str| format!("/{other}/");
+    let latest_reports =
+        reports.latest(lang, 3).into_iter().map(|page| crate::reports::summary(site, &stages, page)).collect();
     LanguageView {
         lang,
         t: &translation.strings,
@@ -253,10 +247,9 @@ pub(crate) fn language_view<'a>(
                 evidence: criterion.evidence.get(lang),
             })
             .collect(),
-        form: site
-            .form
-            .as_ref()
-            .map(|form| form_view(form, site, lang, now, pinned)),
+        form: site.form.as_ref().map(|form| form_view(form, site, lang, now, pinned)),
+        latest_reports,
+        search_url: site.page(lang, "search").map(|page| page.url.as_str()),
         contact: ContactView {
             address: site.config.contact.address.get(lang),
             person: site.config.contact.person.get(lang),
@@ -273,10 +266,7 @@ fn link_neighbours(stages: &mut [StageView], stage_word: &str) {
     let links: Vec<Option<Link>> = stages
         .iter()
         .map(|stage| {
-            stage.url.as_ref().map(|url| Link {
-                title: format!("{} {stage_word}", stage.id),
-                url: url.clone(),
-            })
+            stage.url.as_ref().map(|url| Link { title: format!("{} {stage_word}", stage.id), url: url.clone() })
         })
         .collect();
     for (index, stage) in stages.iter_mut().enumerate() {

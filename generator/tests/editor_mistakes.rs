@@ -31,14 +31,8 @@ fn apply_edits(case: &Path, content: &Path) {
     let edits: Edits = toml::from_str(&text).unwrap();
     for edit in edits.edit {
         let file = content.join(&edit.file);
-        let old = std::fs::read_to_string(&file)
-            .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
-        assert!(
-            old.contains(&edit.find),
-            "{}: the edit's `find` text is no longer in {}",
-            case.display(),
-            edit.file
-        );
+        let old = std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        assert!(old.contains(&edit.find), "{}: the edit's `find` text is no longer in {}", case.display(), edit.file);
         std::fs::write(&file, old.replacen(&edit.find, &edit.replace, 1)).unwrap();
     }
 }
@@ -51,20 +45,12 @@ fn problems_reported_for(case: &Path) -> Vec<String> {
         common::copy_tree(&case.join("content"), &content);
     }
     apply_edits(case, &content);
-    let options = common::options(
-        &content,
-        &root.path().join("public"),
-        "2020-12-01T12:00:00+06:00",
-    );
+    let options = common::options(&content, &root.path().join("public"), "2020-12-01T12:00:00+06:00");
     match generator::check(&options) {
         Ok(_) => vec!["(no problems reported)".to_string()],
         Err(BuildError::Content(errors)) => errors
             .iter()
-            .map(|error| {
-                error
-                    .to_string()
-                    .replace(&format!("{}/", content.display()), "content/")
-            })
+            .map(|error| error.to_string().replace(&format!("{}/", content.display()), "content/"))
             .collect(),
         Err(other) => vec![format!("(unexpected failure) {other}")],
     }
@@ -72,15 +58,10 @@ fn problems_reported_for(case: &Path) -> Vec<String> {
 
 #[test]
 fn every_editor_mistake_is_reported_with_its_file_and_line() {
-    let mut cases: Vec<_> = std::fs::read_dir(common::fixtures().join("broken"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut cases: Vec<_> =
+        std::fs::read_dir(common::fixtures().join("broken")).unwrap().map(|e| e.unwrap().path()).collect();
     cases.sort();
-    assert!(
-        cases.len() >= 10,
-        "expected the full set of broken fixtures"
-    );
+    assert!(cases.len() >= 10, "expected the full set of broken fixtures");
     let bless = std::env::var_os("MEKTEP_BLESS").is_some();
     let mut failures = Vec::new();
     for case in &cases {
@@ -120,18 +101,9 @@ fn a_broken_build_leaves_the_previous_site_in_place() {
 
     std::fs::write(content.join("results.ru.md"), "no front matter\n").unwrap();
     let err = generator::build(&options).unwrap_err().to_string();
-    assert!(
-        err.contains("results.ru.md:1: the file must start with front matter"),
-        "{err}"
-    );
-    assert!(
-        err.ends_with("1 problem found; nothing was written"),
-        "{err}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(output.join("ky/index.html")).unwrap(),
-        before
-    );
+    assert!(err.contains("results.ru.md:1: the file must start with front matter"), "{err}");
+    assert!(err.ends_with("1 problem found; nothing was written"), "{err}");
+    assert_eq!(std::fs::read_to_string(output.join("ky/index.html")).unwrap(), before);
 }
 
 #[test]
@@ -139,11 +111,7 @@ fn check_on_the_command_line_exits_non_zero_and_lists_problems() {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
     common::copy_tree(&common::repo().join("content"), &content);
-    std::fs::write(
-        content.join("results.ru.md"),
-        "+++\ntitle = \"Итоги\"\ncolour = \"red\"\n+++\n",
-    )
-    .unwrap();
+    std::fs::write(content.join("results.ru.md"), "+++\ntitle = \"Итоги\"\ncolour = \"red\"\n+++\n").unwrap();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_generator"))
         .args(["check", "--content"])
         .arg(&content)
@@ -153,12 +121,6 @@ fn check_on_the_command_line_exits_non_zero_and_lists_problems() {
         .unwrap();
     assert!(!run.status.success());
     let stderr = String::from_utf8(run.stderr).unwrap();
-    assert!(
-        stderr.contains("results.ru.md:3: unknown field `colour`"),
-        "{stderr}"
-    );
-    assert!(
-        !root.path().join("public").exists(),
-        "check must not write a site"
-    );
+    assert!(stderr.contains("results.ru.md:3: unknown field `colour`"), "{stderr}");
+    assert!(!root.path().join("public").exists(), "check must not write a site");
 }

@@ -21,11 +21,7 @@ impl Drop for Server {
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
     let response = String::from_utf8_lossy(&response).to_string();
@@ -36,10 +32,7 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -49,21 +42,10 @@ fn serve_answers_and_rebuilds_when_content_changes() {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
     common::copy_tree(&common::repo().join("content"), &content);
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_generator"))
-            .args([
-                "serve",
-                "--port",
-                &port.to_string(),
-                "--at",
-                "2020-12-01T12:00:00+06:00",
-                "--content",
-            ])
+            .args(["serve", "--port", &port.to_string(), "--at", "2020-12-01T12:00:00+06:00", "--content"])
             .arg(&content)
             .arg("--templates")
             .arg(common::repo().join("templates"))
@@ -74,41 +56,58 @@ fn serve_answers_and_rebuilds_when_content_changes() {
             .spawn()
             .unwrap(),
     );
-    wait_for("the server", || {
-        get(port, "/ky/").is_some_and(|(status, _)| status == 200)
-    });
+    wait_for("the server", || get(port, "/ky/").is_some_and(|(status, _)| status == 200));
     let (_, home) = get(port, "/").unwrap();
     assert!(home.contains("<html lang=\"ky\">") && home.contains("text/html; charset=utf-8"));
-    assert_eq!(
-        get(port, "/ru/etapy").unwrap().0,
-        301,
-        "a folder without its slash is redirected"
-    );
+    assert_eq!(get(port, "/ru/etapy").unwrap().0, 301, "a folder without its slash is redirected");
     let (status, missing) = get(port, "/ru/no-such-page/").unwrap();
     assert_eq!(status, 404);
-    assert!(
-        missing.contains("Страница не найдена"),
-        "the Russian 404 page"
-    );
-    assert!(get(port, "/ky/calendar.ics")
-        .unwrap()
-        .1
-        .contains("text/calendar"));
+    assert!(missing.contains("Страница не найдена"), "the Russian 404 page");
+    assert!(get(port, "/ky/calendar.ics").unwrap().1.contains("text/calendar"));
+
+    let build_number = || {
+        let (_, response) = get(port, "/_mektep/status").unwrap();
+        let body = response.split("\r\n\r\n").nth(1).unwrap().to_string();
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let first = build_number()["build"].as_u64().unwrap();
+    assert!(get(port, "/ky/").unwrap().1.contains("/_mektep/status"), "pages reload themselves after a rebuild");
 
     let file = content.join("results.ru.md");
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("По завершении Школы", "После окончания Школы");
+    let text = std::fs::read_to_string(&file).unwrap().replace("По завершении Школы", "После окончания Школы");
     std::fs::write(&file, text).unwrap();
     wait_for("the rebuild", || {
         get(port, "/ru/rezultaty/").is_some_and(|(_, body)| body.contains("После окончания Школы"))
     });
+    wait_for("the open page to learn of the rebuild", || build_number()["build"].as_u64().unwrap() > first);
 
-    // A broken edit keeps the last good site online.
+    // A broken edit keeps the last good site online and says why on the page.
     std::fs::write(&file, "no front matter").unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(get(port, "/ru/rezultaty/")
-        .unwrap()
-        .1
-        .contains("После окончания Школы"));
+    wait_for("the error", || build_number()["errors"].as_array().is_some_and(|errors| !errors.is_empty()));
+    let errors = build_number()["errors"].to_string();
+    assert!(errors.contains("results.ru.md:1: the file must start with front matter"), "{errors}");
+    assert!(get(port, "/ru/rezultaty/").unwrap().1.contains("После окончания Школы"));
+
+    // A new report, a draft, shows in the preview at once.
+    let run = Command::new(env!("CARGO_BIN_EXE_generator"))
+        .args([
+            "new",
+            "report",
+            "--stage",
+            "III",
+            "--title",
+            "Мектептин биринчи күнү",
+            "--date",
+            "2021-01-25",
+            "--content",
+        ])
+        .arg(&content)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    std::fs::write(&file, std::fs::read_to_string(common::repo().join("content/results.ru.md")).unwrap()).unwrap();
+    wait_for("the draft", || {
+        get(port, "/ky/otchettor/mekteptin-birinchi-kunu/").is_some_and(|(status, _)| status == 200)
+    });
+    wait_for("the errors to clear", || build_number()["errors"].as_array().is_some_and(Vec::is_empty));
 }

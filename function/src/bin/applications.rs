@@ -18,8 +18,7 @@ struct Options {
     dynamodb: bool,
 }
 
-const USAGE: &str =
-    "usage: applications list [--store FILE] [--personal] [--suspects] [--dynamodb]";
+const USAGE: &str = "usage: applications list [--store FILE] [--personal] [--suspects] [--dynamodb]";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
@@ -48,10 +47,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
 async fn list(store: &impl Store, options: &Options) -> Result<(), StoreError> {
     if options.suspects {
         let suspects = store.suspects().await?;
-        println!(
-            "{} submissions caught by the honeypot (kept apart, not applications)",
-            suspects.len()
-        );
+        println!("{} submissions caught by the honeypot (kept apart, not applications)", suspects.len());
         for (code, fields) in suspects {
             let names: Vec<&str> = fields.keys().map(String::as_str).collect();
             println!("{code}  fields: {}", names.join(", "));
@@ -76,8 +72,7 @@ async fn list(store: &impl Store, options: &Options) -> Result<(), StoreError> {
         );
         if options.personal {
             if let Some(personal) = store.personal(&application.code).await? {
-                let fields: Vec<String> =
-                    personal.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let fields: Vec<String> = personal.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 print!("  {}", fields.join("; "));
             }
         }
@@ -96,11 +91,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if options.dynamodb {
-        list_dynamodb(&options).await
-    } else {
-        open_and_list(&options).await
-    };
+    let result = if options.dynamodb { list_dynamodb(&options).await } else { open_and_list(&options).await };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -136,7 +127,5 @@ async fn list_dynamodb(options: &Options) -> Result<(), StoreError> {
 
 #[cfg(not(feature = "dynamodb"))]
 async fn list_dynamodb(_: &Options) -> Result<(), StoreError> {
-    Err(StoreError(
-        "this build has no DynamoDB support: build with `--features dynamodb`".into(),
-    ))
+    Err(StoreError("this build has no DynamoDB support: build with `--features dynamodb`".into()))
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
-    ScalarAttributeType, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ScalarAttributeType,
+    TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -32,12 +32,8 @@ pub struct Tables {
 impl Tables {
     /// From `APPLICATIONS_TABLE` and `APPLICANTS_TABLE`.
     pub fn from_env() -> Result<Self, StoreError> {
-        let get =
-            |name: &str| std::env::var(name).map_err(|_| StoreError(format!("{name} is not set")));
-        Ok(Self {
-            applications: get("APPLICATIONS_TABLE")?,
-            applicants: get("APPLICANTS_TABLE")?,
-        })
+        let get = |name: &str| std::env::var(name).map_err(|_| StoreError(format!("{name} is not set")));
+        Ok(Self { applications: get("APPLICATIONS_TABLE")?, applicants: get("APPLICANTS_TABLE")? })
     }
 }
 
@@ -55,26 +51,16 @@ fn map(values: &BTreeMap<String, String>) -> AttributeValue {
 }
 
 fn text(item: &HashMap<String, AttributeValue>, name: &str) -> Result<String, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-        .ok_or_else(|| StoreError(format!("item without `{name}`")))
+    item.get(name).and_then(|v| v.as_s().ok()).cloned().ok_or_else(|| StoreError(format!("item without `{name}`")))
 }
 
-fn text_map(
-    item: &HashMap<String, AttributeValue>,
-    name: &str,
-) -> Result<BTreeMap<String, String>, StoreError> {
-    let values = item
-        .get(name)
-        .and_then(|v| v.as_m().ok())
-        .ok_or_else(|| StoreError(format!("item without `{name}`")))?;
+fn text_map(item: &HashMap<String, AttributeValue>, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    let values =
+        item.get(name).and_then(|v| v.as_m().ok()).ok_or_else(|| StoreError(format!("item without `{name}`")))?;
     values
         .iter()
         .map(|(k, v)| {
-            v.as_s()
-                .map(|v| (k.clone(), v.clone()))
-                .map_err(|_| StoreError(format!("`{name}.{k}` is not a string")))
+            v.as_s().map(|v| (k.clone(), v.clone())).map_err(|_| StoreError(format!("`{name}.{k}` is not a string")))
         })
         .collect()
 }
@@ -105,11 +91,7 @@ impl DynamoStore {
                         .map_err(failed)?,
                 )
                 .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name("pk")
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .map_err(failed)?,
+                    KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().map_err(failed)?,
                 )
                 .billing_mode(BillingMode::PayPerRequest)
                 .send()
@@ -136,11 +118,7 @@ impl DynamoStore {
         item.item().map(|item| text(item, "code")).transpose()
     }
 
-    async fn scan_prefix(
-        &self,
-        table: &str,
-        prefix: &str,
-    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    async fn scan_prefix(&self, table: &str, prefix: &str) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -164,10 +142,7 @@ impl DynamoStore {
     }
 }
 
-fn put(
-    table: &str,
-    item: HashMap<String, AttributeValue>,
-) -> Result<TransactWriteItem, StoreError> {
+fn put(table: &str, item: HashMap<String, AttributeValue>) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -178,16 +153,10 @@ fn put(
 }
 
 /// Why each part of a cancelled transaction failed, in order.
-fn cancellation_reasons(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError>,
-) -> Option<Vec<String>> {
+fn cancellation_reasons(err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError>) -> Option<Vec<String>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => Some(
-            cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|reason| reason.code().unwrap_or("None").to_string())
-                .collect(),
+            cancelled.cancellation_reasons().iter().map(|reason| reason.code().unwrap_or("None").to_string()).collect(),
         ),
         _ => None,
     }
@@ -228,19 +197,8 @@ impl Store for DynamoStore {
                     ]),
                 )?,
             ];
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => {
-                    return Ok(Saved {
-                        code,
-                        created: true,
-                    })
-                }
+            let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                Ok(_) => return Ok(Saved { code, created: true }),
                 Err(err) => err,
             };
             let Some(reasons) = cancellation_reasons(&err) else {
@@ -249,14 +207,9 @@ impl Store for DynamoStore {
             match reasons.first().map(String::as_str) {
                 // The submission id is known: nothing was written; answer with its code.
                 Some("ConditionalCheckFailed") => {
-                    let code = self
-                        .existing_code(&self.tables.applications, marker.clone())
-                        .await?;
+                    let code = self.existing_code(&self.tables.applications, marker.clone()).await?;
                     return code
-                        .map(|code| Saved {
-                            code,
-                            created: false,
-                        })
+                        .map(|code| Saved { code, created: false })
                         .ok_or_else(|| StoreError("submission marker vanished".into()));
                 }
                 // Another request with the same id is being written right now: let it finish.
@@ -264,15 +217,11 @@ impl Store for DynamoStore {
                     tokio::time::sleep(Duration::from_millis(20 << attempt.min(5))).await;
                 }
                 // A code drawn twice: draw another.
-                _ if reasons
-                    .iter()
-                    .any(|reason| reason == "ConditionalCheckFailed") => {}
+                _ if reasons.iter().any(|reason| reason == "ConditionalCheckFailed") => {}
                 _ => return Err(StoreError(format!("transaction cancelled: {reasons:?}"))),
             }
         }
-        Err(StoreError(
-            "could not store the application after several attempts".into(),
-        ))
+        Err(StoreError("could not store the application after several attempts".into()))
     }
 
     async fn save_suspect(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
@@ -291,23 +240,13 @@ impl Store for DynamoStore {
             .send()
             .await;
         match written {
-            Ok(_) => Ok(Saved {
-                code,
-                created: true,
-            }),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Ok(_) => Ok(Saved { code, created: true }),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 let code = self
                     .existing_code(&self.tables.applicants, pk)
                     .await?
                     .ok_or_else(|| StoreError("suspect vanished".into()))?;
-                Ok(Saved {
-                    code,
-                    created: false,
-                })
+                Ok(Saved { code, created: false })
             }
             Err(err) => Err(failed(err)),
         }
@@ -344,19 +283,12 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(failed)?;
-        item.item()
-            .map(|item| text_map(item, "personal"))
-            .transpose()
+        item.item().map(|item| text_map(item, "personal")).transpose()
     }
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
-        let mut items = self
-            .scan_prefix(&self.tables.applicants, "suspect#")
-            .await?;
+        let mut items = self.scan_prefix(&self.tables.applicants, "suspect#").await?;
         items.sort_by_key(|item| text(item, "received_at").unwrap_or_default());
-        items
-            .iter()
-            .map(|item| Ok((text(item, "code")?, text_map(item, "fields")?)))
-            .collect()
+        items.iter().map(|item| Ok((text(item, "code")?, text_map(item, "fields")?))).collect()
     }
 }

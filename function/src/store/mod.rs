@@ -41,25 +41,17 @@ impl std::error::Error for StoreError {}
 /// Answers and personal data are written apart, in one atomic step, and each submission id
 /// at most once: a second save of the same id writes nothing and returns the first code.
 pub trait Store: Send + Sync {
-    fn save(
-        &self,
-        application: &Application,
-    ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+    fn save(&self, application: &Application) -> impl Future<Output = Result<Saved, StoreError>> + Send;
 
     /// Keeps what a honeypot caught, apart from real applications.
-    fn save_suspect(
-        &self,
-        suspect: &Suspect,
-    ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+    fn save_suspect(&self, suspect: &Suspect) -> impl Future<Output = Result<Saved, StoreError>> + Send;
 
     /// Every application's answers, oldest first, without personal data.
     fn answers(&self) -> impl Future<Output = Result<Vec<StoredAnswers>, StoreError>> + Send;
 
     /// The personal data of one application, for the secretariat only.
-    fn personal(
-        &self,
-        code: &str,
-    ) -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
+    fn personal(&self, code: &str)
+        -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
 
     /// Codes and fields of what the honeypot caught.
     fn suspects(&self) -> impl Future<Output = Result<Vec<(String, Fields)>, StoreError>> + Send;

@@ -51,28 +51,20 @@ impl SqliteStore {
     /// Opens (creating when needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| StoreError(format!("creating {}: {err}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|err| StoreError(format!("creating {}: {err}", dir.display())))?;
         }
-        let connection = Connection::open(path)
-            .map_err(|err| StoreError(format!("opening {}: {err}", path.display())))?;
+        let connection =
+            Connection::open(path).map_err(|err| StoreError(format!("opening {}: {err}", path.display())))?;
         connection
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
             .map_err(failed)?;
         connection.execute_batch(SCHEMA).map_err(failed)?;
-        Ok(Self {
-            connection: Mutex::new(connection),
-        })
+        Ok(Self { connection: Mutex::new(connection) })
     }
 
     fn save_now(&self, application: &Application) -> Result<Saved, StoreError> {
-        let mut connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
+        let mut connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
         let received_at = application.received_at.to_rfc3339();
         let code = loop {
             let code = new_code();
@@ -92,16 +84,11 @@ impl SqliteStore {
                         )
                         .map_err(failed)?;
                     transaction.commit().map_err(failed)?;
-                    return Ok(Saved {
-                        code: existing,
-                        created: false,
-                    });
+                    return Ok(Saved { code: existing, created: false });
                 }
                 Ok(_) => break code,
                 // The random code was taken already: draw again.
-                Err(rusqlite::Error::SqliteFailure(err, _))
-                    if err.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
+                Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == rusqlite::ErrorCode::ConstraintViolation => {
                     continue
                 }
                 Err(err) => return Err(failed(err)),
@@ -116,23 +103,14 @@ impl SqliteStore {
             )
             .map_err(failed)?;
         transaction
-            .execute(
-                "INSERT INTO applicants (code, personal) VALUES (?1, ?2)",
-                params![code, personal],
-            )
+            .execute("INSERT INTO applicants (code, personal) VALUES (?1, ?2)", params![code, personal])
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
-        Ok(Saved {
-            code,
-            created: true,
-        })
+        Ok(Saved { code, created: true })
     }
 
     fn save_suspect_now(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
-        let connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let fields = serde_json::to_string(&suspect.fields).map_err(failed)?;
         let code = new_code();
         let inserted = connection
@@ -143,29 +121,16 @@ impl SqliteStore {
             )
             .map_err(failed)?;
         if inserted == 1 {
-            return Ok(Saved {
-                code,
-                created: true,
-            });
+            return Ok(Saved { code, created: true });
         }
         let code = connection
-            .query_row(
-                "SELECT code FROM suspects WHERE submission_id = ?1",
-                [&suspect.submission_id],
-                |row| row.get(0),
-            )
+            .query_row("SELECT code FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| row.get(0))
             .map_err(failed)?;
-        Ok(Saved {
-            code,
-            created: false,
-        })
+        Ok(Saved { code, created: false })
     }
 
     fn answers_now(&self) -> Result<Vec<StoredAnswers>, StoreError> {
-        let connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut statement = connection
             .prepare("SELECT code, lang, category, received_at, answers FROM answers ORDER BY received_at, code")
             .map_err(failed)?;
@@ -196,36 +161,20 @@ impl SqliteStore {
     }
 
     fn personal_now(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
-        let connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let personal: Option<String> = connection
-            .query_row(
-                "SELECT personal FROM applicants WHERE code = ?1",
-                [code],
-                |row| row.get(0),
-            )
+            .query_row("SELECT personal FROM applicants WHERE code = ?1", [code], |row| row.get(0))
             .optional()
             .map_err(failed)?;
-        personal
-            .map(|text| serde_json::from_str(&text).map_err(failed))
-            .transpose()
+        personal.map(|text| serde_json::from_str(&text).map_err(failed)).transpose()
     }
 
     fn suspects_now(&self) -> Result<Vec<(String, Fields)>, StoreError> {
-        let connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut statement = connection
-            .prepare("SELECT code, fields FROM suspects ORDER BY received_at, code")
-            .map_err(failed)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(failed)?;
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut statement =
+            connection.prepare("SELECT code, fields FROM suspects ORDER BY received_at, code").map_err(failed)?;
+        let rows =
+            statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))).map_err(failed)?;
         let mut all = Vec::new();
         for row in rows {
             let (code, fields) = row.map_err(failed)?;

@@ -16,11 +16,8 @@ pub fn content_dir() -> PathBuf {
 }
 
 pub fn intake_at(moment: &str) -> Intake {
-    Intake::load(
-        &content_dir(),
-        Clock::Fixed(DateTime::parse_from_rfc3339(moment).unwrap()),
-    )
-    .unwrap_or_else(|errors| panic!("{errors:?}"))
+    Intake::load(&content_dir(), Clock::Fixed(DateTime::parse_from_rfc3339(moment).unwrap()))
+        .unwrap_or_else(|errors| panic!("{errors:?}"))
 }
 
 /// Every answer of a valid application, as a form would post them.
@@ -34,16 +31,10 @@ pub fn valid_fields() -> Vec<(String, String)> {
         ("whatsapp", "+996 700 123456"),
         ("email", "asel@example.kg"),
         ("lsg_experience", "yes"),
-        (
-            "lsg_experience_text",
-            "Айыл өкмөтү менен суу маселесин чечүүгө катыштым.",
-        ),
+        ("lsg_experience_text", "Айыл өкмөтү менен суу маселесин чечүүгө катыштым."),
         ("community_experience", "no"),
         ("support_groups", "no"),
-        (
-            "essay",
-            "Менин айылымда таза суу жок. Депутат болуп, бул маселени чечким келет.",
-        ),
+        ("essay", "Менин айылымда таза суу жок. Депутат болуп, бул маселени чечким келет."),
         ("confirm_citizen", "yes"),
         ("confirm_rural", "yes"),
         ("confirm_age", "yes"),
@@ -68,18 +59,11 @@ pub fn valid_fields() -> Vec<(String, String)> {
     ] {
         fields.push((name, "yes"));
     }
-    fields
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    fields.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// `fields` with `name` set to `value` (added when absent), or removed when `value` is None.
-pub fn with(
-    mut fields: Vec<(String, String)>,
-    name: &str,
-    value: Option<&str>,
-) -> Vec<(String, String)> {
+pub fn with(mut fields: Vec<(String, String)>, name: &str, value: Option<&str>) -> Vec<(String, String)> {
     fields.retain(|(k, _)| k != name);
     if let Some(value) = value {
         fields.push((name.to_string(), value.to_string()));
@@ -92,18 +76,13 @@ pub fn form_body(fields: &[(String, String)]) -> Vec<u8> {
 }
 
 pub fn json_body(fields: &[(String, String)]) -> Vec<u8> {
-    let object: serde_json::Map<String, serde_json::Value> = fields
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
+    let object: serde_json::Map<String, serde_json::Value> =
+        fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
     serde_json::to_vec(&object).unwrap()
 }
 
 pub fn post(content_type: &str, body: Vec<u8>) -> Request<Vec<u8>> {
-    Request::post("/api/applications")
-        .header("content-type", content_type)
-        .body(body)
-        .unwrap()
+    Request::post("/api/applications").header("content-type", content_type).body(body).unwrap()
 }
 
 pub fn post_json(fields: &[(String, String)]) -> Request<Vec<u8>> {

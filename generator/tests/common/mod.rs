@@ -8,10 +8,7 @@ use generator::BuildOptions;
 use walkdir::WalkDir;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 pub fn fixtures() -> PathBuf {
@@ -43,8 +40,7 @@ pub struct Built {
 
 impl Built {
     pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.output.join(path))
-            .unwrap_or_else(|err| panic!("{path}: {err}"))
+        std::fs::read_to_string(self.output.join(path)).unwrap_or_else(|err| panic!("{path}: {err}"))
     }
 
     pub fn exists(&self, path: &str) -> bool {
@@ -57,14 +53,7 @@ impl Built {
             .into_iter()
             .map(|entry| entry.unwrap())
             .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "html"))
-            .map(|entry| {
-                entry
-                    .path()
-                    .strip_prefix(&self.output)
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string()
-            })
+            .map(|entry| entry.path().strip_prefix(&self.output).unwrap().to_string_lossy().to_string())
             .collect();
         files.sort();
         files
@@ -78,6 +67,7 @@ pub fn options(content: &Path, output: &Path, moment: &str) -> BuildOptions {
         output_dir: output.to_path_buf(),
         now: at(moment),
         pinned: true,
+        drafts: false,
     }
 }
 
@@ -86,10 +76,7 @@ pub fn build(content: &Path, moment: &str) -> Built {
     let root = tempfile::tempdir().unwrap();
     let output = root.path().join("public");
     generator::build(&options(content, &output, moment)).unwrap_or_else(|err| panic!("{err}"));
-    Built {
-        _root: root,
-        output,
-    }
+    Built { _root: root, output }
 }
 
 /// Builds the project's own site.

@@ -1,0 +1,94 @@
+//! `generator new report`: the two (or more) files of a new report, with their front matter
+//! filled in, so an editor only writes the text.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use content_model::{ContentError, Schedule, SiteConfig, Translation};
+
+use crate::slug::slugify;
+
+/// What the editor said on the command line.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The stage the report is about: `III`.
+    pub stage: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub date: NaiveDate,
+    /// The section folder under `content/`: `reports`.
+    pub section: String,
+    /// Write only this language (the report then says `languages = [...]`).
+    pub only: Option<String>,
+}
+
+/// Writes `content/<section>/<slug>.<lang>.md` for each language and returns their paths.
+/// Nothing is written when anything is wrong, or when a file would be overwritten.
+pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>, ContentError> {
+    let read = |name: &str| {
+        let file = content_dir.join(name);
+        std::fs::read_to_string(&file)
+            .map(|text| (file.clone(), text))
+            .map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
+    };
+    let (config_file, config_text) = read("config.toml")?;
+    let config = SiteConfig::parse(&config_file, &config_text).map_err(|mut errors| errors.remove(0))?;
+    let (schedule_file, schedule_text) = read("schedule.toml")?;
+    let schedule =
+        Schedule::parse(&schedule_file, &schedule_text, &config.languages).map_err(|mut errors| errors.remove(0))?;
+    if schedule.stage(&report.stage).is_none() {
+        let known: Vec<&str> = schedule.stages.iter().map(|stage| stage.id.as_str()).collect();
+        return Err(ContentError::new(
+            &schedule_file,
+            format!("there is no stage `{}` (known: {})", report.stage, known.join(", ")),
+        ));
+    }
+    if let Some((first, last)) = config.programme_days() {
+        if report.date < first || report.date > last {
+            return Err(ContentError::new(
+                &config_file,
+                format!("{} is outside the programme ({first} to {last})", report.date),
+            ));
+        }
+    }
+    let languages: Vec<String> = match &report.only {
+        Some(lang) if config.languages.contains(lang) => vec![lang.clone()],
+        Some(lang) => {
+            return Err(ContentError::new(
+                &config_file,
+                format!("`{lang}` is not one of the site's languages ({})", config.languages.join(", ")),
+            ))
+        }
+        None => config.languages.clone(),
+    };
+    let slug = slugify(&report.title);
+    if slug.is_empty() {
+        return Err(ContentError::new(content_dir, "the title needs at least one letter or digit"));
+    }
+    let folder = content_dir.join(&report.section);
+    if !folder.join(format!("_index.{}.md", config.default_language())).exists() {
+        return Err(ContentError::new(&folder, "is not a section of the site (it has no _index page)"));
+    }
+    let files: Vec<PathBuf> = languages.iter().map(|lang| folder.join(format!("{slug}.{lang}.md"))).collect();
+    if let Some(taken) = files.iter().find(|file| file.exists()) {
+        return Err(ContentError::new(taken, "already exists: choose another title"));
+    }
+    let toml_list = |items: &[String]| items.iter().map(|item| format!("{item:?}")).collect::<Vec<_>>().join(", ");
+    for (lang, file) in languages.iter().zip(&files) {
+        let (translation_file, translation_text) = read(&format!("i18n/{lang}.toml"))?;
+        let translation = Translation::parse(&translation_file, &translation_text)?;
+        let mut text = format!(
+            "+++\ntitle = {:?}\nslug = {slug:?}\ndate = {}\nstage = {:?}\ntags = [{}]\nsummary = \"\"\ndraft = true\n",
+            report.title,
+            report.date,
+            report.stage,
+            toml_list(&report.tags)
+        );
+        if report.only.is_some() {
+            text.push_str(&format!("languages = [{}]\n", toml_list(&languages)));
+        }
+        text.push_str(&format!("+++\n\n{}\n", translation.get("new_report_body")));
+        std::fs::write(file, text).map_err(|err| ContentError::new(file, format!("cannot be written: {err}")))?;
+    }
+    Ok(files)
+}

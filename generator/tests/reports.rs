@@ -1,0 +1,174 @@
+//! Reports as editors publish them and readers find them: drafts, a report in one language,
+//! images, listings page by page, tags, stage pages, previous and next, the Atom feeds
+//! through a real Atom parser, and the search index.
+
+mod common;
+
+use std::path::Path;
+
+/// A 2×1 PNG, so that image sizes are read from a real file.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x7B, 0x40, 0xE8, 0xDD, 0x00, 0x00, 0x00, 0x0E, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x9F, 0x01, 0x00, 0x07, 0xFE, 0x02, 0xFE, 0xA7, 0x3B,
+    0x4B, 0x6A, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+fn write(content: &Path, name: &str, text: &str) {
+    std::fs::write(content.join(name), text).unwrap();
+}
+
+fn report(title: &str, slug: &str, date: &str, stage: &str, extra: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\nslug = \"{slug}\"\ndate = {date}\nstage = \"{stage}\"\n{extra}+++\n\n{body}\n")
+}
+
+/// The real content plus: twelve more reports in both languages, a draft, a Kyrgyz-only
+/// report with an image.
+fn fixture() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let content = root.path().join("content");
+    common::copy_tree(&common::repo().join("content"), &content);
+    for n in 1..=12 {
+        let date = format!("2021-02-{n:02}");
+        let tags = if n % 2 == 0 { "tags = [\"Насаатчылык\"]\n" } else { "" };
+        write(
+            &content,
+            &format!("reports/week-{n}.ky.md"),
+            &report(&format!("Жума {n}"), &format!("zhuma-{n}"), &date, "IV", tags, "Консультациялар уланууда."),
+        );
+        let tags = if n % 2 == 0 { "tags = [\"Наставничество\"]\n" } else { "" };
+        write(
+            &content,
+            &format!("reports/week-{n}.ru.md"),
+            &report(&format!("Неделя {n}"), &format!("nedelya-{n}"), &date, "IV", tags, "Консультации продолжаются."),
+        );
+    }
+    write(
+        &content,
+        "reports/unfinished.ky.md",
+        &report("Даяр эмес", "dayar-emes", "2021-03-01", "IV", "draft = true\n", "Текст."),
+    );
+    write(
+        &content,
+        "reports/unfinished.ru.md",
+        &report("Не готово", "ne-gotovo", "2021-03-01", "IV", "draft = true\n", "Текст."),
+    );
+    std::fs::create_dir_all(content.join("images")).unwrap();
+    std::fs::write(content.join("images/meeting.png"), PNG).unwrap();
+    write(
+        &content,
+        "reports/kyrgyz-only.ky.md",
+        &report(
+            "Айылдагы жолугушуу",
+            "ayildagy-zholugushuu",
+            "2021-03-05",
+            "IV",
+            "languages = [\"ky\"]\nsummary = \"Кыргызча гана.\"\n",
+            "![Жолугушуунун катышуучулары](/images/meeting.png)",
+        ),
+    );
+    root
+}
+
+const MOMENT: &str = "2021-03-10T12:00:00+06:00";
+
+#[test]
+fn reports_are_listed_newest_first_page_by_page_with_previous_and_next() {
+    let root = fixture();
+    let site = common::build(&root.path().join("content"), MOMENT);
+    let first = site.read("ru/otchety/index.html");
+    let newest = first.find("Неделя 12").expect("the newest report on page one");
+    assert!(newest < first.find("Неделя 11").unwrap(), "newest first");
+    assert!(!first.contains("Неделя 2<"), "ten per page");
+    assert!(first.contains("href=\"/ru/otchety/page/2/\""));
+    let second = site.read("ru/otchety/page/2/index.html");
+    assert!(second.contains("Неделя 2<") && second.contains("Объявлен конкурс на участие в Школе"));
+    let middle = site.read("ru/otchety/nedelya-5/index.html");
+    assert!(
+        middle.contains("rel=\"prev\" href=\"/ru/otchety/nedelya-4/\"")
+            && middle.contains("rel=\"next\" href=\"/ru/otchety/nedelya-6/\"")
+    );
+    assert!(middle.contains("<time datetime=\"2021-02-05\">5 февраля 2021 г.</time>"));
+    assert!(middle.contains("<a href=\"/ru/etapy/iv/\">IV этап</a>"), "the stage it is about");
+}
+
+#[test]
+fn drafts_are_previewed_but_never_published() {
+    let root = fixture();
+    let content = root.path().join("content");
+    let published = common::build(&content, MOMENT);
+    assert!(!published.exists("ky/otchettor/dayar-emes/index.html"));
+    assert!(!published.read("ky/search.json").contains("Даяр эмес"));
+    assert!(!published.read("ky/otchettor/atom.xml").contains("Даяр эмес"));
+    let output = root.path().join("preview");
+    let options = generator::BuildOptions { drafts: true, ..common::options(&content, &output, MOMENT) };
+    generator::build(&options).unwrap();
+    assert!(output.join("ky/otchettor/dayar-emes/index.html").exists());
+}
+
+#[test]
+fn a_report_in_one_language_says_so_instead_of_linking_nowhere() {
+    let root = fixture();
+    let site = common::build(&root.path().join("content"), MOMENT);
+    let page = site.read("ky/otchettor/ayildagy-zholugushuu/index.html");
+    assert!(page.contains("Бул барак жок тилде: Русский"), "a notice in place of the translation link");
+    assert!(!page.contains("hreflang=\"ru\""));
+    assert!(!site.read("ru/otchety/index.html").contains("Айылдагы жолугушуу"));
+    assert!(page.contains("<img src=\"/images/meeting.png\" alt=\"Жолугушуунун катышуучулары\" width=\"2\" height=\"1\" loading=\"lazy\" decoding=\"async\">"));
+    assert!(site.exists("images/meeting.png"));
+}
+
+#[test]
+fn tags_and_stage_pages_list_their_reports() {
+    let root = fixture();
+    let site = common::build(&root.path().join("content"), MOMENT);
+    let tag = site.read("ru/otchety/tags/nastavnichestvo/index.html");
+    assert_eq!(tag.matches("<h2><a href=\"/ru/otchety/nedelya-").count(), 6, "the six even weeks");
+    assert!(tag.contains("Календарь наставничества"));
+    let index = site.read("ru/otchety/tags/index.html");
+    assert!(index.contains("href=\"/ru/otchety/tags/nastavnichestvo/\">Наставничество (7)</a>"));
+    let stage = site.read("ky/etaptar/iv/index.html");
+    assert!(stage.contains("Бул этап боюнча отчеттор") && stage.contains("Айылдагы жолугушуу"));
+    assert_eq!(stage.matches("<h3><a href=\"/ky/otchettor/").count(), 10, "the newest ten, then a link to all");
+    assert!(site.read("ky/index.html").contains("Акыркы отчеттор"), "the home page shows the latest");
+}
+
+#[test]
+fn the_feeds_read_in_a_real_atom_parser() {
+    let root = fixture();
+    let site = common::build(&root.path().join("content"), MOMENT);
+    for (lang, path, newest, count) in
+        [("ky", "ky/otchettor/atom.xml", "Айылдагы жолугушуу", 16), ("ru", "ru/otchety/atom.xml", "Неделя 12", 15)]
+    {
+        let feed =
+            atom_syndication::Feed::read_from(site.read(path).as_bytes()).unwrap_or_else(|err| panic!("{path}: {err}"));
+        assert_eq!(feed.entries().len(), count, "{lang}");
+        assert_eq!(feed.entries()[0].title().as_str(), newest);
+        assert!(feed.entries()[0].links()[0].href().starts_with(&format!("https://mektep.vap.kg/{lang}/")));
+        assert_eq!(feed.lang(), Some(lang));
+        let with_summary = feed.entries().iter().find(|e| e.summary().is_some()).unwrap();
+        assert!(!with_summary.summary().unwrap().as_str().is_empty());
+    }
+    let ky = site.read("ky/otchettor/atom.xml");
+    assert!(
+        ky.contains("src=&quot;https://mektep.vap.kg/images/meeting.png&quot;"),
+        "links inside entries are absolute"
+    );
+}
+
+#[test]
+fn the_search_index_holds_each_languages_own_pages() {
+    let root = fixture();
+    let site = common::build(&root.path().join("content"), MOMENT);
+    let ky: serde_json::Value = serde_json::from_str(&site.read("ky/search.json")).unwrap();
+    let ru: serde_json::Value = serde_json::from_str(&site.read("ru/search.json")).unwrap();
+    let titles = |index: &serde_json::Value| {
+        index.as_array().unwrap().iter().map(|e| e["t"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(titles(&ky).contains(&"Мектепке катышуу үчүн конкурс жарыяланды".to_string()));
+    assert!(!titles(&ky).iter().any(|t| t.starts_with("Неделя")));
+    assert!(titles(&ru).contains(&"Календарь наставничества: «Иду ли я в кенеш?»".to_string()));
+    let entry = ru.as_array().unwrap().iter().find(|e| e["t"] == "Неделя 3").unwrap();
+    assert_eq!(entry["x"], "Консультации продолжаются.");
+    assert_eq!(entry["u"], "/ru/otchety/nedelya-3/");
+}
