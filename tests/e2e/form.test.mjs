@@ -3,54 +3,16 @@
 // secretariat then finds in the store.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { start } from "./harness.mjs";
 
-const repo = resolve(import.meta.dirname, "../..");
-const bin = (name) => process.env[`${name.toUpperCase()}_BIN`] || join(repo, "target/debug", name);
-const work = mkdtempSync(join(tmpdir(), "mektep-e2e-"));
-const store = join(work, "applications.sqlite");
-let server, browser, base;
-
-const freePort = () =>
-  new Promise((done) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
+let site, browser, base, listed;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", "2020-12-01T12:00:00+06:00",
-    "--output", join(work, "public"), "--store", store], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  server.stderr.on("data", (chunk) => { log += chunk; });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`${base}/ky/`)).ok) break; } catch { /* not yet */ }
-    if (i > 150) throw new Error(`generator serve did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  site = await start();
+  ({ browser, base, listed } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill();
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** The store's listing, as the secretariat's command prints it. */
-const listed = (...flags) => execFileSync(bin("applications"), ["list", "--store", store, ...flags], { encoding: "utf8" });
+after(() => site?.stop());
 
 const YES_NO = ["lsg_experience", "community_experience", "support_groups", "ready_active", "ready_self_study",
   "ready_to_organise", "ready_to_share", "stage_application", "stage_bishkek_details", "stage_school",
@@ -77,13 +39,13 @@ test("in Kyrgyz with JavaScript: errors in Kyrgyz, a word counter, a kept draft,
   await page.goto(`${base}/ky/otunmo-formasy/`);
   assert.equal(await page.locator("html").getAttribute("lang"), "ky");
 
-  await page.click("button[type=submit]");
+  await page.click("#application button[type=submit]");
   assert.equal((await page.textContent("#error-full_name")).trim(), "Бул талааны толтуруңуз.");
   assert.equal((await page.textContent("#error-lsg_experience")).trim(), "«Ооба» же «Жок» деп тандаңыз.");
   assert.match(await page.textContent("#error-summary"), /Өтүнмөдө каталар бар/);
 
   await page.fill("#f-birth_date", "2005-03-01");
-  await page.click("button[type=submit]");
+  await page.click("#application button[type=submit]");
   assert.match(await page.textContent("#error-birth_date"), /18 жашка толгондор гана катыша алат: 2020-жылдын 11-декабры карата/);
 
   await fillAll(page, { name: "Айгүл Асанова", birth: "1985-04-20", essay: "Айылыбызда таза суу жок. Мен муну чечким келет." });
@@ -97,7 +59,7 @@ test("in Kyrgyz with JavaScript: errors in Kyrgyz, a word counter, a kept draft,
   // The first post is lost on the way; the page tries again by itself.
   let attempts = 0;
   await page.route("**/api/applications*", (route) => (++attempts === 1 ? route.abort("internetdisconnected") : route.continue()));
-  await page.click("button[type=submit]");
+  await page.click("#application button[type=submit]");
   await page.waitForURL(/\/api\/applications\/thanks\?lang=ky&code=/, { timeout: 20000 });
   assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
   const code = (await page.textContent("#application-code")).trim();
@@ -119,7 +81,7 @@ test("in Russian without JavaScript: a plain post, a Russian thank-you page, and
   const page = await context.newPage();
   await page.goto(`${base}/ru/forma-zayavki/`);
   await fillAll(page, { name: "Нургуль Осмонова", birth: "2001-09-30", phone: "12", essay: "В нашем селе нет чистой воды." });
-  await page.click("button[type=submit]");
+  await page.click("#application button[type=submit]");
   assert.match(await page.textContent("h1"), /Заявка не отправлена/);
   assert.match(await page.textContent("main"), /Телефон — Проверьте номер телефона, например: 0700 123456\./);
   const before = listed();
@@ -128,7 +90,7 @@ test("in Russian without JavaScript: a plain post, a Russian thank-you page, and
   await page.goBack();
   assert.equal(await page.inputValue("#f-full_name"), "Нургуль Осмонова");
   await page.fill("#f-phone", "+996 555 123456");
-  await page.click("button[type=submit]");
+  await page.click("#application button[type=submit]");
   assert.match(await page.textContent("h1"), /Ваша заявка принята/);
   const code = (await page.textContent("#application-code")).trim();
   assert.match(code, /^\d{3}-\d{3}-\d{4}$/);
@@ -144,7 +106,7 @@ test("a double click stores one application", async () => {
   await fillAll(page, { name: "Бермет Калыкова", birth: "1999-01-15", essay: "Хочу, чтобы в селе был детский сад." });
   const count = () => Number(listed().match(/^(\d+) applications/)[1]);
   const stored = count();
-  await page.dblclick("button[type=submit]");
+  await page.dblclick("#application button[type=submit]");
   await page.waitForURL(/thanks/);
   assert.equal(count(), stored + 1);
   await context.close();
