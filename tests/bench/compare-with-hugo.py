@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Builds a generated corpus of reports with our generator and with Hugo, side by side, and
+prints build time, peak memory and pages made by each, and their ratios; then the time of
+our rebuild after editing one report.
+
+    python3 tests/bench/compare-with-hugo.py [--reports 2500] [--runs 3]
+
+--reports is per language (the site is Kyrgyz and Russian). Hugo comes from Debian
+(`apt-get install hugo`); its templates in tests/bench/hugo/layouts do the same work as
+ours: each report with its date, stage, tags, text and previous/next, listings ten to a
+page, tag pages ten to a page, a tag index, a feed per language and a sitemap.
+"""
+import argparse, os, random, shutil, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+KY = ["Айылдын жашоочулары коомдук угууларга катышып, жергиликтүү бюджеттин долбоорун талкуулашты.",
+      "Катышуучулар жамааттын муктаждыктарын аныктоо усулдарын колдонуп, айылдын негизги көйгөйлөрүн сүрөттөштү.",
+      "Насаатчылар талапкер катары каттоо боюнча консультацияларды өткөрүштү.",
+      "Гендердик теңдикти эсепке алган бюджетти түзүү тажрыйбасы менен бөлүшүштү.",
+      "Мыкты практикалар порталынын мүмкүнчүлүктөрү тууралуу айтып беришти."]
+RU = ["Жители села участвовали в общественных слушаниях и обсуждали проект местного бюджета.",
+      "Участницы применили методы определения потребностей сообщества и описали главные проблемы села.",
+      "Наставники провели консультации по регистрации в качестве кандидата.",
+      "Участницы поделились опытом составления бюджета с учётом гендерного равенства.",
+      "Администраторы рассказали о возможностях Портала лучших практик."]
+TAGS_KY = ["Мектеп", "Бюджет", "Шайлоо", "Насаатчылык", "Портал", "Угуу", "Жамаат", "Тренинг", "Айыл", "Кеңеш", "Гендер", "Тажрыйба"]
+TAGS_RU = ["Школа", "Бюджет", "Выборы", "Наставничество", "Портал", "Слушания", "Сообщество", "Тренинг", "Село", "Кенеш", "Гендер", "Опыт"]
+STAGES = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"]
+
+
+def body(sentences, rng, n):
+    paragraphs = [" ".join(rng.choice(sentences) for _ in range(6)) for _ in range(4)]
+    table = "| № | Иш-чара | Катышуучулар |\n|---|---|---|\n" + "\n".join(f"| {i} | {rng.choice(sentences)[:40]} | {rng.randint(5, 40)} |" for i in range(1, 4))
+    return "\n\n".join(paragraphs[:2] + [table] + paragraphs[2:]) + f"[^1]\n\n[^1]: Эскертүү {n}.\n"
+
+
+def front(title, slug, date, stage, tags, summary):
+    tag_list = ", ".join(f'"{t}"' for t in tags)
+    return f'+++\ntitle = "{title}"\nslug = "{slug}"\ndate = {date}\nstage = "{stage}"\ntags = [{tag_list}]\nsummary = "{summary}"\n+++\n\n'
+
+
+def make_corpus(root: Path, reports: int):
+    rng = random.Random(7)
+    ours = root / "ours" / "content"
+    shutil.copytree(REPO / "content", ours)
+    hugo = root / "hugo"
+    shutil.copytree(REPO / "tests/bench/hugo", hugo)
+    (hugo / "static").mkdir()
+    shutil.copy(REPO / "templates/static/style.css", hugo / "static/style.css")
+    (hugo / "config.toml").write_text(
+        'baseURL = "https://mektep.vap.kg/"\ntitle = "Мектеп"\ndefaultContentLanguage = "ky"\n'
+        'defaultContentLanguageInSubdir = true\npaginate = 10\nenableRobotsTXT = true\n'
+        '[taxonomies]\ntag = "tags"\n[params]\nfooter = "VAP"\n'
+        '[languages.ky]\nweight = 1\nlanguageName = "Кыргызча"\ncontentDir = "content/ky"\n'
+        '[languages.ru]\nweight = 2\nlanguageName = "Русский"\ncontentDir = "content/ru"\n', encoding="utf-8")
+    for lang, sentences, tags, title in [("ky", KY, TAGS_KY, "Отчет"), ("ru", RU, TAGS_RU, "Отчёт")]:
+        section = hugo / "content" / lang / "reports"
+        section.mkdir(parents=True)
+        (section / "_index.md").write_text(f'+++\ntitle = "{title}"\n+++\n', encoding="utf-8")
+        for n in range(reports):
+            day = 1 + n % 28
+            month = 1 + (n // 28) % 12
+            date = f"2021-{month:02d}-{day:02d}"
+            text = front(f"{title} {n}", f"report-{n}", date, STAGES[n % 9], rng.sample(tags, 2), sentences[n % 5]) + body(sentences, rng, n)
+            (ours / "reports" / f"bench-{n}.{lang}.md").write_text(text, encoding="utf-8")
+            (section / f"report-{n}.md").write_text(text.replace("+++\n", "+++\ntranslationKey = \"r%d\"\n" % n, 1), encoding="utf-8")
+    return ours, hugo
+
+
+def run(command, cwd=None):
+    """Wall time in seconds and peak resident memory in MB of one run."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"failed: {' '.join(map(str, command))}\n{process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def pages(folder: Path):
+    return sum(1 for _ in folder.rglob("*.html"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=2500, help="reports per language")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("hugo"):
+        sys.exit("hugo is not installed: apt-get install hugo")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "generator"], cwd=REPO, check=True)
+    generator = REPO / "target/release/generator"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ours, hugo = make_corpus(root, args.reports)
+        ours_out, hugo_out = root / "ours-public", root / "hugo-public"
+        ours_cmd = [generator, "build", "--content", ours, "--templates", REPO / "templates", "--output", ours_out, "--at", "2021-12-01T12:00:00+06:00"]
+        hugo_cmd = ["hugo", "--source", hugo, "--destination", hugo_out, "--quiet", "--cleanDestinationDir"]
+        results = {}
+        for name, command in [("ours", ours_cmd), ("hugo", hugo_cmd)]:
+            runs = [run(command) for _ in range(args.runs)]
+            results[name] = (statistics.median(t for t, _ in runs), max(m for _, m in runs))
+        edited = ours / "reports" / "bench-7.ky.md"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nТүзөтүү.\n", encoding="utf-8")
+        rebuild, _ = run(ours_cmd)
+        print(f"corpus: {args.reports} reports per language, 2 languages; {args.runs} runs each, median time, peak memory")
+        print(f"{'':8} {'time':>9} {'peak RSS':>10} {'HTML pages':>11}")
+        for name, out in [("ours", ours_out), ("hugo", hugo_out)]:
+            seconds, memory = results[name]
+            print(f"{name:8} {seconds:8.2f}s {memory:8.0f}MB {pages(out):11}")
+        (t_ours, m_ours), (t_hugo, m_hugo) = results["ours"], results["hugo"]
+        print(f"ratio    hugo/ours time {t_hugo / t_ours:.2f}x, hugo/ours memory {m_hugo / m_ours:.2f}x")
+        print(f"rebuild after editing one report (ours, full rebuild as serve does): {rebuild:.2f}s")
+
+
+if __name__ == "__main__":
+    main()
