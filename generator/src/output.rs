@@ -1,6 +1,8 @@
 //! Files of the built site, in memory until they are all known to be good.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use anyhow::{bail, Context as _};
 
@@ -46,13 +48,17 @@ pub(crate) fn write_all(dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
             std::fs::remove_dir_all(stale).with_context(|| format!("removing {}", stale.display()))?;
         }
     }
-    for output in outputs {
+    // Folders first, then files, both in parallel: on slow disks each create costs more
+    // than the bytes written.
+    let folders: std::collections::BTreeSet<PathBuf> =
+        outputs.iter().filter_map(|output| next.join(&output.path).parent().map(Path::to_path_buf)).collect();
+    folders.par_iter().try_for_each(|folder| {
+        std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))
+    })?;
+    outputs.par_iter().try_for_each(|output| {
         let path = next.join(&output.path);
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
-        }
-        std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display()))?;
-    }
+        std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display()))
+    })?;
     if dir.exists() {
         std::fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
     }
