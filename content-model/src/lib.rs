@@ -23,5 +23,5 @@ pub use html::escape_html;
 pub use localized::Localized;
 pub use period::{Period, PeriodError, Status, YearMonth};
 pub use schedule::{Deadline, Event, Schedule, Stage};
-pub use selection::{Criterion, Selection};
+pub use selection::{Criterion, Member, Quota, Quotas, Selection};
 pub use translation::{check_complete, Translation};

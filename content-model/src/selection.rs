@@ -4,10 +4,40 @@ use serde::Deserialize;
 
 use crate::{ContentError, Localized};
 
-/// `content/selection.toml`: the criteria the commission scores, with their weights.
+/// `content/selection.toml`: the commission, the criteria it scores with their weights,
+/// the quotas of the two age groups, and when members disagree.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub criteria: Vec<Criterion>,
+    pub members: Vec<Member>,
+    pub quotas: Quotas,
+    /// Members disagree on an application when their weighted totals (out of 100) differ by
+    /// more than this many points.
+    pub disagreement: u32,
+}
+
+/// One member of the commission, by the body she represents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// `gamsumo`, `union`, `project`: used in file names and on the command line.
+    pub id: String,
+    pub name: Localized,
+}
+
+/// How many participants each age group gets: `about 20` and `10 to 20`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quotas {
+    pub aged_28_and_over: Quota,
+    pub under_28: Quota,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub min: usize,
+    pub max: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -25,6 +55,16 @@ pub struct Criterion {
 #[serde(deny_unknown_fields)]
 struct RawSelection {
     criterion: Vec<Criterion>,
+    #[serde(default)]
+    member: Vec<Member>,
+    #[serde(default)]
+    quotas: Quotas,
+    #[serde(default = "default_disagreement")]
+    disagreement: u32,
+}
+
+fn default_disagreement() -> u32 {
+    25
 }
 
 impl Selection {
@@ -49,8 +89,34 @@ impl Selection {
         if total != 100 {
             errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")));
         }
+        for member in &raw.member {
+            if member.id.is_empty()
+                || !member.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                errors.push(ContentError::new(
+                    file,
+                    format!("member id `{}` must be lowercase latin letters, digits and -", member.id),
+                ));
+            }
+            for lang in member.name.missing(languages) {
+                errors.push(ContentError::new(file, format!("member `{}` has no `{lang}` name", member.id)));
+            }
+        }
+        for (name, quota) in [("aged_28_and_over", raw.quotas.aged_28_and_over), ("under_28", raw.quotas.under_28)] {
+            if quota.min > quota.max {
+                errors.push(ContentError::new(
+                    file,
+                    format!("quota {name}: min {} is more than max {}", quota.min, quota.max),
+                ));
+            }
+        }
         if errors.is_empty() {
-            Ok(Selection { criteria: raw.criterion })
+            Ok(Selection {
+                criteria: raw.criterion,
+                members: raw.member,
+                quotas: raw.quotas,
+                disagreement: raw.disagreement,
+            })
         } else {
             Err(errors)
         }

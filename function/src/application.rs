@@ -11,7 +11,7 @@ pub type Fields = BTreeMap<String, String>;
 
 /// The age group the selection fills separately: about 20 women aged 28 and over, and
 /// 10–20 young women under 28, by age on the deadline day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     AgedTwentyEightAndOver,
@@ -98,4 +98,13 @@ mod tests {
         let codes: std::collections::HashSet<String> = (0..1000).map(|_| new_code()).collect();
         assert_eq!(codes.len(), 1000);
     }
+}
+
+/// One commission member's scores for one application, criterion by criterion, in the
+/// order of `content/selection.toml`, each from 1 to 5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scores {
+    pub code: String,
+    pub member: String,
+    pub scores: Vec<u8>,
 }

@@ -12,17 +12,18 @@ mod intake;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 mod pages;
+pub mod selection;
 mod store;
 mod submission;
 mod validate;
 
-pub use application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
+pub use application::{new_code, Application, Category, Fields, Scores, StoredAnswers, Suspect};
 pub use handler::{handle, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "embedded")]
 pub use store::SqliteStore;
 #[cfg(feature = "dynamodb")]
 pub use store::{DynamoStore, Tables};
-pub use store::{Saved, Store, StoreError};
+pub use store::{Saved, ScoresError, Store, StoreError};
 pub use submission::{BodyFormat, RawSubmission};
 pub use validate::{validate, FieldError};

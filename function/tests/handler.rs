@@ -233,6 +233,12 @@ impl Store for BrokenStore {
     async fn personal(&self, _: &str) -> Result<Option<std::collections::BTreeMap<String, String>>, StoreError> {
         Ok(None)
     }
+    async fn save_scores(&self, _: &str, _: &[function::Scores], _: bool) -> Result<(), function::ScoresError> {
+        Err(function::ScoresError::Store(StoreError("disk I/O error".into())))
+    }
+    async fn scores(&self) -> Result<Vec<function::Scores>, StoreError> {
+        Ok(Vec::new())
+    }
     async fn suspects(&self) -> Result<Vec<(String, function::Fields)>, StoreError> {
         Ok(Vec::new())
     }

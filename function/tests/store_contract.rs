@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use function::{Application, Category, SqliteStore, Store, Suspect};
-#[cfg(feature = "dynamodb")]
-use function::{DynamoStore, Tables};
 
 fn application(id: &str, name: &str, second: u32) -> Application {
     Application {
@@ -117,31 +115,13 @@ async fn the_sqlite_store_survives_a_restart() {
 }
 
 #[cfg(feature = "dynamodb")]
-/// A DynamoDB store on fresh tables of the server at `DYNAMODB_ENDPOINT`.
-async fn dynamo_store() -> DynamoStore {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh");
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .build();
-    let prefix = function::new_code().replace('-', "");
-    let tables = Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") };
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
-    store.create_tables().await.unwrap();
-    store
-}
-
-#[cfg(feature = "dynamodb")]
 #[tokio::test]
 async fn the_dynamodb_store_keeps_the_contract() {
-    contract(&dynamo_store().await).await;
+    contract(&common::dynamo_store().await).await;
 }
 
 #[cfg(feature = "dynamodb")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dynamodb_store_is_safe_under_concurrent_submissions() {
-    concurrency(Arc::new(dynamo_store().await)).await;
+    concurrency(Arc::new(common::dynamo_store().await)).await;
 }

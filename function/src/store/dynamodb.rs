@@ -3,6 +3,7 @@
 //! - `applications` (partition key `pk`, string): `submission#<id>` items map a page's
 //!   submission id to its code; `application#<code>` items hold the answers, the essay, the
 //!   language, the age category and the time received.
+//!   `score#<code>#<member>` items hold one member's scores for one application.
 //! - `applicants` (partition key `pk`, string): `applicant#<code>` items hold personal data;
 //!   `suspect#<submission id>` items hold what the honeypot caught.
 //!
@@ -19,7 +20,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{Saved, Store, StoreError};
+use super::{Saved, Scores, ScoresError, Store, StoreError};
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 
 /// The names of the two tables.
@@ -284,6 +285,88 @@ impl Store for DynamoStore {
             .await
             .map_err(failed)?;
         item.item().map(|item| text_map(item, "personal")).transpose()
+    }
+
+    async fn save_scores(&self, member: &str, sheet: &[Scores], overwrite: bool) -> Result<(), ScoresError> {
+        // One transaction, so a sheet is stored whole or not at all; DynamoDB allows 100 writes
+        // in one, and each application needs a check that it exists.
+        if sheet.len() * 2 > 100 {
+            return Err(ScoresError::Store(StoreError(format!(
+                "a sheet of {} applications is more than one atomic import can hold (50); split it",
+                sheet.len()
+            ))));
+        }
+        let mut items = Vec::new();
+        for row in sheet {
+            let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name(&self.tables.applications)
+                .key("pk", s(format!("application#{}", row.code)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(failed)?;
+            items.push(TransactWriteItem::builder().condition_check(check).build());
+            let scores =
+                AttributeValue::L(row.scores.iter().map(|score| AttributeValue::N(score.to_string())).collect());
+            let mut put = Put::builder().table_name(&self.tables.applications).set_item(Some(HashMap::from([
+                ("pk".into(), s(format!("score#{}#{member}", row.code))),
+                ("code".into(), s(&row.code)),
+                ("member".into(), s(member)),
+                ("scores".into(), scores),
+            ])));
+            if !overwrite {
+                put = put.condition_expression("attribute_not_exists(pk)");
+            }
+            items.push(TransactWriteItem::builder().put(put.build().map_err(failed)?).build());
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        let Some(reasons) = cancellation_reasons(&err) else { return Err(ScoresError::Store(failed(err))) };
+        let failed_at = |offset: usize| -> Vec<String> {
+            sheet
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| reasons.get(i * 2 + offset).is_some_and(|reason| reason == "ConditionalCheckFailed"))
+                .map(|(_, row)| row.code.clone())
+                .collect()
+        };
+        if let Some(code) = failed_at(0).into_iter().next() {
+            return Err(ScoresError::UnknownCode(code));
+        }
+        let taken = failed_at(1);
+        if !taken.is_empty() {
+            return Err(ScoresError::WouldOverwrite(taken));
+        }
+        Err(ScoresError::Store(StoreError(format!("transaction cancelled: {reasons:?}"))))
+    }
+
+    async fn scores(&self) -> Result<Vec<Scores>, StoreError> {
+        let mut all = self
+            .scan_prefix(&self.tables.applications, "score#")
+            .await?
+            .iter()
+            .map(|item| {
+                let scores = item
+                    .get("scores")
+                    .and_then(|v| v.as_l().ok())
+                    .ok_or_else(|| StoreError("score item without scores".into()))?
+                    .iter()
+                    .map(|v| {
+                        v.as_n()
+                            .ok()
+                            .and_then(|n| n.parse().ok())
+                            .ok_or_else(|| StoreError("a score is not a number".into()))
+                    })
+                    .collect::<Result<Vec<u8>, _>>()?;
+                Ok(Scores { code: text(item, "code")?, member: text(item, "member")?, scores })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| (&a.code, &a.member).cmp(&(&b.code, &b.member)));
+        Ok(all)
     }
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
-use crate::application::{Application, Fields, StoredAnswers, Suspect};
+use crate::application::{Application, Fields, Scores, StoredAnswers, Suspect};
 
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
@@ -38,6 +38,22 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// Why a sheet of scores was not stored; nothing of it was.
+#[derive(Debug)]
+pub enum ScoresError {
+    /// These applications already have this member's scores, and overwriting was not asked for.
+    WouldOverwrite(Vec<String>),
+    /// No application has this code.
+    UnknownCode(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ScoresError {
+    fn from(err: StoreError) -> Self {
+        ScoresError::Store(err)
+    }
+}
+
 /// Answers and personal data are written apart, in one atomic step, and each submission id
 /// at most once: a second save of the same id writes nothing and returns the first code.
 pub trait Store: Send + Sync {
@@ -52,6 +68,18 @@ pub trait Store: Send + Sync {
     /// The personal data of one application, for the secretariat only.
     fn personal(&self, code: &str)
         -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
+
+    /// Stores one member's sheet all at once or not at all. Without `overwrite`, a sheet
+    /// that would replace scores already stored for this member changes nothing.
+    fn save_scores(
+        &self,
+        member: &str,
+        sheet: &[Scores],
+        overwrite: bool,
+    ) -> impl Future<Output = Result<(), ScoresError>> + Send;
+
+    /// Every member's scores for every application.
+    fn scores(&self) -> impl Future<Output = Result<Vec<Scores>, StoreError>> + Send;
 
     /// Codes and fields of what the honeypot caught.
     fn suspects(&self) -> impl Future<Output = Result<Vec<(String, Fields)>, StoreError>> + Send;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{Saved, Store, StoreError};
+use super::{Saved, Scores, ScoresError, Store, StoreError};
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 
 pub struct SqliteStore {
@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE TABLE IF NOT EXISTS applicants (
     code TEXT PRIMARY KEY REFERENCES submissions(code),
     personal TEXT NOT NULL
+);
+-- Each commission member's scores for an application, criterion by criterion.
+CREATE TABLE IF NOT EXISTS scores (
+    code TEXT NOT NULL REFERENCES submissions(code),
+    member TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    PRIMARY KEY (code, member)
 );
 -- What the honeypot caught.
 CREATE TABLE IF NOT EXISTS suspects (
@@ -169,6 +176,61 @@ impl SqliteStore {
         personal.map(|text| serde_json::from_str(&text).map_err(failed)).transpose()
     }
 
+    fn save_scores_now(&self, member: &str, sheet: &[Scores], overwrite: bool) -> Result<(), ScoresError> {
+        let mut connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+        let mut taken = Vec::new();
+        for row in sheet {
+            let known: bool = transaction
+                .query_row("SELECT EXISTS (SELECT 1 FROM answers WHERE code = ?1)", [&row.code], |r| r.get(0))
+                .map_err(failed)?;
+            if !known {
+                return Err(ScoresError::UnknownCode(row.code.clone()));
+            }
+            let exists: bool = transaction
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM scores WHERE code = ?1 AND member = ?2)",
+                    params![row.code, member],
+                    |r| r.get(0),
+                )
+                .map_err(failed)?;
+            if exists {
+                taken.push(row.code.clone());
+            }
+        }
+        if !taken.is_empty() && !overwrite {
+            // Dropping the transaction rolls it back: nothing of the sheet is stored.
+            return Err(ScoresError::WouldOverwrite(taken));
+        }
+        for row in sheet {
+            let scores = serde_json::to_string(&row.scores).map_err(failed)?;
+            transaction
+                .execute(
+                    "INSERT INTO scores (code, member, scores) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (code, member) DO UPDATE SET scores = excluded.scores",
+                    params![row.code, member, scores],
+                )
+                .map_err(failed)?;
+        }
+        transaction.commit().map_err(failed)?;
+        Ok(())
+    }
+
+    fn scores_now(&self) -> Result<Vec<Scores>, StoreError> {
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut statement =
+            connection.prepare("SELECT code, member, scores FROM scores ORDER BY code, member").map_err(failed)?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+            .map_err(failed)?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (code, member, scores) = row.map_err(failed)?;
+            all.push(Scores { code, member, scores: serde_json::from_str(&scores).map_err(failed)? });
+        }
+        Ok(all)
+    }
+
     fn suspects_now(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut statement =
@@ -199,6 +261,14 @@ impl Store for SqliteStore {
 
     async fn personal(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
         self.personal_now(code)
+    }
+
+    async fn save_scores(&self, member: &str, sheet: &[Scores], overwrite: bool) -> Result<(), ScoresError> {
+        self.save_scores_now(member, sheet, overwrite)
+    }
+
+    async fn scores(&self) -> Result<Vec<Scores>, StoreError> {
+        self.scores_now()
     }
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {

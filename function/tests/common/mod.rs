@@ -107,3 +107,22 @@ pub fn temp_store() -> (tempfile::TempDir, function::SqliteStore) {
     let store = function::SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
     (dir, store)
 }
+
+#[cfg(feature = "dynamodb")]
+/// A DynamoDB store on fresh tables of the server at `DYNAMODB_ENDPOINT`.
+pub async fn dynamo_store() -> function::DynamoStore {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .expect("DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh");
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .build();
+    let prefix = function::new_code().replace('-', "");
+    let tables =
+        function::Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") };
+    let store = function::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
+    store.create_tables().await.unwrap();
+    store
+}

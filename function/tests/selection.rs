@@ -1,0 +1,282 @@
+//! Stage II on a generated set of applications in both age groups: sheets without personal
+//! data, every refused import with its message, atomic imports, and the ranking checked by
+//! hand — on the embedded store and on DynamoDB.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use content_model::{Form, Selection};
+use function::selection::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
+use function::{Application, Category, ScoresError, Store};
+
+fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
+    let file = common::content_dir().join(name);
+    parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
+}
+
+fn form() -> Form {
+    content("form.toml", Form::parse)
+}
+
+/// The real selection rules with a quota of two for the older group, so the edge is near.
+fn selection() -> Selection {
+    let mut selection: Selection = content("selection.toml", Selection::parse);
+    selection.quotas.aged_28_and_over.max = 2;
+    selection
+}
+
+const SECRETS: [&str; 6] =
+    ["Айгерим Секретова", "0555 987654", "secret@example.kg", "1988-02-03", "Жаңы-Жол айылы", "Айыл өкмөтү, адис"];
+
+/// Seven applications: four aged 28 and over (A1–A4), three under 28 (Y1–Y3). Returns their
+/// codes by name.
+async fn applications(store: &impl Store) -> BTreeMap<&'static str, String> {
+    let mut codes = BTreeMap::new();
+    for (n, name) in ["A1", "A2", "A3", "A4", "Y1", "Y2", "Y3"].into_iter().enumerate() {
+        let application = Application {
+            submission_id: format!("selection-{name}"),
+            lang: "ky".into(),
+            received_at: Utc.with_ymd_and_hms(2020, 12, 1, 8, n as u32, 0).unwrap(),
+            category: if name.starts_with('A') { Category::AgedTwentyEightAndOver } else { Category::UnderTwentyEight },
+            answers: BTreeMap::from([
+                (
+                    "essay".to_string(),
+                    if name == "A2" { "=HYPERLINK(\"http://x\")".to_string() } else { format!("Эссе {name}") },
+                ),
+                ("lsg_experience".to_string(), "yes".to_string()),
+            ]),
+            personal: BTreeMap::from([
+                ("full_name".to_string(), SECRETS[0].to_string()),
+                ("phone".to_string(), SECRETS[1].to_string()),
+                ("email".to_string(), SECRETS[2].to_string()),
+                ("birth_date".to_string(), SECRETS[3].to_string()),
+                ("residence".to_string(), SECRETS[4].to_string()),
+                ("workplace".to_string(), SECRETS[5].to_string()),
+            ]),
+        };
+        codes.insert(name, store.save(&application).await.unwrap().code);
+    }
+    codes
+}
+
+/// A member's sheet as exported, with `scores` filled in per code (other rows left empty and dropped).
+fn filled_sheet(exported: &[u8], scores: &BTreeMap<String, [&str; 7]>) -> Vec<u8> {
+    let mut reader = csv::Reader::from_reader(&exported[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let first = header.iter().position(|h| h.starts_with("C1 ")).unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut row: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if let Some(given) = scores.get(&row[0]) {
+            for (i, score) in given.iter().enumerate() {
+                row[first + i] = score.to_string();
+            }
+            writer.write_record(&row).unwrap();
+        }
+    }
+    writer.into_inner().unwrap()
+}
+
+const ALL5: [&str; 7] = ["5"; 7];
+const ALL4: [&str; 7] = ["4"; 7];
+const ALL3: [&str; 7] = ["3"; 7];
+const MIXED: [&str; 7] = ["5", "4", "3", "2", "1", "5", "4"];
+
+async fn import(
+    store: &impl Store,
+    member: &str,
+    sheet: Vec<u8>,
+    codes: &BTreeMap<&str, String>,
+    overwrite: bool,
+) -> Result<usize, ImportError> {
+    let known: HashSet<String> = codes.values().cloned().collect();
+    import_sheet(store, &selection(), member, &sheet, &known, overwrite).await
+}
+
+async fn sheet_for(store: &impl Store) -> Vec<u8> {
+    sheet_csv(&form(), &selection(), &store.answers().await.unwrap(), "ru")
+}
+
+fn scores(codes: &BTreeMap<&str, String>, given: &[(&str, [&'static str; 7])]) -> BTreeMap<String, [&'static str; 7]> {
+    given.iter().map(|(name, s)| (codes[name].clone(), *s)).collect()
+}
+
+async fn the_whole_stage(store: &impl Store) {
+    let codes = applications(store).await;
+    let exported = sheet_for(store).await;
+
+    // Sheets carry answers and essays, never personal data, and neutralise formulas.
+    assert_eq!(&exported[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 with a byte order mark");
+    let html = sheet_html(&form(), &selection(), &store.answers().await.unwrap(), "ky", "ЖӨБЭММАнын өкүлү");
+    for secret in SECRETS {
+        assert!(!String::from_utf8_lossy(&exported).contains(secret), "the CSV sheet holds {secret}");
+        assert!(!html.contains(secret), "the printable sheet holds {secret}");
+    }
+    let text = String::from_utf8(exported.clone()).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "a formula-like answer is neutralised");
+    assert!(text.contains("C5 · Желание учиться (Раздел 6, 20%) · 1–5"), "each criterion says where its evidence is");
+    assert!(html.contains("Эссе A1") && html.contains("Дилбаян (8.1)"));
+
+    // Every refused import names its row and stores nothing.
+    let bad = scores(
+        &codes,
+        &[("A1", ALL5), ("A2", ["5", "6", "3", "2", "1", "5", "4"]), ("A3", ["4", "4", "", "4", "4", "4", "4"])],
+    );
+    let err = import(store, "gamsumo", filled_sheet(&exported, &bad), &codes, false).await.unwrap_err().to_string();
+    assert!(
+        err.contains("row 3: ")
+            && err.contains(
+                "criterion 2 (Готовность участвовать во всех мероприятиях Школы): `6` is not a score from 1 to 5"
+            ),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 4: ") && err.contains("has no score for criterion 3 (Опыт сотрудничества с органами МСУ)"),
+        "{err}"
+    );
+    assert!(err.ends_with("the sheet was not imported: nothing changed"), "{err}");
+    assert!(store.scores().await.unwrap().is_empty(), "a bad sheet changes nothing");
+
+    let unknown = String::from_utf8(filled_sheet(&exported, &scores(&codes, &[("A1", ALL5)])))
+        .unwrap()
+        .replace(&codes["A1"], "999-999-9999");
+    let err = import(store, "gamsumo", unknown.into_bytes(), &codes, false).await.unwrap_err().to_string();
+    assert!(err.contains("row 2: no application has the code `999-999-9999`"), "{err}");
+    let err = import(store, "mayor", filled_sheet(&exported, &scores(&codes, &[("A1", ALL5)])), &codes, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`mayor` is not a member of the commission (gamsumo, union, project)"), "{err}");
+
+    // The three members' sheets.
+    let gamsumo = scores(
+        &codes,
+        &[("A1", ALL5), ("A2", ALL4), ("A3", ALL4), ("A4", ALL5), ("Y1", ALL5), ("Y2", ALL3), ("Y3", ALL4)],
+    );
+    let union = scores(
+        &codes,
+        &[("A1", ALL5), ("A2", ALL4), ("A3", ALL4), ("A4", ALL3), ("Y1", ALL5), ("Y2", ALL3), ("Y3", ALL4)],
+    );
+    let project =
+        scores(&codes, &[("A1", ALL5), ("A2", MIXED), ("A3", ALL4), ("A4", ALL4), ("Y1", ALL5), ("Y2", ALL3)]);
+    assert_eq!(import(store, "gamsumo", filled_sheet(&exported, &gamsumo), &codes, false).await.unwrap(), 7);
+    assert_eq!(import(store, "union", filled_sheet(&exported, &union), &codes, false).await.unwrap(), 7);
+    // A slip first: the project's member gave A1 all threes, then corrects it explicitly.
+    let slip = scores(&codes, &[("A1", ALL3)]);
+    import(store, "project", filled_sheet(&exported, &slip), &codes, false).await.unwrap();
+    match import(store, "project", filled_sheet(&exported, &project), &codes, false).await {
+        Err(ImportError::Scores(ScoresError::WouldOverwrite(taken))) => assert_eq!(taken, vec![codes["A1"].clone()]),
+        other => panic!("a second import must not overwrite silently: {other:?}"),
+    }
+    assert_eq!(import(store, "project", filled_sheet(&exported, &project), &codes, true).await.unwrap(), 6);
+
+    // The ranking, by hand: weights 15 15 10 10 20 10 20; all fives give 100, all fours 80,
+    // all threes 60, the mixed sheet 5 4 3 2 1 5 4 gives (75+60+30+20+20+50+80)/5 = 67.
+    let ranking = rank(&selection(), &store.answers().await.unwrap(), &store.scores().await.unwrap());
+    let (older, younger) = (&ranking.groups[0].1, &ranking.groups[1].1);
+    let row =
+        |list: &[function::selection::Ranked], name: &str| list.iter().find(|r| r.code == codes[name]).unwrap().clone();
+    let a1 = row(older, "A1");
+    assert_eq!((a1.place, a1.totals.clone(), a1.mean, a1.proposed), (1, vec![100.0, 100.0, 100.0], 100.0, true));
+    let a2 = row(older, "A2");
+    assert_eq!(a2.totals, vec![80.0, 80.0, 67.0]);
+    assert!((a2.mean - 75.666).abs() < 0.01);
+    assert_eq!((a2.place, a2.proposed, a2.disagreement), (4, false, false));
+    let (a3, a4) = (row(older, "A3"), row(older, "A4"));
+    assert_eq!((a3.place, a4.place), (2, 2), "equal totals share a place");
+    assert_eq!((a3.mean, a4.mean), (80.0, 80.0));
+    assert!(
+        a3.tie_at_cut && a4.tie_at_cut && !a3.proposed && !a4.proposed,
+        "a tie across the quota's edge is shown, not settled"
+    );
+    assert!(a4.disagreement && !a3.disagreement, "100 against 60 is more than 25 points apart");
+    assert_eq!(
+        younger.iter().map(|r| (r.place, r.mean, r.proposed)).collect::<Vec<_>>(),
+        vec![(1, 100.0, true), (2, 60.0, true)]
+    );
+    assert_eq!(
+        ranking.incomplete,
+        vec![(codes["Y3"].clone(), vec!["project".to_string()])],
+        "Y3 is reported, not ranked"
+    );
+
+    // Results: codes and totals for the site; names only when asked.
+    let plain = String::from_utf8(results_csv(&form(), &selection(), &ranking, None, "ru")).unwrap();
+    assert!(
+        plain.contains(&format!("Женщины 28 лет и старше,1,{},100.0,100.0,100.0,100.0,Да,", codes["A1"])),
+        "{plain}"
+    );
+    assert!(plain.contains("оценки членов комиссии сильно расходятся; равный балл на границе квоты: решает комиссия"));
+    assert!(!plain.contains(SECRETS[0]));
+    let personal: BTreeMap<String, _> =
+        [(codes["A1"].clone(), store.personal(&codes["A1"]).await.unwrap().unwrap())].into();
+    assert!(String::from_utf8(results_csv(&form(), &selection(), &ranking, Some(&personal), "ru"))
+        .unwrap()
+        .contains(SECRETS[0]));
+    let report =
+        results_markdown(&form(), &selection(), &ranking, "ky", chrono::NaiveDate::from_ymd_opt(2021, 1, 16).unwrap());
+    assert!(
+        report.starts_with("+++\ntitle = \"Өтүнмөлөрдү баалоонун жыйынтыктары\"\ndate = 2021-01-16\nstage = \"II\"")
+    );
+    assert!(report.contains(&format!("| 1 | {} | 100.0 | Ооба |", codes["A1"])));
+    assert!(report.contains("25 баллдан ашык айырмаланса") && report.contains(&codes["Y3"]));
+    for secret in SECRETS {
+        assert!(!report.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn stage_two_on_the_embedded_store() {
+    let (_dir, store) = common::temp_store();
+    the_whole_stage(&store).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn stage_two_on_dynamodb() {
+    the_whole_stage(&common::dynamo_store().await).await;
+}
+
+#[tokio::test]
+async fn the_secretariats_command_works_on_the_embedded_store() {
+    let (dir, store) = common::temp_store();
+    let codes = applications(&store).await;
+    let file = dir.path().join("applications.sqlite");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_selection"))
+            .args(args)
+            .arg("--store")
+            .arg(&file)
+            .arg("--content")
+            .arg(common::content_dir())
+            .output()
+            .unwrap()
+    };
+    let sheets = dir.path().join("sheets");
+    let out = run(&["sheets", "--member", "union", "--lang", "ru", "--out", sheets.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read(sheets.join("union.csv")).unwrap();
+    let html = std::fs::read_to_string(sheets.join("union.html")).unwrap();
+    for secret in SECRETS {
+        assert!(!String::from_utf8_lossy(&csv).contains(secret) && !html.contains(secret));
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, filled_sheet(&csv, &scores(&codes, &[("A1", ["5", "5", "5", "5", "5", "5", "0"])]))).unwrap();
+    let out = run(&["import", "--member", "union", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2: "), "{}", String::from_utf8_lossy(&out.stderr));
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, filled_sheet(&csv, &scores(&codes, &[("A1", ALL5)]))).unwrap();
+    let out = run(&["import", "--member", "union", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["rank"]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains(&format!("not ranked yet: {} (no scores from gamsumo, project)", codes["A1"])),
+        "{printed}"
+    );
+}
