@@ -6,38 +6,26 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
+use content_model::{FieldKind, Form};
 use function::{handle, Clock, Intake, SqliteStore};
 
 const RUNS: usize = 2_000;
 
-fn application(n: usize) -> Vec<u8> {
-    let mut fields = serde_json::json!({
-        "lang": "ky",
-        "submission_id": format!("bench-{n:08}"),
-        "full_name": "Асель Токтогулова", "birth_date": "1990-05-17", "residence": "Кара-Суу айылы",
-        "phone": "0700 123456", "email": "asel@example.kg",
-        "lsg_experience": "yes", "lsg_experience_text": "Айыл өкмөтү менен суу маселесин чечүүгө катыштым.",
-        "community_experience": "no", "support_groups": "no",
-        "essay": "Менин айылымда таза суу жок. ".repeat(120),
-        "confirm_citizen": "yes", "confirm_rural": "yes", "confirm_age": "yes", "confirm_no_similar_school": "yes", "consent_personal_data": "yes",
-    });
-    for name in [
-        "ready_active",
-        "ready_self_study",
-        "ready_to_organise",
-        "ready_to_share",
-        "stage_application",
-        "stage_bishkek_details",
-        "stage_school",
-        "stage_meeting_nomination",
-        "stage_meeting_campaign",
-        "stage_monitoring",
-        "stage_training",
-        "stage_budget_seminar",
-        "stage_portal_seminar",
-        "stage_exchange_seminar",
-    ] {
-        fields[name] = "yes".into();
+/// A valid application built from the form's own schema, with a 720-word essay.
+fn application(form: &Form, n: usize) -> Vec<u8> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("lang".into(), "ky".into());
+    fields.insert("submission_id".into(), format!("bench-{n:08}").into());
+    for field in form.fields().filter(|field| field.kind.is_answered()) {
+        let value = match field.kind {
+            FieldKind::YesNo | FieldKind::Confirm => "yes".to_string(),
+            FieldKind::Date => "1990-05-17".into(),
+            FieldKind::Phone => "0700 123456".into(),
+            FieldKind::Email => "asel@example.kg".into(),
+            FieldKind::LongText if field.max_words.is_some() => "Менин айылымда таза суу жок. ".repeat(120),
+            _ => "Кара-Суу айылы".into(),
+        };
+        fields.insert(field.name.clone().unwrap_or_default(), value.into());
     }
     serde_json::to_vec(&fields).unwrap()
 }
@@ -50,7 +38,7 @@ async fn main() {
             .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("bench.sqlite")).unwrap();
-    let bodies: Vec<Vec<u8>> = (0..RUNS).map(application).collect();
+    let bodies: Vec<Vec<u8>> = (0..RUNS).map(|n| application(intake.form(), n)).collect();
 
     let mut latencies: Vec<Duration> = Vec::with_capacity(RUNS);
     let started = Instant::now();
