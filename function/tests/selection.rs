@@ -224,6 +224,7 @@ async fn the_whole_stage(store: &impl Store) {
     );
     assert!(report.contains(&format!("| 1 | {} | 100.0 | Ооба |", codes["A1"])));
     assert!(report.contains("25 баллдан ашык айырмаланса") && report.contains(&codes["Y3"]));
+    assert!(report.contains("28 жашка толо элек келиндер: катышууга 2 талапкер сунушталды, квотанын минимуму – 10."));
     for secret in SECRETS {
         assert!(!report.contains(secret));
     }

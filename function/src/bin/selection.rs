@@ -151,6 +151,9 @@ async fn run(store: &impl Store, cli: &Cli, content: &Content) -> Result<(), Str
                 "rule: members disagree when their totals differ by more than {} points",
                 ranking.disagreement_rule
             );
+            for (category, proposed, minimum) in &ranking.short {
+                println!("{}: {proposed} proposed, fewer than the quota's minimum of {minimum}", category.key());
+            }
             for (code, missing) in &ranking.incomplete {
                 println!("not ranked yet: {code} (no scores from {})", missing.join(", "));
             }

@@ -35,6 +35,9 @@ pub struct Ranking {
     pub incomplete: Vec<(String, Vec<String>)>,
     /// What the output must say about the rules used.
     pub disagreement_rule: u32,
+    /// Age groups with fewer proposed participants than their quota's minimum: (group,
+    /// proposed, minimum).
+    pub short: Vec<(Category, usize, usize)>,
 }
 
 /// Weighted total of one member's scores: Σ weight × score / 5, as the integer Σ weight × score
@@ -99,7 +102,20 @@ pub fn rank(selection: &Selection, applications: &[StoredAnswers], scores: &[Sco
             ranked.proposed = index < cut && Some(*sum) != edge;
             ranked.tie_at_cut = Some(*sum) == edge;
         }
-        groups.push((category, list.into_iter().map(|(_, ranked)| ranked).collect()));
+        groups.push((category, list.into_iter().map(|(_, ranked)| ranked).collect::<Vec<Ranked>>()));
     }
-    Ranking { groups, incomplete, disagreement_rule: selection.disagreement }
+    let short = [
+        (Category::AgedTwentyEightAndOver, selection.quotas.aged_28_and_over),
+        (Category::UnderTwentyEight, selection.quotas.under_28),
+    ]
+    .into_iter()
+    .filter_map(|(category, quota)| {
+        let proposed = groups
+            .iter()
+            .find(|(c, _)| *c == category)
+            .map_or(0, |(_, list)| list.iter().filter(|r: &&Ranked| r.proposed).count());
+        (proposed < quota.min).then_some((category, proposed, quota.min))
+    })
+    .collect();
+    Ranking { groups, incomplete, disagreement_rule: selection.disagreement, short }
 }

@@ -112,6 +112,17 @@ pub fn results_markdown(
         "{}\n",
         form.message("results_rules", lang, &[("points", &selection.disagreement.to_string())])
     ));
+    for (category, proposed, minimum) in &ranking.short {
+        let group = text(&format!("category_{}", category.key()));
+        md.push_str(&format!(
+            "\n{}\n",
+            form.message(
+                "results_short",
+                lang,
+                &[("group", &group), ("proposed", &proposed.to_string()), ("minimum", &minimum.to_string())]
+            )
+        ));
+    }
     if !ranking.incomplete.is_empty() {
         let codes: Vec<&str> = ranking.incomplete.iter().map(|(code, _)| code.as_str()).collect();
         md.push_str(&format!("\n{} {}\n", text("results_incomplete"), codes.join(", ")));
