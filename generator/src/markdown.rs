@@ -53,6 +53,7 @@ pub(crate) fn render(
         offsets.push(range.start);
     }
     add_heading_ids(&mut events);
+    let events = add_heading_anchors(events);
     let events = replace_images(events, assets, |index| line_at(offsets[index]), path, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
@@ -60,6 +61,27 @@ pub(crate) fn render(
     let mut html = String::with_capacity(body.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Ok(html)
+}
+
+/// Ends each heading with a small `#` link to itself, so a reader can share a section.
+fn add_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut current: Option<String> = None;
+    for event in events {
+        match &event {
+            Event::Start(Tag::Heading { id, .. }) => current = id.as_ref().map(|id| id.to_string()),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(id) = current.take() {
+                    out.push(Event::InlineHtml(
+                        format!(" <a class=\"anchor\" href=\"#{}\">#</a>", escape_html(&id)).into(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        out.push(event);
+    }
+    out
 }
 
 /// Turns each image into an `<img>` with its size, `loading="lazy"` and its alt text, which
@@ -230,7 +252,7 @@ mod tests {
             render(Path::new("a"), "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n", 1, &assets(), resolve).unwrap();
         assert!(html.contains(r#"<h2 id="maksaty">"#), "{html}");
         assert!(html.contains(r#"<h2 id="maksaty-2">"#), "{html}");
-        assert!(html.contains(r#"<h2 id="intro">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="intro">Кириш <a class="anchor" href="#intro">#</a></h2>"#), "{html}");
     }
 
     #[test]
