@@ -252,7 +252,7 @@ mod tests {
             render(Path::new("a"), "## Максаты\n\n## Максаты\n\n## Кириш {#intro}\n", 1, &assets(), resolve).unwrap();
         assert!(html.contains(r#"<h2 id="maksaty">"#), "{html}");
         assert!(html.contains(r#"<h2 id="maksaty-2">"#), "{html}");
-        assert!(html.contains(r#"<h2 id="intro">Кириш <a class="anchor" href="#intro">#</a></h2>"#), "{html}");
+        assert!(html.contains(r##"<h2 id="intro">Кириш <a class="anchor" href="#intro">#</a></h2>"##), "{html}");
     }
 
     #[test]
