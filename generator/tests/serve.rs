@@ -51,6 +51,8 @@ fn serve_answers_and_rebuilds_when_content_changes() {
             .arg(common::repo().join("templates"))
             .arg("--output")
             .arg(root.path().join("public"))
+            .arg("--store")
+            .arg(root.path().join("applications.sqlite"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
