@@ -9,8 +9,10 @@ emulator="$here/node_modules/amplify-dynamodb-simulator/emulator"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp)
-java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
-  -inMemory -port "$port" >"$log" 2>&1 &
+# It writes a metadata file into its working folder: give it a scratch one.
+scratch=$(mktemp -d)
+(cd "$scratch" && exec java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
+  -inMemory -port "$port" >"$log" 2>&1) &
 pid=$!
 for _ in $(seq 1 150); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
