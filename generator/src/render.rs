@@ -269,11 +269,9 @@ fn insert_plain_page(context: &mut Context, site: &Site, view: &LanguageView, ti
         content: "",
         url,
         permalink: format!("{}{url}", site.config.base_url),
-        canonical: "",
         includes: &[],
         stage: None,
         children: Vec::new(),
-        is_home: false,
     };
     context.insert("page", &page);
     let own: Vec<&LanguageLink> = view.languages.iter().filter(|link| link.current).collect();
@@ -320,7 +318,6 @@ fn add_page(
         content: body,
         url: &page.url,
         permalink: format!("{}{}", site.config.base_url, page.url),
-        canonical: &page.canonical,
         includes: &page.front.includes,
         stage,
         children: page
@@ -328,7 +325,6 @@ fn add_page(
             .and_then(|dir| children.get(&(page.lang.as_str(), dir)))
             .cloned()
             .unwrap_or_default(),
-        is_home: page.canonical == "_index",
     };
     context.insert("page", &page_view);
     context.insert("translations", &translations);

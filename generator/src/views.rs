@@ -31,7 +31,6 @@ pub(crate) struct LanguageView<'a> {
     pub(crate) search_url: Option<&'a str>,
     pub(crate) contact: ContactView<'a>,
     pub(crate) calendar_url: String,
-    pub(crate) base_url: &'a str,
     /// The moment the site shows itself as of, written out.
     pub(crate) as_of: String,
 }
@@ -78,7 +77,6 @@ pub(crate) struct StageView {
     pub(crate) status_label: String,
     /// The stage's own page in this language, when it has one.
     pub(crate) url: Option<String>,
-    pub(crate) page_title: Option<String>,
     pub(crate) events: Vec<EventView>,
     /// Neighbouring stages in schedule order, for the pager on stage pages.
     pub(crate) previous: Option<Link>,
@@ -120,12 +118,10 @@ pub(crate) struct PageView<'a> {
     pub(crate) content: &'a str,
     pub(crate) url: &'a str,
     pub(crate) permalink: String,
-    pub(crate) canonical: &'a str,
     pub(crate) includes: &'a [String],
     pub(crate) stage: Option<&'a StageView>,
     /// Pages directly in this section, for section pages.
     pub(crate) children: Vec<Link>,
-    pub(crate) is_home: bool,
 }
 
 pub(crate) fn iso(period: &Period) -> Option<String> {
@@ -177,7 +173,6 @@ pub(crate) fn language_view<'a>(
                 status: status.key(),
                 status_label: status_label(status),
                 url: page.map(|page| page.url.clone()),
-                page_title: page.map(|page| page.front.title.clone()),
                 events: stage
                     .events
                     .iter()
@@ -257,7 +252,6 @@ pub(crate) fn language_view<'a>(
             phones: &site.config.contact.phones,
         },
         calendar_url: format!("/{lang}/calendar.ics"),
-        base_url: &site.config.base_url,
         as_of: dates.date_time(now.with_timezone(&zone)),
     }
 }
