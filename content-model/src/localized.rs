@@ -14,6 +14,11 @@ impl Localized {
         self.0.get(lang).map(String::as_str).unwrap_or("")
     }
 
+    /// The text in every language it is written in.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.0.values().map(String::as_str)
+    }
+
     /// Languages of `languages` that this text lacks (empty texts count as missing).
     pub fn missing<'a>(&self, languages: &'a [String]) -> Vec<&'a str> {
         languages

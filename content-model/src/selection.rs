@@ -1,3 +1,4 @@
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -14,7 +15,52 @@ pub struct Selection {
     /// Members disagree on an application when their weighted totals (out of 100) differ by
     /// more than this many points.
     pub disagreement: u32,
+    /// The commission's own words (`[text]`), by key.
+    pub text: BTreeMap<String, Localized>,
 }
+
+/// The keys of `[text]` the commission's tools print; each must be there in every language.
+pub const COMMISSION_TEXT_KEYS: &[&str] = &[
+    "yes",
+    "no",
+    "category",
+    "category_aged_28_and_over",
+    "category_under_28",
+    "sheet_title",
+    "sheet_member",
+    "place",
+    "code",
+    "mean",
+    "proposed",
+    "flags",
+    "flag_disagreement",
+    "flag_tie",
+    "member_totals",
+    "rank_rule",
+    "not_ranked",
+    "imported",
+    "sheets_written",
+    "results_title",
+    "results_tag",
+    "results_summary",
+    "results_intro",
+    "results_rules",
+    "results_incomplete",
+    "results_short",
+    "import_row",
+    "import_not_member",
+    "import_not_csv",
+    "import_no_code_column",
+    "import_no_criterion_column",
+    "import_unreadable",
+    "import_unknown_code",
+    "import_twice",
+    "import_missing_score",
+    "import_bad_score",
+    "import_would_overwrite",
+    "import_store",
+    "import_nothing_changed",
+];
 
 /// One member of the commission, by the body she represents.
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +107,8 @@ struct RawSelection {
     quotas: Quotas,
     #[serde(default = "default_disagreement")]
     disagreement: u32,
+    #[serde(default)]
+    text: BTreeMap<String, Localized>,
 }
 
 fn default_disagreement() -> u32 {
@@ -85,11 +133,27 @@ impl Selection {
                 }
             }
         }
+        if raw.criterion.is_empty() {
+            errors.push(ContentError::new(file, "there is no [[criterion]]: the commission needs at least one"));
+        }
         let total: u32 = raw.criterion.iter().map(|c| c.weight).sum();
         if total != 100 {
             errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")));
         }
+        if raw.member.is_empty() {
+            errors.push(ContentError::new(file, "there is no [[member]]: the commission needs at least one member"));
+        }
+        if raw.disagreement > 100 {
+            errors.push(ContentError::new(
+                file,
+                format!("disagreement = {} can never happen: totals are out of 100", raw.disagreement),
+            ));
+        }
+        let mut ids = HashSet::new();
         for member in &raw.member {
+            if !ids.insert(member.id.as_str()) {
+                errors.push(ContentError::new(file, format!("member id `{}` is used twice", member.id)));
+            }
             if member.id.is_empty()
                 || !member.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
@@ -110,16 +174,40 @@ impl Selection {
                 ));
             }
         }
+        if raw.quotas.aged_28_and_over.max == 0 && raw.quotas.under_28.max == 0 {
+            errors.push(ContentError::new(
+                file,
+                "[quotas]: both age groups have a maximum of 0: nobody could be proposed",
+            ));
+        }
+        for key in COMMISSION_TEXT_KEYS.iter().filter(|key| !raw.text.contains_key(**key)) {
+            errors.push(ContentError::new(file, format!("[text] has no `{key}`, which the commission's tools print")));
+        }
+        for (key, text) in &raw.text {
+            for lang in text.missing(languages) {
+                errors.push(ContentError::new(file, format!("[text] `{key}` has no `{lang}` text")));
+            }
+        }
         if errors.is_empty() {
             Ok(Selection {
                 criteria: raw.criterion,
                 members: raw.member,
                 quotas: raw.quotas,
                 disagreement: raw.disagreement,
+                text: raw.text,
             })
         } else {
             Err(errors)
         }
+    }
+}
+
+impl Selection {
+    /// The commission's text `key` in `lang`, with its placeholders filled in. Every key the
+    /// tools use is checked at load ([`COMMISSION_TEXT_KEYS`]).
+    pub fn text(&self, key: &str, lang: &str, values: &[(&str, &str)]) -> String {
+        let text = self.text.get(key).map(|text| text.get(lang)).unwrap_or(key);
+        values.iter().fold(text.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 }
 
@@ -133,13 +221,48 @@ mod tests {
         )
     }
 
+    /// A member and every text the tools need, so each test can break one thing.
+    fn rest() -> String {
+        let mut text = String::from("[[member]]\nid = \"union\"\nname.ky = \"с\"\nname.ru = \"с\"\n[quotas]\naged_28_and_over = { min = 1, max = 2 }\nunder_28 = { min = 1, max = 2 }\n[text]\n");
+        for key in COMMISSION_TEXT_KEYS {
+            text.push_str(&format!("{key}.ky = \"т\"\n{key}.ru = \"т\"\n"));
+        }
+        text
+    }
+
+    fn parse(text: &str) -> Result<Selection, Vec<String>> {
+        let languages = vec!["ky".to_string(), "ru".to_string()];
+        Selection::parse(Path::new("s.toml"), text, &languages)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
     #[test]
     fn weights_must_add_up_to_one_hundred() {
-        let languages = vec!["ky".to_string(), "ru".to_string()];
-        let good = criterion(60) + &criterion(40);
-        assert_eq!(Selection::parse(Path::new("s.toml"), &good, &languages).unwrap().criteria.len(), 2);
-        let bad = criterion(60) + &criterion(30);
-        let errors = Selection::parse(Path::new("s.toml"), &bad, &languages).unwrap_err();
-        assert_eq!(errors[0].to_string(), "s.toml: the criteria's weights add up to 90, not 100");
+        let good = criterion(60) + &criterion(40) + &rest();
+        assert_eq!(parse(&good).unwrap().criteria.len(), 2);
+        let bad = criterion(60) + &criterion(30) + &rest();
+        assert_eq!(parse(&bad).unwrap_err(), ["s.toml: the criteria's weights add up to 90, not 100"]);
+    }
+
+    #[test]
+    fn a_commission_without_members_is_refused_at_load() {
+        let text =
+            criterion(100) + &rest().replace("[[member]]\nid = \"union\"\nname.ky = \"с\"\nname.ru = \"с\"\n", "");
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            ["s.toml: there is no [[member]]: the commission needs at least one member"]
+        );
+    }
+
+    #[test]
+    fn a_member_id_twice_and_a_missing_text_are_both_named() {
+        let text = criterion(100)
+            + &rest()
+                .replace("[quotas]", "[[member]]\nid = \"union\"\nname.ky = \"а\"\nname.ru = \"а\"\n[quotas]")
+                .replace("flag_tie.ru = \"т\"\n", "");
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            ["s.toml: member id `union` is used twice", "s.toml: [text] `flag_tie` has no `ru` text"]
+        );
     }
 }

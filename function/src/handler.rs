@@ -60,12 +60,9 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
         None => Reply::Json,
     };
     let lang = intake.language(query_lang.as_deref()).to_string();
+    // Until the body is read, refusals are in the language the page asked for in its URL.
     let fail = |status: StatusCode, error: &str, text_key: &str, title_key: &str| {
-        let text = intake.text(text_key, &lang);
-        match reply {
-            Reply::Json => json_reply(status, json!({ "error": error, "message": text })),
-            Reply::Html => html_reply(status, pages::message(intake, &lang, title_key, &text)),
-        }
+        refuse(intake, &lang, reply, status, error, text_key, title_key)
     };
 
     if request.body().len() > MAX_BODY {
@@ -81,6 +78,9 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
         }
     };
     let lang = intake.language(raw.lang.as_deref().or(query_lang.as_deref())).to_string();
+    let fail = |status: StatusCode, error: &str, text_key: &str, title_key: &str| {
+        refuse(intake, &lang, reply, status, error, text_key, title_key)
+    };
 
     if !intake.is_open() {
         let text = intake.form().message("closed_text", &lang, &[("date", &intake.deadline_text(&lang))]);
@@ -123,13 +123,34 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
                 Reply::Html => redirect(&thanks_url(intake, &lang, &saved.code)),
             }
         }
-        Err(err) => {
-            // Only the store's own words: never the application.
-            tracing::error!(submission = %raw.submission_id, error = %err, "could not store an application");
+        // Only the store's own words, never the application: one line an operator can act on.
+        Err(err) if err.is_retryable() => {
+            tracing::warn!(submission = %raw.submission_id, error = %err, "could not store an application; the applicant is asked to retry");
             let mut response = fail(StatusCode::SERVICE_UNAVAILABLE, "store_failed", "store_failed", "errors_title");
             response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
             response
         }
+        Err(err) => {
+            tracing::error!(submission = %raw.submission_id, error = %err, kind = ?err.kind(), "could not store an application: the store needs an operator");
+            fail(StatusCode::INTERNAL_SERVER_ERROR, "store_broken", "store_broken", "errors_title")
+        }
+    }
+}
+
+/// A refusal in `lang`: JSON for scripts, a page for form posts.
+fn refuse(
+    intake: &Intake,
+    lang: &str,
+    reply: Reply,
+    status: StatusCode,
+    error: &str,
+    text_key: &str,
+    title_key: &str,
+) -> Response<Vec<u8>> {
+    let text = intake.text(text_key, lang);
+    match reply {
+        Reply::Json => json_reply(status, json!({ "error": error, "message": text })),
+        Reply::Html => html_reply(status, pages::message(intake, lang, title_key, &text)),
     }
 }
 

@@ -12,7 +12,6 @@ mod intake;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 mod pages;
-pub mod selection;
 mod store;
 mod submission;
 mod validate;
@@ -23,7 +22,7 @@ pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "embedded")]
 pub use store::SqliteStore;
 #[cfg(feature = "dynamodb")]
-pub use store::{DynamoStore, Tables};
-pub use store::{Saved, ScoresError, Store, StoreError};
+pub use store::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
+pub use store::{CommissionStore, Saved, ScoresError, Store, StoreError, StoreErrorKind};
 pub use submission::{BodyFormat, RawSubmission};
 pub use validate::{validate, FieldError};

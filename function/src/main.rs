@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use function::lambda::{from_lambda, to_lambda};
-use function::{handle, Clock, DynamoStore, Intake, Tables};
+use function::{dynamodb_client, handle, Clock, DynamoStore, Intake, Tables};
 use lambda_http::{service_fn, Error, Request};
 
 include!(concat!(env!("OUT_DIR"), "/content.rs"));
@@ -17,12 +17,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let intake = Intake::from_texts(&embedded_texts(), Clock::System)
         .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&config);
-    if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
-        dynamodb = dynamodb.endpoint_url(endpoint);
-    }
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), Tables::from_env()?);
+    let store = DynamoStore::new(dynamodb_client().await, Tables::from_env()?);
     let shared = Arc::new((store, intake));
     lambda_http::run(service_fn(move |event: Request| {
         let shared = Arc::clone(&shared);

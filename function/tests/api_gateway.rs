@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use function::lambda::{from_lambda, to_lambda};
-use function::{handle, Store};
+use function::{handle, CommissionStore};
 use http::StatusCode;
 use lambda_http::Body;
 

@@ -4,8 +4,14 @@
 mod common;
 
 use common::*;
-use function::{handle, Application, Saved, Store, StoreError, StoredAnswers, Suspect};
+use function::{handle, Application, CommissionStore, Saved, Store, StoreError, StoreErrorKind, Suspect};
 use http::{Request, StatusCode};
+
+/// Message `key` of content/form.toml in `lang` with its placeholders filled in: what the
+/// applicant reads follows the content file, so rewording it there needs no change here.
+fn message(key: &str, lang: &str, values: &[(&str, &str)]) -> String {
+    intake_at(DURING_INTAKE).form().message(key, lang, values)
+}
 
 #[tokio::test]
 async fn a_valid_json_application_is_stored_with_personal_data_apart() {
@@ -48,7 +54,9 @@ async fn a_form_post_is_redirected_to_a_thank_you_page_in_its_language() {
     assert_eq!(thanks.status(), StatusCode::OK);
     let page = body_text(&thanks);
     assert!(
-        page.contains("<html lang=\"ru\">") && page.contains("Ваша заявка принята") && page.contains(&code),
+        page.contains("<html lang=\"ru\">")
+            && page.contains(&message("thanks_title", "ru", &[]))
+            && page.contains(&code),
         "{page}"
     );
 }
@@ -99,16 +107,16 @@ async fn every_field_error_is_answered_in_the_submissions_language_and_nothing_i
         .map(|e| (e["field"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
         .collect();
     let expected = [
-        ("full_name", "Заполните это поле."),
-        ("phone", "Проверьте номер телефона, например: 0700 123456."),
-        ("email", "Проверьте адрес электронной почты, например: imya@primer.kg."),
-        ("lsg_experience_text", "Заполните это поле."),
-        ("support_groups", "Выберите один из предложенных ответов."),
-        ("essay", "Слишком длинно: не более 1000 слов (сейчас 1001)."),
-        ("consent_personal_data", "Отметьте это, чтобы подать заявку."),
+        ("full_name", message("required", "ru", &[])),
+        ("phone", message("invalid_phone", "ru", &[])),
+        ("email", message("invalid_email", "ru", &[])),
+        ("lsg_experience_text", message("required", "ru", &[])),
+        ("support_groups", message("invalid_choice", "ru", &[])),
+        ("essay", message("too_many_words", "ru", &[("max", "1000"), ("count", "1001")])),
+        ("consent_personal_data", message("must_confirm", "ru", &[])),
     ];
-    assert_eq!(errors, expected.map(|(f, m)| (f.to_string(), m.to_string())).to_vec());
-    assert_eq!(reply["message"], "В заявке есть ошибки. Исправьте эти поля:");
+    assert_eq!(errors, expected.map(|(f, m)| (f.to_string(), m)).to_vec());
+    assert_eq!(reply["message"], message("errors_summary", "ru", &[]));
     assert!(store.answers().await.unwrap().is_empty());
 }
 
@@ -120,9 +128,11 @@ async fn a_form_post_with_errors_gets_a_page_naming_each_question() {
     let response = handle(&store, &intake, post_form(&fields)).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body_text(&response);
-    assert!(page.contains("<html lang=\"ky\">") && page.contains("Өтүнмө жөнөтүлгөн жок"));
-    assert!(page.contains("Жергиликтүү жамаат менен иштөө (аны мобилдештирүү) боюнча тажрыйбаңыз барбы?"));
-    assert!(page.contains("«Ооба» же «Жок» деп тандаңыз."));
+    assert!(page.contains("<html lang=\"ky\">") && page.contains(&message("errors_title", "ky", &[])));
+    let intake = intake_at(DURING_INTAKE);
+    let question = intake.form().fields().find(|field| field.name.as_deref() == Some("community_experience")).unwrap();
+    assert!(page.contains(question.label.get("ky")), "the question, in the applicant's words");
+    assert!(page.contains(&message("required_choice", "ky", &[])));
 }
 
 #[tokio::test]
@@ -133,10 +143,7 @@ async fn applicants_under_18_are_told_the_rule() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let reply = body_json(&response);
     assert_eq!(reply["errors"][0]["field"], "birth_date");
-    assert_eq!(
-        reply["errors"][0]["message"],
-        "Мектепке 18 жашка толгондор гана катыша алат: 2020-жылдын 11-декабры карата 18 жашка толгон болушуңуз керек."
-    );
+    assert_eq!(reply["errors"][0]["message"], message("under_18", "ky", &[("date", "2020-жылдын 11-декабры")]));
     let eighteen = handle(&store, &intake, post_json(&with(valid_fields(), "birth_date", Some("2002-12-11")))).await;
     assert_eq!(eighteen.status(), StatusCode::CREATED, "18 on the deadline day may apply");
 }
@@ -149,10 +156,10 @@ async fn after_the_deadline_the_intake_is_closed() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         body_json(&response)["message"],
-        "Заявки принимались до 11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)."
+        message("closed_text", "ru", &[("date", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)")])
     );
     let page = handle(&store, &intake, post_form(&valid_fields())).await;
-    assert!(body_text(&page).contains("Өтүнмө кабыл алуу бүттү"));
+    assert!(body_text(&page).contains(&message("closed_title", "ky", &[])));
     assert!(store.answers().await.unwrap().is_empty());
 }
 
@@ -163,7 +170,7 @@ async fn oversized_unknown_and_unreadable_bodies_and_other_methods_are_refused()
     let huge = post("application/x-www-form-urlencoded", vec![b'a'; function::MAX_BODY + 1]);
     let response = handle(&store, &intake, huge).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(body_text(&response).contains("Өтүнмө өтө чоң. Дилбаянды кыскартыңыз."));
+    assert!(body_text(&response).contains(&message("too_large", "ky", &[])));
 
     let text = handle(&store, &intake, post("text/plain", b"hello".to_vec())).await;
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -217,43 +224,43 @@ async fn only_the_sites_own_origin_gets_cors_headers() {
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
-/// A store whose disk is gone: the failure path, which no real store can be made to take on demand.
-struct BrokenStore;
+/// A store that fails every write with one kind of error: the failure paths, which no real
+/// store can be made to take on demand (`tests/faults.rs` injects them into real stores).
+struct FailingStore(StoreErrorKind);
 
-impl Store for BrokenStore {
+impl Store for FailingStore {
     async fn save(&self, _: &Application) -> Result<Saved, StoreError> {
-        Err(StoreError("disk I/O error".into()))
+        Err(StoreError::new(self.0, "disk I/O error"))
     }
     async fn save_suspect(&self, _: &Suspect) -> Result<Saved, StoreError> {
-        Err(StoreError("disk I/O error".into()))
-    }
-    async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
-        Ok(Vec::new())
-    }
-    async fn personal(&self, _: &str) -> Result<Option<std::collections::BTreeMap<String, String>>, StoreError> {
-        Ok(None)
-    }
-    async fn save_scores(&self, _: &str, _: &[function::Scores], _: bool) -> Result<(), function::ScoresError> {
-        Err(function::ScoresError::Store(StoreError("disk I/O error".into())))
-    }
-    async fn scores(&self) -> Result<Vec<function::Scores>, StoreError> {
-        Ok(Vec::new())
-    }
-    async fn suspects(&self) -> Result<Vec<(String, function::Fields)>, StoreError> {
-        Ok(Vec::new())
+        Err(StoreError::new(self.0, "disk I/O error"))
     }
 }
 
 #[tokio::test]
-async fn a_store_failure_is_a_5xx_so_the_page_retries_never_a_success() {
+async fn a_store_that_may_recover_is_a_503_so_the_page_retries_never_a_success() {
     let intake = intake_at(DURING_INTAKE);
-    let response = handle(&BrokenStore, &intake, post_json(&valid_fields())).await;
+    let store = FailingStore(StoreErrorKind::Unavailable);
+    let response = handle(&store, &intake, post_json(&valid_fields())).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "2");
     let reply = body_json(&response);
     assert_eq!(reply["error"], "store_failed");
     assert!(!reply.to_string().contains("Асель"), "no personal data in answers about failures");
-    let page = handle(&BrokenStore, &intake, post_form(&valid_fields())).await;
+    let page = handle(&store, &intake, post_form(&valid_fields())).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body_text(&page).contains("Өтүнмө азыр сакталган жок."));
+    assert!(body_text(&page).contains(&form_text("store_failed", "ky")));
+}
+
+#[tokio::test]
+async fn a_misconfigured_store_is_a_500_without_retry_after() {
+    let intake = intake_at(DURING_INTAKE);
+    for kind in [StoreErrorKind::Misconfigured, StoreErrorKind::Corrupt, StoreErrorKind::Conflict] {
+        let response = handle(&FailingStore(kind), &intake, post_json(&valid_fields())).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{kind:?}");
+        assert!(response.headers().get("retry-after").is_none(), "retrying cannot help: {kind:?}");
+        assert_eq!(body_json(&response)["error"], "store_broken");
+        let page = handle(&FailingStore(kind), &intake, post_form(&with(valid_fields(), "lang", Some("ru")))).await;
+        assert!(body_text(&page).contains(&form_text("store_broken", "ru")), "{}", body_text(&page));
+    }
 }

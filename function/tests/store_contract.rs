@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use function::{Application, Category, SqliteStore, Store, Suspect};
+use function::{Application, Category, CommissionStore, Scores, ScoresError, SqliteStore, Store, Suspect};
 
 fn application(id: &str, name: &str, second: u32) -> Application {
     Application {
@@ -27,7 +27,7 @@ fn application(id: &str, name: &str, second: u32) -> Application {
 }
 
 /// What every store must do.
-async fn contract(store: &impl Store) {
+async fn contract(store: &impl CommissionStore) {
     let first = store.save(&application("sub-00000001", "Айгүл", 1)).await.unwrap();
     assert!(first.created);
     assert_eq!(first.code.len(), 12);
@@ -69,7 +69,7 @@ async fn contract(store: &impl Store) {
 
 /// Many submissions at once, each id sent twice: exactly one item per id, and every
 /// success names a stored application.
-async fn concurrency<S: Store + 'static>(store: Arc<S>) {
+async fn concurrency<S: CommissionStore + 'static>(store: Arc<S>) {
     let mut tasks = Vec::new();
     for n in 0..24u32 {
         for _ in 0..2 {
@@ -124,4 +124,115 @@ async fn the_dynamodb_store_keeps_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dynamodb_store_is_safe_under_concurrent_submissions() {
     concurrency(Arc::new(common::dynamo_store().await)).await;
+}
+
+/// A commission of one member scores 500 applications; a second, corrected sheet fails
+/// half-way through (`break_imports` makes the store fail, `mend` stops it); the first
+/// sheet's scores must stay whole and current, and the corrected sheet lands once mended.
+async fn a_long_sheet_is_all_or_nothing<S: CommissionStore, F: CommissionStore>(
+    store: &S,
+    broken: impl FnOnce(&[String]) -> F,
+    mend: impl FnOnce(),
+) {
+    let mut codes = Vec::new();
+    for n in 0..500u32 {
+        codes.push(store.save(&application(&format!("long-{n:05}"), "Long", n % 60)).await.unwrap().code);
+    }
+    let sheet = |score: u8| -> Vec<Scores> {
+        codes.iter().map(|code| Scores { code: code.clone(), member: "union".into(), scores: vec![score; 7] }).collect()
+    };
+    store.save_scores("union", &sheet(3), false).await.unwrap();
+    let stored = store.scores().await.unwrap();
+    assert_eq!(stored.len(), 500);
+    assert!(stored.iter().all(|row| row.scores == vec![3; 7]));
+
+    let failed = broken(&codes).save_scores("union", &sheet(5), true).await;
+    assert!(matches!(failed, Err(ScoresError::Store(_))), "the injected failure is reported: {failed:?}");
+    let stored = store.scores().await.unwrap();
+    assert_eq!(stored.len(), 500, "a failed import leaves the previous sheet whole");
+    assert!(stored.iter().all(|row| row.scores == vec![3; 7]), "and current");
+
+    mend();
+    store.save_scores("union", &sheet(5), true).await.unwrap();
+    let stored = store.scores().await.unwrap();
+    assert_eq!(stored.len(), 500);
+    assert!(stored.iter().all(|row| row.scores == vec![5; 7]));
+}
+
+#[tokio::test]
+async fn the_sqlite_store_imports_a_long_sheet_all_or_nothing() {
+    let (dir, store) = common::temp_store();
+    let file = dir.path().join("applications.sqlite");
+    let side = rusqlite::Connection::open(&file).unwrap();
+    a_long_sheet_is_all_or_nothing(
+        &store,
+        |codes| {
+            // A real failure inside SQLite, at the 250th row of the transaction.
+            side.execute_batch(&format!(
+                "CREATE TRIGGER fail_half_way BEFORE UPDATE ON scores WHEN NEW.code = '{}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+                codes[249]
+            ))
+            .unwrap();
+            store.clone()
+        },
+        || side.execute_batch("DROP TRIGGER fail_half_way").unwrap(),
+    )
+    .await;
+}
+
+#[cfg(feature = "dynamodb")]
+mod dynamodb_faults {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+    use aws_smithy_runtime_api::client::orchestrator::Metadata;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::config_bag::ConfigBag;
+
+    /// Lets `allowed` batch writes through, then fails every later one as a dropped
+    /// connection would: the import stops half-way through writing its new version.
+    #[derive(Debug)]
+    pub(super) struct FailBatchWritesAfter(pub(super) Arc<AtomicUsize>);
+
+    impl Intercept for FailBatchWritesAfter {
+        fn name(&self) -> &'static str {
+            "FailBatchWritesAfter"
+        }
+
+        fn read_before_transmit(
+            &self,
+            _: &BeforeTransmitInterceptorContextRef<'_>,
+            _: &RuntimeComponents,
+            cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            if cfg.load::<Metadata>().is_some_and(|metadata| metadata.name() == "BatchWriteItem") {
+                let left = self.0.load(Ordering::SeqCst);
+                if left == 0 {
+                    return Err("injected: the connection dropped".into());
+                }
+                self.0.store(left - 1, Ordering::SeqCst);
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_imports_a_long_sheet_all_or_nothing() {
+    use std::sync::atomic::AtomicUsize;
+
+    let tables = common::fresh_tables();
+    let store = function::DynamoStore::new(function::dynamodb_client().await, tables.clone());
+    store.create_tables().await.unwrap();
+    // 500 rows are 20 batches of 25: the broken client writes 10 of them, then fails.
+    let config = function::dynamodb_config()
+        .await
+        .interceptor(dynamodb_faults::FailBatchWritesAfter(Arc::new(AtomicUsize::new(10))))
+        .build();
+    let broken = function::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
+    a_long_sheet_is_all_or_nothing(&store, |_| broken, || {}).await;
 }

@@ -3,56 +3,7 @@
 use std::path::Path;
 
 use content_model::ContentError;
-use serde::Deserialize;
-
-/// What an editor may write between the `+++` lines. Unknown keys are errors.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FrontMatter {
-    pub(crate) title: String,
-    /// One sentence for search engines and link previews.
-    #[serde(default)]
-    pub(crate) description: Option<String>,
-    /// The last part of the URL; made from the title when absent.
-    #[serde(default)]
-    pub(crate) slug: Option<String>,
-    /// Template under `templates/`; pages default to `page.html`, sections to `section.html`.
-    #[serde(default)]
-    pub(crate) template: Option<String>,
-    /// Order among siblings and in the menu (smaller first).
-    #[serde(default)]
-    pub(crate) weight: i64,
-    /// Shown in the main menu when true.
-    #[serde(default)]
-    pub(crate) menu: bool,
-    /// The schedule stage this page describes (`III`).
-    #[serde(default)]
-    pub(crate) stage: Option<String>,
-    /// Blocks from `templates/includes/` shown after the text: `schedule`, `criteria`, …
-    #[serde(default)]
-    pub(crate) includes: Vec<String>,
-    /// The day a report is published: `date = 2020-11-09`. Reports need one.
-    #[serde(default)]
-    pub(crate) date: Option<toml::value::Datetime>,
-    /// A sentence for listings and the feed.
-    #[serde(default)]
-    pub(crate) summary: Option<String>,
-    #[serde(default)]
-    pub(crate) tags: Vec<String>,
-    /// Shown by `serve`, left out of `build`.
-    #[serde(default)]
-    pub(crate) draft: bool,
-    /// The languages this page is written in, when not all of the site's: `["ky"]`.
-    #[serde(default)]
-    pub(crate) languages: Option<Vec<String>>,
-    /// On a section's own page: list its pages newest first, this many per listing page,
-    /// with tag pages and a feed. The section's pages are then reports and need a `date`.
-    #[serde(default)]
-    pub(crate) paginate_by: Option<usize>,
-    /// On a section's own page: the template of its pages.
-    #[serde(default)]
-    pub(crate) page_template: Option<String>,
-}
+pub(crate) use content_model::FrontMatter;
 
 /// A content file split and parsed; `body_line` is the file line on which the body starts.
 #[derive(Debug)]

@@ -25,6 +25,8 @@ pub(crate) struct Site {
     /// Content paths of files that could not be parsed (already reported): links to
     /// them are not broken, the target is.
     pub(crate) unreadable: HashSet<String>,
+    /// Things worth an editor's look that do not stop the build, each with its file and line.
+    pub(crate) warnings: Vec<ContentError>,
     /// Position in `pages` by (language, canonical path).
     index: HashMap<(String, String), usize>,
 }
@@ -152,7 +154,8 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     }
     pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
-    mark_reports(&mut pages, &config, &schedule, &mut errors);
+    let mut warnings = Vec::new();
+    mark_reports(&mut pages, &config, &schedule, &mut errors, &mut warnings);
     check_translations(&pages, languages, &broken, dir, &mut errors);
     check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
     assign_urls(&mut pages, &mut errors);
@@ -169,6 +172,7 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
             form,
             pages,
             unreadable: broken,
+            warnings,
         },
         errors,
     ))
@@ -270,8 +274,16 @@ fn check_translations(
     }
 }
 
-/// Pages of a section with `paginate_by` are reports: each needs a date within the programme.
-fn mark_reports(pages: &mut [Page], config: &SiteConfig, schedule: &Schedule, errors: &mut Vec<ContentError>) {
+/// Pages of a section with `paginate_by` are reports: each needs a date. A date outside the
+/// programme is worth a warning (a typo in the year?) but never stops a report that is
+/// published today, whatever year today is.
+fn mark_reports(
+    pages: &mut [Page],
+    config: &SiteConfig,
+    schedule: &Schedule,
+    errors: &mut Vec<ContentError>,
+    warnings: &mut Vec<ContentError>,
+) {
     // Dated sections, with the template of their pages.
     let dated: HashMap<String, Option<String>> = pages
         .iter()
@@ -313,7 +325,7 @@ fn mark_reports(pages: &mut [Page], config: &SiteConfig, schedule: &Schedule, er
                     "a report needs the day it is published: `date = 2020-11-09`",
                 ));
             }
-            (Some(date), Some((first, last))) if date < first || date > last => errors.push(ContentError::at_line(
+            (Some(date), Some((first, last))) if date < first || date > last => warnings.push(ContentError::at_line(
                 &page.source,
                 line_of("date"),
                 format!(

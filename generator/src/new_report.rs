@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use content_model::{ContentError, Schedule, SiteConfig, Translation};
+use content_model::{ContentError, FrontMatter, Schedule, SiteConfig, Translation};
 
 use crate::slug::slugify;
 
@@ -43,14 +43,6 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
             format!("there is no stage `{}` (known: {})", report.stage, known.join(", ")),
         ));
     }
-    if let Some((first, last)) = config.programme_days() {
-        if report.date < first || report.date > last {
-            return Err(ContentError::new(
-                &config_file,
-                format!("{} is outside the programme ({first} to {last})", report.date),
-            ));
-        }
-    }
     let languages: Vec<String> = match &report.only {
         Some(lang) if config.languages.contains(lang) => vec![lang.clone()],
         Some(lang) => {
@@ -73,21 +65,21 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
     if let Some(taken) = files.iter().find(|file| file.exists()) {
         return Err(ContentError::new(taken, "already exists: choose another title"));
     }
-    let toml_list = |items: &[String]| items.iter().map(|item| format!("{item:?}")).collect::<Vec<_>>().join(", ");
+    let front = FrontMatter {
+        title: report.title.clone(),
+        slug: Some(slug),
+        date: Some(FrontMatter::day(report.date)),
+        stage: Some(report.stage.clone()),
+        tags: report.tags.clone(),
+        summary: Some(String::new()),
+        draft: true,
+        languages: report.only.is_some().then(|| languages.clone()),
+        ..FrontMatter::default()
+    };
     for (lang, file) in languages.iter().zip(&files) {
         let (translation_file, translation_text) = read(&format!("i18n/{lang}.toml"))?;
         let translation = Translation::parse(&translation_file, &translation_text)?;
-        let mut text = format!(
-            "+++\ntitle = {:?}\nslug = {slug:?}\ndate = {}\nstage = {:?}\ntags = [{}]\nsummary = \"\"\ndraft = true\n",
-            report.title,
-            report.date,
-            report.stage,
-            toml_list(&report.tags)
-        );
-        if report.only.is_some() {
-            text.push_str(&format!("languages = [{}]\n", toml_list(&languages)));
-        }
-        text.push_str(&format!("+++\n\n{}\n", translation.get("new_report_body")));
+        let text = front.to_document(&format!("{}\n", translation.get("new_report_body")));
         std::fs::write(file, text).map_err(|err| ContentError::new(file, format!("cannot be written: {err}")))?;
     }
     Ok(files)

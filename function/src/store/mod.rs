@@ -1,7 +1,11 @@
 //! Where applications are kept. Two stores pass one contract (see `tests/store_contract.rs`):
 //! DynamoDB in production and a single SQLite file for previews on a laptop.
+//!
+//! Two traits, as narrow as their users: the intake only ever saves ([`Store`]); the
+//! secretariat and the commission read, score and rank ([`CommissionStore`]).
 
 use std::collections::BTreeMap;
+use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 
@@ -13,7 +17,7 @@ mod dynamodb;
 mod sqlite;
 
 #[cfg(feature = "dynamodb")]
-pub use dynamodb::{DynamoStore, Tables};
+pub use dynamodb::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
 #[cfg(feature = "embedded")]
 pub use sqlite::SqliteStore;
 
@@ -26,17 +30,85 @@ pub struct Saved {
     pub created: bool,
 }
 
-/// The store could not answer; the application must be posted again.
-#[derive(Debug)]
-pub struct StoreError(pub String);
+/// What kind of failure a store met, which decides what the caller may do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// Throttling, a timeout, a dropped connection, a locked file: the same request may
+    /// well succeed in a moment. The only kind answered with 503 and `Retry-After`.
+    Unavailable,
+    /// A missing table, denied access, a read-only file, a bad endpoint: nothing succeeds
+    /// until an operator changes the set-up.
+    Misconfigured,
+    /// Another writer changed what this write depended on.
+    Conflict,
+    /// Stored data does not have the shape this code wrote.
+    Corrupt,
+}
 
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "store: {}", self.0)
+/// Why a store could not answer. The message never holds an applicant's data: only what
+/// the store itself said and which operation it was.
+#[derive(Debug)]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl StoreError {
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), source: None }
+    }
+
+    /// Keeps `source` for callers that walk the chain; `message` should already say what
+    /// it means (SDK errors are written out with their context where they are caught).
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Unavailable, message)
+    }
+
+    pub fn misconfigured(message: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Misconfigured, message)
+    }
+
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Corrupt, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Conflict, message)
+    }
+
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+
+    /// Whether posting the same request again later can help.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == StoreErrorKind::Unavailable
     }
 }
 
-impl std::error::Error for StoreError {}
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            StoreErrorKind::Unavailable => "store unavailable",
+            StoreErrorKind::Misconfigured => "store misconfigured",
+            StoreErrorKind::Conflict => "store conflict",
+            StoreErrorKind::Corrupt => "store data corrupt",
+        };
+        write!(f, "{kind}: {}", self.message)
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|source| source as &(dyn StdError + 'static))
+    }
+}
 
 /// Why a sheet of scores was not stored; nothing of it was.
 #[derive(Debug)]
@@ -54,14 +126,18 @@ impl From<StoreError> for ScoresError {
     }
 }
 
-/// Answers and personal data are written apart, in one atomic step, and each submission id
-/// at most once: a second save of the same id writes nothing and returns the first code.
+/// What the intake needs: answers and personal data are written apart, in one atomic step,
+/// and each submission id at most once: a second save of the same id writes nothing and
+/// returns the first code.
 pub trait Store: Send + Sync {
     fn save(&self, application: &Application) -> impl Future<Output = Result<Saved, StoreError>> + Send;
 
     /// Keeps what a honeypot caught, apart from real applications.
     fn save_suspect(&self, suspect: &Suspect) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+}
 
+/// What the secretariat and the commission need besides saving.
+pub trait CommissionStore: Store {
     /// Every application's answers, oldest first, without personal data.
     fn answers(&self) -> impl Future<Output = Result<Vec<StoredAnswers>, StoreError>> + Send;
 
@@ -69,8 +145,9 @@ pub trait Store: Send + Sync {
     fn personal(&self, code: &str)
         -> impl Future<Output = Result<Option<BTreeMap<String, String>>, StoreError>> + Send;
 
-    /// Stores one member's sheet all at once or not at all. Without `overwrite`, a sheet
-    /// that would replace scores already stored for this member changes nothing.
+    /// Stores one member's sheet all at once or not at all, whatever its length. Without
+    /// `overwrite`, a sheet that would replace scores already stored for this member changes
+    /// nothing. A sheet that fails part-way leaves the member's previous scores current.
     fn save_scores(
         &self,
         member: &str,
@@ -78,7 +155,7 @@ pub trait Store: Send + Sync {
         overwrite: bool,
     ) -> impl Future<Output = Result<(), ScoresError>> + Send;
 
-    /// Every member's scores for every application.
+    /// Every member's current scores for every application, by code then member.
     fn scores(&self) -> impl Future<Output = Result<Vec<Scores>, StoreError>> + Send;
 
     /// Codes and fields of what the honeypot caught.

@@ -3,15 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{Saved, Scores, ScoresError, Store, StoreError};
+use super::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 
+/// Cheap to clone: clones share one connection.
+#[derive(Clone)]
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    connection: Arc<Mutex<Connection>>,
 }
 
 const SCHEMA: &str = "
@@ -50,228 +52,282 @@ CREATE TABLE IF NOT EXISTS suspects (
 );
 ";
 
-fn failed(err: impl std::fmt::Display) -> StoreError {
-    StoreError(err.to_string())
+/// How long a write waits for another process's lock before the request is answered
+/// 503 with `Retry-After`: long enough for a commission import, short enough for a reader.
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// SQLite's own words, sorted by what a caller can do about them.
+fn failed(err: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    let message = err.to_string();
+    let kind = match err.sqlite_error_code() {
+        Some(
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::SystemIoFailure | ErrorCode::DiskFull,
+        ) => StoreErrorKind::Unavailable,
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreErrorKind::Corrupt,
+        Some(ErrorCode::ConstraintViolation) => StoreErrorKind::Conflict,
+        Some(_) => StoreErrorKind::Misconfigured,
+        // Conversions of stored values: the file holds something this code did not write.
+        None => StoreErrorKind::Corrupt,
+    };
+    StoreError::new(kind, message).with_source(err)
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|err| StoreError::corrupt("a value could not be written as JSON").with_source(err))
+}
+
+fn corrupt_json(what: &str, code: &str, err: serde_json::Error) -> StoreError {
+    StoreError::corrupt(format!("{what} of {code} is not the JSON this store writes")).with_source(err)
 }
 
 impl SqliteStore {
     /// Opens (creating when needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|err| StoreError(format!("creating {}: {err}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|err| {
+                StoreError::misconfigured(format!("cannot create {}: {err}", dir.display())).with_source(err)
+            })?;
         }
-        let connection =
-            Connection::open(path).map_err(|err| StoreError(format!("opening {}: {err}", path.display())))?;
+        let connection = Connection::open(path).map_err(|err| {
+            StoreError::misconfigured(format!("cannot open {}: {err}", path.display())).with_source(err)
+        })?;
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+            .execute_batch(&format!(
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+            ))
             .map_err(failed)?;
         connection.execute_batch(SCHEMA).map_err(failed)?;
-        Ok(Self { connection: Mutex::new(connection) })
+        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
     }
 
-    fn save_now(&self, application: &Application) -> Result<Saved, StoreError> {
-        let mut connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
-        let received_at = application.received_at.to_rfc3339();
-        let code = loop {
-            let code = new_code();
-            // The conditional write: a known submission id inserts nothing.
-            let inserted = transaction.execute(
-                "INSERT INTO submissions (submission_id, code, received_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (submission_id) DO NOTHING",
-                params![application.submission_id, code, received_at],
-            );
-            match inserted {
-                Ok(0) => {
-                    let existing: String = transaction
-                        .query_row(
-                            "SELECT code FROM submissions WHERE submission_id = ?1",
-                            [&application.submission_id],
-                            |row| row.get(0),
-                        )
-                        .map_err(failed)?;
-                    transaction.commit().map_err(failed)?;
-                    return Ok(Saved { code: existing, created: false });
-                }
-                Ok(_) => break code,
-                // The random code was taken already: draw again.
-                Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    continue
-                }
-                Err(err) => return Err(failed(err)),
-            }
-        };
-        let answers = serde_json::to_string(&application.answers).map_err(failed)?;
-        let personal = serde_json::to_string(&application.personal).map_err(failed)?;
-        transaction
-            .execute(
-                "INSERT INTO answers (code, lang, category, received_at, answers) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![code, application.lang, application.category.key(), received_at, answers],
-            )
-            .map_err(failed)?;
-        transaction
-            .execute("INSERT INTO applicants (code, personal) VALUES (?1, ?2)", params![code, personal])
-            .map_err(failed)?;
-        transaction.commit().map_err(failed)?;
-        Ok(Saved { code, created: true })
+    /// Runs `work` on the connection on a thread where blocking is allowed, so that a
+    /// locked file never stalls the server's other requests.
+    async fn blocking<T: Send + 'static, E: From<StoreError> + Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(|err| E::from(StoreError::unavailable(format!("the store's worker stopped: {err}"))))?
     }
+}
 
-    fn save_suspect_now(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fields = serde_json::to_string(&suspect.fields).map_err(failed)?;
+fn save_now(connection: &mut Connection, application: &Application) -> Result<Saved, StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let received_at = application.received_at.to_rfc3339();
+    let code = loop {
         let code = new_code();
-        let inserted = connection
-            .execute(
-                "INSERT INTO suspects (submission_id, code, lang, received_at, fields) VALUES (?1, ?2, ?3, ?4, ?5)
+        // The conditional write: a known submission id inserts nothing.
+        let inserted = transaction.execute(
+            "INSERT INTO submissions (submission_id, code, received_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (submission_id) DO NOTHING",
+            params![application.submission_id, code, received_at],
+        );
+        match inserted {
+            Ok(0) => {
+                let existing: String = transaction
+                    .query_row(
+                        "SELECT code FROM submissions WHERE submission_id = ?1",
+                        [&application.submission_id],
+                        |row| row.get(0),
+                    )
+                    .map_err(failed)?;
+                transaction.commit().map_err(failed)?;
+                return Ok(Saved { code: existing, created: false });
+            }
+            Ok(_) => break code,
+            // The random code was taken already: draw again.
+            Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == rusqlite::ErrorCode::ConstraintViolation => {
+                continue
+            }
+            Err(err) => return Err(failed(err)),
+        }
+    };
+    let answers = to_json(&application.answers)?;
+    let personal = to_json(&application.personal)?;
+    transaction
+        .execute(
+            "INSERT INTO answers (code, lang, category, received_at, answers) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![code, application.lang, application.category.key(), received_at, answers],
+        )
+        .map_err(failed)?;
+    transaction
+        .execute("INSERT INTO applicants (code, personal) VALUES (?1, ?2)", params![code, personal])
+        .map_err(failed)?;
+    transaction.commit().map_err(failed)?;
+    Ok(Saved { code, created: true })
+}
+
+fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Saved, StoreError> {
+    let fields = to_json(&suspect.fields)?;
+    let code = new_code();
+    let inserted = connection
+        .execute(
+            "INSERT INTO suspects (submission_id, code, lang, received_at, fields) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (submission_id) DO NOTHING",
-                params![suspect.submission_id, code, suspect.lang, suspect.received_at.to_rfc3339(), fields],
+            params![suspect.submission_id, code, suspect.lang, suspect.received_at.to_rfc3339(), fields],
+        )
+        .map_err(failed)?;
+    if inserted == 1 {
+        return Ok(Saved { code, created: true });
+    }
+    let code = connection
+        .query_row("SELECT code FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| row.get(0))
+        .map_err(failed)?;
+    Ok(Saved { code, created: false })
+}
+
+fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreError> {
+    let mut statement = connection
+        .prepare("SELECT code, lang, category, received_at, answers FROM answers ORDER BY received_at, code")
+        .map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (code, lang, category, received_at, answers) = row.map_err(failed)?;
+        all.push(StoredAnswers {
+            category: Category::from_key(&category)
+                .ok_or_else(|| StoreError::corrupt(format!("unknown category {category} for {code}")))?,
+            answers: serde_json::from_str(&answers).map_err(|err| corrupt_json("the answers", &code, err))?,
+            code,
+            lang,
+            received_at,
+        });
+    }
+    Ok(all)
+}
+
+fn personal_now(connection: &mut Connection, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+    let personal: Option<String> = connection
+        .query_row("SELECT personal FROM applicants WHERE code = ?1", [code], |row| row.get(0))
+        .optional()
+        .map_err(failed)?;
+    personal
+        .map(|text| serde_json::from_str(&text).map_err(|err| corrupt_json("the personal data", code, err)))
+        .transpose()
+}
+
+fn save_scores_now(
+    connection: &mut Connection,
+    member: &str,
+    sheet: &[Scores],
+    overwrite: bool,
+) -> Result<(), ScoresError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let mut taken = Vec::new();
+    for row in sheet {
+        let known: bool = transaction
+            .query_row("SELECT EXISTS (SELECT 1 FROM answers WHERE code = ?1)", [&row.code], |r| r.get(0))
+            .map_err(failed)?;
+        if !known {
+            return Err(ScoresError::UnknownCode(row.code.clone()));
+        }
+        let exists: bool = transaction
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM scores WHERE code = ?1 AND member = ?2)",
+                params![row.code, member],
+                |r| r.get(0),
             )
             .map_err(failed)?;
-        if inserted == 1 {
-            return Ok(Saved { code, created: true });
+        if exists {
+            taken.push(row.code.clone());
         }
-        let code = connection
-            .query_row("SELECT code FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| row.get(0))
-            .map_err(failed)?;
-        Ok(Saved { code, created: false })
     }
-
-    fn answers_now(&self) -> Result<Vec<StoredAnswers>, StoreError> {
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut statement = connection
-            .prepare("SELECT code, lang, category, received_at, answers FROM answers ORDER BY received_at, code")
-            .map_err(failed)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                ))
-            })
-            .map_err(failed)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (code, lang, category, received_at, answers) = row.map_err(failed)?;
-            all.push(StoredAnswers {
-                category: Category::from_key(&category)
-                    .ok_or_else(|| StoreError(format!("unknown category {category} for {code}")))?,
-                answers: serde_json::from_str(&answers).map_err(failed)?,
-                code,
-                lang,
-                received_at,
-            });
-        }
-        Ok(all)
+    if !taken.is_empty() && !overwrite {
+        // Dropping the transaction rolls it back: nothing of the sheet is stored.
+        return Err(ScoresError::WouldOverwrite(taken));
     }
-
-    fn personal_now(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let personal: Option<String> = connection
-            .query_row("SELECT personal FROM applicants WHERE code = ?1", [code], |row| row.get(0))
-            .optional()
-            .map_err(failed)?;
-        personal.map(|text| serde_json::from_str(&text).map_err(failed)).transpose()
-    }
-
-    fn save_scores_now(&self, member: &str, sheet: &[Scores], overwrite: bool) -> Result<(), ScoresError> {
-        let mut connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
-        let mut taken = Vec::new();
-        for row in sheet {
-            let known: bool = transaction
-                .query_row("SELECT EXISTS (SELECT 1 FROM answers WHERE code = ?1)", [&row.code], |r| r.get(0))
-                .map_err(failed)?;
-            if !known {
-                return Err(ScoresError::UnknownCode(row.code.clone()));
-            }
-            let exists: bool = transaction
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM scores WHERE code = ?1 AND member = ?2)",
-                    params![row.code, member],
-                    |r| r.get(0),
-                )
-                .map_err(failed)?;
-            if exists {
-                taken.push(row.code.clone());
-            }
-        }
-        if !taken.is_empty() && !overwrite {
-            // Dropping the transaction rolls it back: nothing of the sheet is stored.
-            return Err(ScoresError::WouldOverwrite(taken));
-        }
-        for row in sheet {
-            let scores = serde_json::to_string(&row.scores).map_err(failed)?;
-            transaction
-                .execute(
-                    "INSERT INTO scores (code, member, scores) VALUES (?1, ?2, ?3)
+    for row in sheet {
+        let scores = to_json(&row.scores)?;
+        transaction
+            .execute(
+                "INSERT INTO scores (code, member, scores) VALUES (?1, ?2, ?3)
                      ON CONFLICT (code, member) DO UPDATE SET scores = excluded.scores",
-                    params![row.code, member, scores],
-                )
-                .map_err(failed)?;
-        }
-        transaction.commit().map_err(failed)?;
-        Ok(())
-    }
-
-    fn scores_now(&self) -> Result<Vec<Scores>, StoreError> {
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut statement =
-            connection.prepare("SELECT code, member, scores FROM scores ORDER BY code, member").map_err(failed)?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+                params![row.code, member, scores],
+            )
             .map_err(failed)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (code, member, scores) = row.map_err(failed)?;
-            all.push(Scores { code, member, scores: serde_json::from_str(&scores).map_err(failed)? });
-        }
-        Ok(all)
     }
+    transaction.commit().map_err(failed)?;
+    Ok(())
+}
 
-    fn suspects_now(&self) -> Result<Vec<(String, Fields)>, StoreError> {
-        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut statement =
-            connection.prepare("SELECT code, fields FROM suspects ORDER BY received_at, code").map_err(failed)?;
-        let rows =
-            statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))).map_err(failed)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (code, fields) = row.map_err(failed)?;
-            all.push((code, serde_json::from_str(&fields).map_err(failed)?));
-        }
-        Ok(all)
+fn scores_now(connection: &mut Connection) -> Result<Vec<Scores>, StoreError> {
+    let mut statement =
+        connection.prepare("SELECT code, member, scores FROM scores ORDER BY code, member").map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (code, member, scores) = row.map_err(failed)?;
+        let scores = serde_json::from_str(&scores).map_err(|err| corrupt_json("the scores", &code, err))?;
+        all.push(Scores { code, member, scores });
     }
+    Ok(all)
+}
+
+fn suspects_now(connection: &mut Connection) -> Result<Vec<(String, Fields)>, StoreError> {
+    let mut statement =
+        connection.prepare("SELECT code, fields FROM suspects ORDER BY received_at, code").map_err(failed)?;
+    let rows =
+        statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))).map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (code, fields) = row.map_err(failed)?;
+        let fields = serde_json::from_str(&fields).map_err(|err| corrupt_json("a suspect's fields", &code, err))?;
+        all.push((code, fields));
+    }
+    Ok(all)
 }
 
 impl Store for SqliteStore {
     async fn save(&self, application: &Application) -> Result<Saved, StoreError> {
-        self.save_now(application)
+        let application = application.clone();
+        self.blocking(move |connection| save_now(connection, &application)).await
     }
 
     async fn save_suspect(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
-        self.save_suspect_now(suspect)
+        let suspect = suspect.clone();
+        self.blocking(move |connection| save_suspect_now(connection, &suspect)).await
     }
+}
 
+impl CommissionStore for SqliteStore {
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
-        self.answers_now()
+        self.blocking(answers_now).await
     }
 
     async fn personal(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
-        self.personal_now(code)
+        let code = code.to_string();
+        self.blocking(move |connection| personal_now(connection, &code)).await
     }
 
     async fn save_scores(&self, member: &str, sheet: &[Scores], overwrite: bool) -> Result<(), ScoresError> {
-        self.save_scores_now(member, sheet, overwrite)
+        let (member, sheet) = (member.to_string(), sheet.to_vec());
+        self.blocking(move |connection| save_scores_now(connection, &member, &sheet, overwrite)).await
     }
 
     async fn scores(&self) -> Result<Vec<Scores>, StoreError> {
-        self.scores_now()
+        self.blocking(scores_now).await
     }
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
-        self.suspects_now()
+        self.blocking(suspects_now).await
     }
 }

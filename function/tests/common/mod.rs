@@ -109,20 +109,25 @@ pub fn temp_store() -> (tempfile::TempDir, function::SqliteStore) {
 }
 
 #[cfg(feature = "dynamodb")]
+/// Fresh table names, so tests never see each other's items.
+pub fn fresh_tables() -> function::Tables {
+    let prefix = function::new_code().replace('-', "");
+    function::Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") }
+}
+
+#[cfg(feature = "dynamodb")]
 /// A DynamoDB store on fresh tables of the server at `DYNAMODB_ENDPOINT`.
 pub async fn dynamo_store() -> function::DynamoStore {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh");
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .build();
-    let prefix = function::new_code().replace('-', "");
-    let tables =
-        function::Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") };
-    let store = function::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
+    assert!(
+        std::env::var_os("DYNAMODB_ENDPOINT").is_some(),
+        "DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh"
+    );
+    let store = function::DynamoStore::new(function::dynamodb_client().await, fresh_tables());
     store.create_tables().await.unwrap();
     store
+}
+
+/// Message `key` of content/form.toml in `lang`, so tests follow the content's wording.
+pub fn form_text(key: &str, lang: &str) -> String {
+    intake_at(DURING_INTAKE).form().message(key, lang, &[])
 }

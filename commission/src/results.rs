@@ -4,21 +4,58 @@
 
 use std::collections::BTreeMap;
 
-use content_model::{Form, Selection};
+use content_model::{Form, FrontMatter, Selection};
 
-use super::ranking::Ranking;
-use super::write_csv;
-use crate::application::Fields;
+use function::Fields;
+use serde_json::json;
 
-fn flags(form: &Form, ranked: &super::Ranked, lang: &str) -> String {
+use crate::ranking::{Ranked, Ranking};
+use crate::write_csv;
+
+fn flags(selection: &Selection, ranked: &Ranked, lang: &str) -> String {
     let mut flags = Vec::new();
     if ranked.disagreement {
-        flags.push(form.message("flag_disagreement", lang, &[]));
+        flags.push(selection.text("flag_disagreement", lang, &[]));
     }
     if ranked.tie_at_cut {
-        flags.push(form.message("flag_tie", lang, &[]));
+        flags.push(selection.text("flag_tie", lang, &[]));
     }
     flags.join("; ")
+}
+
+/// The ranking for spreadsheets and scripts (`selection rank --json`): per age group, each
+/// application's place, members' totals, mean and flags; then what is not ranked yet.
+pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Value {
+    let groups: Vec<serde_json::Value> = ranking
+        .groups
+        .iter()
+        .map(|(category, list)| {
+            let applications: Vec<serde_json::Value> = list
+                .iter()
+                .map(|ranked| {
+                    let totals: serde_json::Map<String, serde_json::Value> = selection
+                        .members
+                        .iter()
+                        .zip(&ranked.totals)
+                        .map(|(member, total)| (member.id.clone(), json!(total)))
+                        .collect();
+                    json!({
+                        "code": ranked.code,
+                        "place": ranked.place,
+                        "totals": totals,
+                        "mean": ranked.mean,
+                        "proposed": ranked.proposed,
+                        "tie_at_edge": ranked.tie_at_cut,
+                        "disagreement": ranked.disagreement,
+                    })
+                })
+                .collect();
+            json!({ "category": category.key(), "applications": applications })
+        })
+        .collect();
+    let incomplete: Vec<serde_json::Value> =
+        ranking.incomplete.iter().map(|(code, missing)| json!({ "code": code, "missing": missing })).collect();
+    json!({ "groups": groups, "incomplete": incomplete, "disagreement_rule": ranking.disagreement_rule })
 }
 
 /// The secretariat's CSV, in `lang`. `personal` adds each application's personal data.
@@ -30,28 +67,22 @@ pub fn results_csv(
     lang: &str,
 ) -> Vec<u8> {
     let personal_fields: Vec<&content_model::Field> = form.fields().filter(|field| field.personal).collect();
-    let mut header = vec![form.message("category", lang, &[]), form.message("place", lang, &[]), "code".into()];
+    let text = |key: &str| selection.text(key, lang, &[]);
+    let mut header = vec![text("category"), text("place"), text("code")];
     header.extend(selection.members.iter().map(|member| member.name.get(lang).to_string()));
-    header.extend([
-        form.message("mean", lang, &[]),
-        form.message("proposed", lang, &[]),
-        form.message("flags", lang, &[]),
-    ]);
+    header.extend([text("mean"), text("proposed"), text("flags")]);
     if personal.is_some() {
         header.extend(personal_fields.iter().map(|field| field.label.get(lang).to_string()));
     }
     let mut rows = vec![header];
     for (category, list) in &ranking.groups {
         for ranked in list {
-            let mut row = vec![
-                form.message(&format!("category_{}", category.key()), lang, &[]),
-                ranked.place.to_string(),
-                ranked.code.clone(),
-            ];
+            let mut row =
+                vec![text(&format!("category_{}", category.key())), ranked.place.to_string(), ranked.code.clone()];
             row.extend(ranked.totals.iter().map(|total| format!("{total:.1}")));
             row.push(format!("{:.1}", ranked.mean));
-            row.push(if ranked.proposed { form.message("yes", lang, &[]) } else { String::new() });
-            row.push(flags(form, ranked, lang));
+            row.push(if ranked.proposed { text("yes") } else { String::new() });
+            row.push(flags(selection, ranked, lang));
             if let Some(personal) = personal {
                 let data = personal.get(&ranked.code);
                 row.extend(personal_fields.iter().map(|field| {
@@ -71,21 +102,18 @@ pub fn results_csv(
 
 /// A report for `content/reports/`, in `lang`: per age group, the places, codes and totals,
 /// which applications are proposed, the rules used, and what is not yet scored.
-pub fn results_markdown(
-    form: &Form,
-    selection: &Selection,
-    ranking: &Ranking,
-    lang: &str,
-    date: chrono::NaiveDate,
-) -> String {
-    let text = |key: &str| form.message(key, lang, &[]);
-    let mut md = format!(
-        "+++\ntitle = {:?}\ndate = {date}\nstage = \"II\"\ntags = [{:?}]\nsummary = {:?}\ndraft = true\n+++\n\n{}\n\n",
-        text("results_title"),
-        text("results_tag"),
-        text("results_summary"),
-        text("results_intro")
-    );
+pub fn results_markdown(selection: &Selection, ranking: &Ranking, lang: &str, date: chrono::NaiveDate) -> String {
+    let text = |key: &str| selection.text(key, lang, &[]);
+    let front = FrontMatter {
+        title: text("results_title"),
+        date: Some(FrontMatter::day(date)),
+        stage: Some("II".into()),
+        tags: vec![text("results_tag")],
+        summary: Some(text("results_summary")),
+        draft: true,
+        ..FrontMatter::default()
+    };
+    let mut md = front.to_document(&format!("{}\n\n", text("results_intro")));
     for (category, list) in &ranking.groups {
         md.push_str(&format!("## {}\n\n", text(&format!("category_{}", category.key()))));
         md.push_str(&format!(
@@ -103,20 +131,20 @@ pub fn results_markdown(
                 ranked.code,
                 ranked.mean,
                 if ranked.proposed { text("yes") } else { String::new() },
-                flags(form, ranked, lang)
+                flags(selection, ranked, lang)
             ));
         }
         md.push('\n');
     }
     md.push_str(&format!(
         "{}\n",
-        form.message("results_rules", lang, &[("points", &selection.disagreement.to_string())])
+        selection.text("results_rules", lang, &[("points", &selection.disagreement.to_string())])
     ));
     for (category, proposed, minimum) in &ranking.short {
         let group = text(&format!("category_{}", category.key()));
         md.push_str(&format!(
             "\n{}\n",
-            form.message(
+            selection.text(
                 "results_short",
                 lang,
                 &[("group", &group), ("proposed", &proposed.to_string()), ("minimum", &minimum.to_string())]

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
+use commission::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
 use content_model::{Form, Selection};
-use function::selection::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
-use function::{Application, Category, ScoresError, Store};
+use function::{Application, Category, CommissionStore, ScoresError};
 
 fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
     let file = common::content_dir().join(name);
@@ -33,7 +33,7 @@ const SECRETS: [&str; 6] =
 
 /// Seven applications: four aged 28 and over (A1–A4), three under 28 (Y1–Y3). Returns their
 /// codes by name.
-async fn applications(store: &impl Store) -> BTreeMap<&'static str, String> {
+async fn applications(store: &impl CommissionStore) -> BTreeMap<&'static str, String> {
     let mut codes = BTreeMap::new();
     for (n, name) in ["A1", "A2", "A3", "A4", "Y1", "Y2", "Y3"].into_iter().enumerate() {
         let application = Application {
@@ -87,17 +87,17 @@ const ALL3: [&str; 7] = ["3"; 7];
 const MIXED: [&str; 7] = ["5", "4", "3", "2", "1", "5", "4"];
 
 async fn import(
-    store: &impl Store,
+    store: &impl CommissionStore,
     member: &str,
     sheet: Vec<u8>,
     codes: &BTreeMap<&str, String>,
     overwrite: bool,
 ) -> Result<usize, ImportError> {
     let known: HashSet<String> = codes.values().cloned().collect();
-    import_sheet(store, &selection(), member, &sheet, &known, overwrite).await
+    import_sheet(store, &selection(), member, &sheet, &known, overwrite, "ru").await
 }
 
-async fn sheet_for(store: &impl Store) -> Vec<u8> {
+async fn sheet_for(store: &impl CommissionStore) -> Vec<u8> {
     sheet_csv(&form(), &selection(), &store.answers().await.unwrap(), "ru")
 }
 
@@ -105,7 +105,7 @@ fn scores(codes: &BTreeMap<&str, String>, given: &[(&str, [&'static str; 7])]) -
     given.iter().map(|(name, s)| (codes[name].clone(), *s)).collect()
 }
 
-async fn the_whole_stage(store: &impl Store) {
+async fn the_whole_stage(store: &impl CommissionStore) {
     let codes = applications(store).await;
     let exported = sheet_for(store).await;
 
@@ -126,31 +126,37 @@ async fn the_whole_stage(store: &impl Store) {
         &codes,
         &[("A1", ALL5), ("A2", ["5", "6", "3", "2", "1", "5", "4"]), ("A3", ["4", "4", "", "4", "4", "4", "4"])],
     );
-    let err = import(store, "gamsumo", filled_sheet(&exported, &bad), &codes, false).await.unwrap_err().to_string();
-    assert!(
-        err.contains("row 3: ")
-            && err.contains(
-                "criterion 2 (Готовность участвовать во всех мероприятиях Школы): `6` is not a score from 1 to 5"
-            ),
-        "{err}"
-    );
-    assert!(
-        err.contains("row 4: ") && err.contains("has no score for criterion 3 (Опыт сотрудничества с органами МСУ)"),
-        "{err}"
-    );
-    assert!(err.ends_with("the sheet was not imported: nothing changed"), "{err}");
+    let rules = selection();
+    let said = |err: ImportError| err.message(&rules, "ru");
+    let text = |key: &str, values: &[(&str, &str)]| rules.text(key, "ru", values);
+    let row = |n: &str| format!("{}: ", text("import_row", &[("row", n)]));
+    let err = said(import(store, "gamsumo", filled_sheet(&exported, &bad), &codes, false).await.unwrap_err());
+    let criterion = |n: usize| rules.criteria[n - 1].title.get("ru").to_string();
+    let bad_score =
+        text("import_bad_score", &[("code", &codes["A2"]), ("number", "2"), ("title", &criterion(2)), ("value", "6")]);
+    assert!(err.contains(&format!("{}{bad_score}", row("3"))), "{err}");
+    let missing = text("import_missing_score", &[("code", &codes["A3"]), ("number", "3"), ("title", &criterion(3))]);
+    assert!(err.contains(&format!("{}{missing}", row("4"))), "{err}");
+    assert!(err.ends_with(&text("import_nothing_changed", &[])), "{err}");
     assert!(store.scores().await.unwrap().is_empty(), "a bad sheet changes nothing");
 
     let unknown = String::from_utf8(filled_sheet(&exported, &scores(&codes, &[("A1", ALL5)])))
         .unwrap()
         .replace(&codes["A1"], "999-999-9999");
-    let err = import(store, "gamsumo", unknown.into_bytes(), &codes, false).await.unwrap_err().to_string();
-    assert!(err.contains("row 2: no application has the code `999-999-9999`"), "{err}");
-    let err = import(store, "mayor", filled_sheet(&exported, &scores(&codes, &[("A1", ALL5)])), &codes, false)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("`mayor` is not a member of the commission (gamsumo, union, project)"), "{err}");
+    let err = said(import(store, "gamsumo", unknown.into_bytes(), &codes, false).await.unwrap_err());
+    assert!(
+        err.contains(&format!("{}{}", row("2"), text("import_unknown_code", &[("code", "999-999-9999")]))),
+        "{err}"
+    );
+    let err = said(
+        import(store, "mayor", filled_sheet(&exported, &scores(&codes, &[("A1", ALL5)])), &codes, false)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        err.contains(&text("import_not_member", &[("member", "mayor"), ("members", "gamsumo, union, project")])),
+        "{err}"
+    );
 
     // The three members' sheets.
     let gamsumo = scores(
@@ -178,8 +184,7 @@ async fn the_whole_stage(store: &impl Store) {
     // all threes 60, the mixed sheet 5 4 3 2 1 5 4 gives (75+60+30+20+20+50+80)/5 = 67.
     let ranking = rank(&selection(), &store.answers().await.unwrap(), &store.scores().await.unwrap());
     let (older, younger) = (&ranking.groups[0].1, &ranking.groups[1].1);
-    let row =
-        |list: &[function::selection::Ranked], name: &str| list.iter().find(|r| r.code == codes[name]).unwrap().clone();
+    let row = |list: &[commission::Ranked], name: &str| list.iter().find(|r| r.code == codes[name]).unwrap().clone();
     let a1 = row(older, "A1");
     assert_eq!((a1.place, a1.totals.clone(), a1.mean, a1.proposed), (1, vec![100.0, 100.0, 100.0], 100.0, true));
     let a2 = row(older, "A2");
@@ -217,14 +222,19 @@ async fn the_whole_stage(store: &impl Store) {
     assert!(String::from_utf8(results_csv(&form(), &selection(), &ranking, Some(&personal), "ru"))
         .unwrap()
         .contains(SECRETS[0]));
-    let report =
-        results_markdown(&form(), &selection(), &ranking, "ky", chrono::NaiveDate::from_ymd_opt(2021, 1, 16).unwrap());
-    assert!(
-        report.starts_with("+++\ntitle = \"Өтүнмөлөрдү баалоонун жыйынтыктары\"\ndate = 2021-01-16\nstage = \"II\"")
-    );
-    assert!(report.contains(&format!("| 1 | {} | 100.0 | Ооба |", codes["A1"])));
-    assert!(report.contains("25 баллдан ашык айырмаланса") && report.contains(&codes["Y3"]));
-    assert!(report.contains("28 жашка толо элек келиндер: катышууга 2 талапкер сунушталды, квотанын минимуму – 10."));
+    let report = results_markdown(&selection(), &ranking, "ky", chrono::NaiveDate::from_ymd_opt(2021, 1, 16).unwrap());
+    let front: content_model::FrontMatter =
+        toml::from_str(report.strip_prefix("+++\n").unwrap().split_once("+++\n").unwrap().0).unwrap();
+    let rules = selection();
+    let text = |key: &str, values: &[(&str, &str)]| rules.text(key, "ky", values);
+    assert_eq!(front.title, text("results_title", &[]));
+    assert_eq!(front.date.unwrap().to_string(), "2021-01-16");
+    assert_eq!(front.stage.as_deref(), Some("II"));
+    assert!(front.draft, "the secretariat publishes it by hand");
+    assert!(report.contains(&format!("| 1 | {} | 100.0 | {} |", codes["A1"], text("yes", &[]))));
+    assert!(report.contains(&text("results_rules", &[("points", "25")])) && report.contains(&codes["Y3"]));
+    let group = text("category_under_28", &[]);
+    assert!(report.contains(&text("results_short", &[("group", &group), ("proposed", "2"), ("minimum", "10")])));
     for secret in SECRETS {
         assert!(!report.contains(secret));
     }
@@ -236,7 +246,6 @@ async fn stage_two_on_the_embedded_store() {
     the_whole_stage(&store).await;
 }
 
-#[cfg(feature = "dynamodb")]
 #[tokio::test]
 async fn stage_two_on_dynamodb() {
     the_whole_stage(&common::dynamo_store().await).await;
@@ -267,17 +276,42 @@ async fn the_secretariats_command_works_on_the_embedded_store() {
     }
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, filled_sheet(&csv, &scores(&codes, &[("A1", ["5", "5", "5", "5", "5", "5", "0"])]))).unwrap();
-    let out = run(&["import", "--member", "union", bad.to_str().unwrap()]);
+    let rules = selection();
+    let out = run(&["import", "--member", "union", "--lang", "ru", bad.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2: "), "{}", String::from_utf8_lossy(&out.stderr));
+    let row = format!("{}: ", rules.text("import_row", "ru", &[("row", "2")]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&row), "{}", String::from_utf8_lossy(&out.stderr));
     let good = dir.path().join("good.csv");
     std::fs::write(&good, filled_sheet(&csv, &scores(&codes, &[("A1", ALL5)]))).unwrap();
     let out = run(&["import", "--member", "union", good.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["rank"]);
+    let out = run(&["rank", "--lang", "ru"]);
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        printed.contains(&format!("not ranked yet: {} (no scores from gamsumo, project)", codes["A1"])),
-        "{printed}"
-    );
+    let names = |ids: &[&str]| {
+        ids.iter()
+            .map(|id| rules.members.iter().find(|m| m.id == *id).unwrap().name.get("ru").to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let not_ranked =
+        rules.text("not_ranked", "ru", &[("code", &codes["A1"]), ("members", &names(&["gamsumo", "project"]))]);
+    assert!(printed.contains(&not_ranked), "{printed}");
+    assert!(!printed.contains("not ranked") && !printed.contains("proposed"), "no English words: {printed}");
+
+    // The same ranking as JSON, for spreadsheets and scripts.
+    for (member, file) in [("gamsumo", &good), ("project", &good)] {
+        assert!(run(&["import", "--member", member, file.to_str().unwrap()]).status.success());
+    }
+    let out = run(&["rank", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranked = &json["groups"][0]["applications"][0];
+    assert_eq!(json["groups"][0]["category"], "aged_28_and_over");
+    assert_eq!(ranked["code"], codes["A1"].as_str());
+    assert_eq!(ranked["place"], 1);
+    assert_eq!(ranked["mean"], 100.0);
+    assert_eq!(ranked["totals"]["union"], 100.0);
+    assert_eq!(ranked["proposed"], true);
+    assert_eq!(ranked["tie_at_edge"], false);
+    assert_eq!(ranked["disagreement"], false);
+    assert_eq!(json["incomplete"].as_array().unwrap().len(), 6, "{json}");
 }

@@ -2,21 +2,22 @@
 //!
 //!     selection sheets --member gamsumo [--lang ky] [--out sheets/]
 //!     selection import --member gamsumo sheets/gamsumo.csv [--overwrite]
-//!     selection rank
+//!     selection rank [--json]
 //!     selection results [--personal] [--out results.csv]
 //!     selection report [--date 2021-01-16] [--out content/reports]
 //!
 //! Sheets for members carry codes, age groups, answers and essays, never personal data.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use content_model::{Form, Selection, SiteConfig};
-use function::selection::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html};
-use function::{SqliteStore, Store};
+use commission::{
+    import_sheet, rank, ranking_json, results_csv, results_markdown, sheet_csv, sheet_html, CommissionContent,
+};
+use function::{CommissionStore, SqliteStore};
 
 #[derive(Parser)]
 struct Cli {
@@ -54,7 +55,11 @@ enum Command {
         overwrite: bool,
     },
     /// Print the ranking within each age group, with the quotas.
-    Rank,
+    Rank {
+        /// Print it as JSON, for spreadsheets and scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the secretariat's CSV of results.
     Results {
         #[arg(long, default_value = "results.csv")]
@@ -72,36 +77,9 @@ enum Command {
     },
 }
 
-struct Content {
-    form: Form,
-    selection: Selection,
-    languages: Vec<String>,
-}
-
-fn load(dir: &Path) -> Result<Content, String> {
-    let read = |name: &str| {
-        let file = dir.join(name);
-        std::fs::read_to_string(&file)
-            .map(|text| (file.clone(), text))
-            .map_err(|err| format!("{}: {err}", file.display()))
-    };
-    let show = |errors: Vec<content_model::ContentError>| {
-        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
-    };
-    let (file, text) = read("config.toml")?;
-    let languages = SiteConfig::parse(&file, &text).map_err(show)?.languages;
-    let (file, text) = read("form.toml")?;
-    let form = Form::parse(&file, &text, &languages).map_err(show)?;
-    let (file, text) = read("selection.toml")?;
-    let selection = Selection::parse(&file, &text, &languages).map_err(show)?;
-    Ok(Content { form, selection, languages })
-}
-
-async fn run(store: &impl Store, cli: &Cli, content: &Content) -> Result<(), String> {
-    let lang = cli.lang.as_str();
-    if !content.languages.iter().any(|known| known == lang) {
-        return Err(format!("`{lang}` is not one of the site's languages ({})", content.languages.join(", ")));
-    }
+async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionContent) -> Result<(), String> {
+    let lang = content.language(&cli.lang)?;
+    let text = |key: &str, values: &[(&str, &str)]| content.selection.text(key, lang, values);
     let applications = store.answers().await.map_err(|e| e.to_string())?;
     match &cli.command {
         Command::Sheets { member, out } => {
@@ -115,47 +93,84 @@ async fn run(store: &impl Store, cli: &Cli, content: &Content) -> Result<(), Str
                 .map_err(|e| e.to_string())?;
             let page = sheet_html(&content.form, &content.selection, &applications, lang, known.name.get(lang));
             std::fs::write(&html, page).map_err(|e| e.to_string())?;
-            println!("{} applications: {} and {}", applications.len(), csv.display(), html.display());
+            println!(
+                "{}",
+                text(
+                    "sheets_written",
+                    &[
+                        ("count", &applications.len().to_string()),
+                        ("csv", &csv.display().to_string()),
+                        ("html", &html.display().to_string())
+                    ]
+                )
+            );
         }
         Command::Import { member, sheet, overwrite } => {
             let bytes = std::fs::read(sheet).map_err(|e| format!("{}: {e}", sheet.display()))?;
             let codes: HashSet<String> = applications.iter().map(|a| a.code.clone()).collect();
-            let count = import_sheet(store, &content.selection, member, &bytes, &codes, *overwrite)
+            let count = import_sheet(store, &content.selection, member, &bytes, &codes, *overwrite, lang)
                 .await
-                .map_err(|err| format!("{}:\n{err}", sheet.display()))?;
-            println!("imported {member}'s scores for {count} applications");
+                .map_err(|err| format!("{}:\n{}", sheet.display(), err.message(&content.selection, lang)))?;
+            println!("{}", text("imported", &[("member", member), ("count", &count.to_string())]));
         }
-        Command::Rank => {
+        Command::Rank { json } => {
             let scores = store.scores().await.map_err(|e| e.to_string())?;
             let ranking = rank(&content.selection, &applications, &scores);
+            if *json {
+                println!("{:#}", ranking_json(&content.selection, &ranking));
+                return Ok(());
+            }
+            let members: Vec<&str> = content.selection.members.iter().map(|m| m.name.get(lang)).collect();
+            println!("{}: {}", text("member_totals", &[]), members.join(" · "));
             for (category, list) in &ranking.groups {
-                println!("{}", content.form.message(&format!("category_{}", category.key()), lang, &[]));
+                println!("\n{}", text(&format!("category_{}", category.key()), &[]));
+                println!(
+                    "  {:>5}  {:<12}  {:>17}  {:>6}",
+                    text("place", &[]),
+                    text("code", &[]),
+                    "",
+                    text("mean", &[])
+                );
                 for ranked in list {
                     let totals: Vec<String> = ranked.totals.iter().map(|t| format!("{t:5.1}")).collect();
-                    let mark = match (ranked.proposed, ranked.tie_at_cut) {
-                        (_, true) => "tie at the quota's edge",
-                        (true, false) => "proposed",
-                        _ => "",
-                    };
-                    let flag = if ranked.disagreement { "members disagree" } else { "" };
+                    let mut marks = Vec::new();
+                    if ranked.tie_at_cut {
+                        marks.push(text("flag_tie", &[]));
+                    } else if ranked.proposed {
+                        marks.push(text("proposed", &[]));
+                    }
+                    if ranked.disagreement {
+                        marks.push(text("flag_disagreement", &[]));
+                    }
                     println!(
-                        "  {:>3}  {}  {}  mean {:5.1}  {mark} {flag}",
+                        "  {:>5}  {}  {}  {:6.1}  {}",
                         ranked.place,
                         ranked.code,
                         totals.join(" "),
-                        ranked.mean
+                        ranked.mean,
+                        marks.join("; ")
                     );
                 }
             }
-            println!(
-                "rule: members disagree when their totals differ by more than {} points",
-                ranking.disagreement_rule
-            );
+            println!("\n{}", text("rank_rule", &[("points", &ranking.disagreement_rule.to_string())]));
             for (category, proposed, minimum) in &ranking.short {
-                println!("{}: {proposed} proposed, fewer than the quota's minimum of {minimum}", category.key());
+                let group = text(&format!("category_{}", category.key()), &[]);
+                println!(
+                    "{}",
+                    text(
+                        "results_short",
+                        &[("group", &group), ("proposed", &proposed.to_string()), ("minimum", &minimum.to_string())]
+                    )
+                );
             }
             for (code, missing) in &ranking.incomplete {
-                println!("not ranked yet: {code} (no scores from {})", missing.join(", "));
+                let names: Vec<&str> = missing
+                    .iter()
+                    .map(|id| {
+                        content.selection.members.iter().find(|m| &m.id == id).map_or(id.as_str(), |m| m.name.get(lang))
+                    })
+                    .collect();
+                println!("{}", text("not_ranked", &[("code", code), ("members", &names.join(", "))]));
             }
         }
         Command::Results { out, personal } => {
@@ -183,8 +198,8 @@ async fn run(store: &impl Store, cli: &Cli, content: &Content) -> Result<(), Str
             let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
             for lang in &content.languages {
                 let file = out.join(format!("selection-results.{lang}.md"));
-                let text = results_markdown(&content.form, &content.selection, &ranking, lang, date);
-                std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+                let markdown = results_markdown(&content.selection, &ranking, lang, date);
+                std::fs::write(&file, markdown).map_err(|e| format!("{}: {e}", file.display()))?;
                 println!("wrote {} (a draft: check it, then delete `draft = true`)", file.display());
             }
         }
@@ -195,9 +210,14 @@ async fn run(store: &impl Store, cli: &Cli, content: &Content) -> Result<(), Str
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match load(&cli.content) {
-        Err(err) => Err(err),
-        Ok(content) if cli.dynamodb => with_dynamodb(&cli, &content).await,
+    let result = match CommissionContent::load(&cli.content) {
+        Err(errors) => Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
+        Ok(content) if cli.dynamodb => match function::Tables::from_env() {
+            Ok(tables) => {
+                run(&function::DynamoStore::new(function::dynamodb_client().await, tables), &cli, &content).await
+            }
+            Err(err) => Err(err.to_string()),
+        },
         Ok(content) => match SqliteStore::open(&cli.store) {
             Ok(store) => run(&store, &cli, &content).await,
             Err(err) => Err(err.to_string()),
@@ -210,20 +230,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-#[cfg(feature = "dynamodb")]
-async fn with_dynamodb(cli: &Cli, content: &Content) -> Result<(), String> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&config);
-    if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
-        dynamodb = dynamodb.endpoint_url(endpoint);
-    }
-    let tables = function::Tables::from_env().map_err(|e| e.to_string())?;
-    run(&function::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), tables), cli, content).await
-}
-
-#[cfg(not(feature = "dynamodb"))]
-async fn with_dynamodb(_: &Cli, _: &Content) -> Result<(), String> {
-    Err("this build has no DynamoDB support: build with `--features dynamodb`".into())
 }

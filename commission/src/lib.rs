@@ -1,15 +1,22 @@
-//! Stage II, for the secretariat: scoring sheets for each commission member (answers and
-//! essays, never personal data), their filled sheets read back, the weighted ranking within
-//! each age group with the quotas, and the results.
+//! Stage II, for the secretariat and the selection commission: what the intake stored,
+//! scoring sheets for each member (answers and essays, never personal data), their filled
+//! sheets read back, the weighted ranking within each age group with the quotas, and the
+//! results. Everything a member reads is in the language asked for, from the commission's
+//! own words in `content/selection.toml`.
+//!
+//! The store is the intake's ([`function::CommissionStore`]): the embedded SQLite file that
+//! `generator serve` writes, or the production DynamoDB tables.
 
+mod content;
 mod import;
 mod ranking;
 mod results;
 mod sheet;
 
+pub use content::CommissionContent;
 pub use import::{import_sheet, ImportError};
 pub use ranking::{rank, Ranked, Ranking};
-pub use results::{results_csv, results_markdown};
+pub use results::{ranking_json, results_csv, results_markdown};
 pub use sheet::{sheet_csv, sheet_html};
 
 /// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage

@@ -1,15 +1,15 @@
 //! `applications`: what the intake has stored, for the secretariat.
 //!
-//!     cargo run -p function --bin applications -- list [--store FILE] [--personal] [--suspects]
+//!     cargo run -p commission --bin applications -- list [--store FILE] [--personal] [--suspects] [--dynamodb]
 //!
 //! Lists codes, age categories, languages and times received. Personal data (names,
-//! contacts) is shown only with `--personal`. With `--dynamodb` (built with the `dynamodb`
-//! feature) it reads the tables named by APPLICATIONS_TABLE and APPLICANTS_TABLE.
+//! contacts) is shown only with `--personal`. With `--dynamodb` it reads the tables named by
+//! APPLICATIONS_TABLE and APPLICANTS_TABLE (DYNAMODB_ENDPOINT for a local server).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use function::{SqliteStore, Store, StoreError};
+use function::{CommissionStore, SqliteStore, StoreError};
 
 struct Options {
     store: PathBuf,
@@ -44,7 +44,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-async fn list(store: &impl Store, options: &Options) -> Result<(), StoreError> {
+async fn list(store: &impl CommissionStore, options: &Options) -> Result<(), StoreError> {
     if options.suspects {
         let suspects = store.suspects().await?;
         println!("{} submissions caught by the honeypot (kept apart, not applications)", suspects.len());
@@ -103,7 +103,7 @@ async fn main() -> ExitCode {
 
 async fn open_and_list(options: &Options) -> Result<(), StoreError> {
     if !options.store.exists() {
-        return Err(StoreError(format!(
+        return Err(StoreError::misconfigured(format!(
             "no store at {}: apply through `generator serve` first, or pass --store",
             options.store.display()
         )));
@@ -111,21 +111,7 @@ async fn open_and_list(options: &Options) -> Result<(), StoreError> {
     list(&SqliteStore::open(&options.store)?, options).await
 }
 
-#[cfg(feature = "dynamodb")]
 async fn list_dynamodb(options: &Options) -> Result<(), StoreError> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&config);
-    if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
-        dynamodb = dynamodb.endpoint_url(endpoint);
-    }
-    let store = function::DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
-        function::Tables::from_env()?,
-    );
+    let store = function::DynamoStore::new(function::dynamodb_client().await, function::Tables::from_env()?);
     list(&store, options).await
-}
-
-#[cfg(not(feature = "dynamodb"))]
-async fn list_dynamodb(_: &Options) -> Result<(), StoreError> {
-    Err(StoreError("this build has no DynamoDB support: build with `--features dynamodb`".into()))
 }

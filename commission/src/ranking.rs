@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use content_model::{Quota, Selection};
 
-use crate::application::{Category, Scores, StoredAnswers};
+use function::{Category, Scores, StoredAnswers};
 
 /// One ranked application.
 #[derive(Debug, Clone, PartialEq)]
