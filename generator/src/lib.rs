@@ -1,13 +1,17 @@
 //! The School's static site generator.
 //!
 //! [`build`] reads `content/` and `templates/`, and writes the bilingual site:
-//! load (configuration, schedule, translations, pages) → render (Markdown, then templates,
-//! in parallel) → add calendars, sitemap, robots.txt and static files → check every internal
-//! link → write. [`check`] runs the same steps but writes nothing. Every problem found on
-//! the way is collected and reported with its file (and line where there is one).
+//! load (configuration, schedule, translations, pages) → fingerprint static files and images
+//! → render (Markdown, then templates, in parallel) → add calendars, sitemap, robots.txt →
+//! check every internal link → compute the Content-Security-Policy → write. [`check`] runs the
+//! same steps but writes nothing. Every problem found on the way is collected and reported
+//! with its file (and line where there is one). [`deploy()`] uploads a built site to S3.
 
 mod calendar;
+mod csp;
+pub mod deploy;
 mod files;
+mod fingerprint;
 mod form_view;
 mod front_matter;
 mod links;
@@ -32,6 +36,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 pub use content_model::ContentError;
 
+pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
+use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
 pub use crate::new_report::{new_report, NewReport};
 use crate::output::Output;
@@ -58,6 +64,11 @@ pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
     pub elapsed: Duration,
+    /// The `Content-Security-Policy` header the site must be served with: its own files,
+    /// and of inline scripts exactly the ones built, by hash.
+    pub content_security_policy: String,
+    /// Worth an editor's look, but the site was built: `file:line: what`.
+    pub warnings: Vec<String>,
 }
 
 /// Why a build stopped.
@@ -89,24 +100,52 @@ impl std::error::Error for BuildError {}
 /// Builds the site into `options.output_dir`, replacing what was there only on success.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
-    output::write_all(&options.output_dir, &outputs).map_err(BuildError::Write)?;
-    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+    let site = render_site(options).map_err(BuildError::Content)?;
+    output::write_all(&options.output_dir, &site.outputs).map_err(BuildError::Write)?;
+    Ok(site.report(started))
 }
 
 /// Runs every step of a build and reports all problems, writing nothing.
 pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let (outputs, pages) = render_site(options).map_err(BuildError::Content)?;
-    Ok(BuildReport { pages, files: outputs.len(), elapsed: started.elapsed() })
+    let site = render_site(options).map_err(BuildError::Content)?;
+    Ok(site.report(started))
 }
 
-fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<ContentError>> {
-    let tera = render::load_templates(&options.templates_dir)?;
+/// Every file of the site, in memory, and what the report says about them.
+struct RenderedSite {
+    outputs: Vec<Output>,
+    pages: usize,
+    content_security_policy: String,
+    warnings: Vec<String>,
+}
+
+impl RenderedSite {
+    fn report(self, started: Instant) -> BuildReport {
+        BuildReport {
+            pages: self.pages,
+            files: self.outputs.len(),
+            elapsed: started.elapsed(),
+            content_security_policy: self.content_security_policy,
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>> {
+    let mut tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
     let (site, mut errors) =
         load_site(&Sources { content_dir: &options.content_dir, templates: &templates, drafts: options.drafts })?;
-    let bodies = render::render_bodies(&site).map_err(|found| errors.extend(found)).ok();
+    // Static files and the images beside the content are read first: pages point at them by
+    // their fingerprinted names.
+    let mut assets = static_files(&options.templates_dir.join("static"), |_| true)?;
+    assets.extend(static_files(&options.content_dir, |path| {
+        !path.ends_with(".md") && !path.ends_with(".toml") && !path.starts_with("i18n/")
+    })?);
+    let fingerprints = Fingerprints::apply(&mut assets);
+    tera.register_function("asset", asset_function(fingerprints.clone(), &assets));
+    let bodies = render::render_bodies(&site, &fingerprints).map_err(|found| errors.extend(found)).ok();
     let bodies = match bodies {
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
@@ -121,19 +160,47 @@ fn render_site(options: &BuildOptions) -> Result<(Vec<Output>, usize), Vec<Conte
     }
     outputs.push(Output::file("sitemap.xml", sitemap::sitemap(&site).into_bytes()));
     outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
-    outputs.extend(static_files(&options.templates_dir.join("static"), |_| true)?);
-    // Images and other files editors put beside the content (content/images/…).
-    outputs.extend(static_files(&options.content_dir, |path| {
-        !path.ends_with(".md") && !path.ends_with(".toml") && !path.starts_with("i18n/")
-    })?);
+    outputs.extend(assets);
 
     let sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (Output::html(&page.url, String::new()).path, page.source.clone())).collect();
-    let link_errors = links::check_links(&outputs, &sources, &options.templates_dir);
+    let link_errors = links::check_links(&outputs, &sources, &options.templates_dir, &fingerprints);
     if !link_errors.is_empty() {
         return Err(link_errors);
     }
-    Ok((outputs, site.pages.len()))
+    let (content_security_policy, blocked) = csp::content_security_policy(&outputs);
+    if !blocked.is_empty() {
+        return Err(blocked
+            .into_iter()
+            .map(|(path, problem)| {
+                let source = sources.get(&path).map(PathBuf::as_path).unwrap_or(&options.templates_dir);
+                ContentError::new(
+                    source,
+                    format!("{problem}: the site's Content-Security-Policy blocks it (on /{path})"),
+                )
+            })
+            .collect());
+    }
+    let warnings = site.warnings.iter().map(ToString::to_string).collect();
+    Ok(RenderedSite { outputs, pages: site.pages.len(), content_security_policy, warnings })
+}
+
+/// `{{ asset(path="/style.css") }}` in a template: the URL the file is published at.
+fn asset_function(fingerprints: Fingerprints, assets: &[Output]) -> impl tera::Function {
+    let published: std::collections::HashSet<String> = assets.iter().map(|asset| format!("/{}", asset.path)).collect();
+    move |args: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+        let path = args
+            .get("path")
+            .and_then(tera::Value::as_str)
+            .ok_or_else(|| tera::Error::msg("asset() needs a path: asset(path=\"/style.css\")"))?;
+        match fingerprints.url(path) {
+            Some(url) => Ok(url.into()),
+            None if published.contains(path) => Ok(path.into()),
+            None => Err(tera::Error::msg(format!(
+                "asset(path=\"{path}\"): there is no such file in templates/static/ or content/"
+            ))),
+        }
+    }
 }
 
 /// Files below `dir` that `wanted` names are copied to the site's root as they are.

@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 
 use content_model::ContentError;
 
+use crate::fingerprint::Fingerprints;
 use crate::output::Output;
 
-/// `sources` maps an output path to the file an editor would fix (the content file, or a template).
+/// `sources` maps an output path to the file an editor would fix (the content file, or a
+/// template); `fingerprints` names the files that are published under another name.
 pub(crate) fn check_links(
     outputs: &[Output],
     sources: &HashMap<String, PathBuf>,
     fallback: &Path,
+    fingerprints: &Fingerprints,
 ) -> Vec<ContentError> {
     let files: HashSet<&str> = outputs.iter().map(|output| output.path.as_str()).collect();
     let ids: HashMap<&str, HashSet<&str>> = outputs
@@ -30,7 +33,12 @@ pub(crate) fn check_links(
             let Some((file, fragment)) = target(&output.path, link) else {
                 continue;
             };
-            let problem = if !files.contains(file.as_str()) {
+            let problem = if let Some(published) = fingerprints.url(&format!("/{file}")) {
+                Some(format!(
+                    "links to {link}, which is published as {published}: write it as Markdown, \
+                     `![…](/{file})` or `[…](/{file})`, so that the link follows the file"
+                ))
+            } else if !files.contains(file.as_str()) {
                 Some(format!("links to {link}, which is not part of the site"))
             } else {
                 fragment
@@ -127,7 +135,7 @@ mod tests {
             ),
             Output::file("ru/index.html", b"<p></p>".to_vec()),
         ];
-        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"));
+        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"), &Fingerprints::default());
         let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
         assert_eq!(
             messages,
@@ -135,6 +143,24 @@ mod tests {
                 "links to /ky/nowhere/, which is not part of the site (on /ky/index.html)",
                 "links to /ru/#top, but that page has no `#top` (on /ky/index.html)"
             ]
+        );
+    }
+
+    #[test]
+    fn a_plain_name_of_a_fingerprinted_file_says_how_to_link_it() {
+        let mut outputs = vec![
+            Output::file("images/a.png", b"png".to_vec()),
+            Output::file("ky/index.html", br#"<img src="/images/a.png" alt="a">"#.to_vec()),
+        ];
+        let fingerprints = Fingerprints::apply(&mut outputs);
+        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"), &fingerprints);
+        assert_eq!(
+            errors[0].message,
+            format!(
+                "links to /images/a.png, which is published as {}: write it as Markdown, `![…](/images/a.png)` \
+                 or `[…](/images/a.png)`, so that the link follows the file (on /ky/index.html)",
+                fingerprints.url("/images/a.png").unwrap()
+            )
         );
     }
 }

@@ -29,6 +29,11 @@ enum Command {
     },
     /// Report every problem in content and templates at once; write nothing.
     Check(Common),
+    /// Upload the built site to S3: only what changed, then delete what is gone and
+    /// invalidate the changed paths on CloudFront.
+    Deploy(Deploy),
+    /// Print the Content-Security-Policy header the site must be served with.
+    Csp(Common),
     /// Start a new page from a filled-in template.
     #[command(subcommand)]
     New(New),
@@ -57,6 +62,30 @@ enum New {
         #[arg(long, default_value = "content")]
         content: PathBuf,
     },
+}
+
+/// The AWS environment applies: credentials from the usual chain, AWS_REGION, and
+/// AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 for an S3-compatible server.
+#[derive(clap::Args)]
+struct Deploy {
+    /// The bucket the site is served from.
+    #[arg(long)]
+    bucket: String,
+    /// The CloudFront distribution in front of it, to invalidate what changed.
+    #[arg(long)]
+    distribution: Option<String>,
+    /// Print what would change, and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The built site.
+    #[arg(long, default_value = "public")]
+    output: PathBuf,
+    /// Refuse to delete more objects than this: a wrong folder must not empty the bucket.
+    #[arg(long, default_value_t = 256)]
+    max_deletes: usize,
+    /// Delete however many objects are gone from the build.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +122,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Build(common) => build(&common.options()).map(|report| {
+            report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
             println!(
                 "built {} pages ({} files) into {} in {} ms",
                 report.pages,
@@ -103,8 +133,32 @@ fn main() -> ExitCode {
         }),
         // Drafts are checked too: they are what editors are working on.
         Command::Check(common) => check(&BuildOptions { drafts: true, ..common.options() }).map(|report| {
+            report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
             println!("no problems: {} pages would be built", report.pages);
         }),
+        Command::Csp(common) => check(&common.options()).map(|report| {
+            println!("{}", report.content_security_policy);
+        }),
+        Command::Deploy(args) => {
+            let options = generator::DeployOptions {
+                bucket: args.bucket.clone(),
+                distribution: args.distribution.clone(),
+                site_dir: args.output.clone(),
+                dry_run: args.dry_run,
+                max_deletes: args.max_deletes,
+                force: args.force,
+            };
+            return match generator::deploy(&options) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::New(New::Report { stage, title, tags, date, only, section, content }) => {
             let report = NewReport {
                 stage: stage.clone(),

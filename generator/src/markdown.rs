@@ -6,18 +6,22 @@ use std::path::Path;
 use content_model::{escape_html, ContentError};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
+use crate::fingerprint::Fingerprints;
 use crate::slug::slugify;
 
 /// What a page's Markdown may point at besides other pages.
 pub(crate) struct Assets<'a> {
     /// The `content/` folder: `![…](/images/a.jpg)` is `content/images/a.jpg`.
     pub(crate) content_dir: &'a Path,
+    /// The names images and other assets are published under (`/images/a.5e0c81d2.jpg`).
+    pub(crate) fingerprints: &'a Fingerprints,
 }
 
 /// Renders `body` (which starts on file line `body_line`) to HTML. `resolve` turns the
 /// content path of an internal link (`stages/iii.md`) into the URL of that page in the
 /// same language, or `None` when there is no such page. Images must be files of the site,
-/// with alt text; they get their width and height, and load lazily.
+/// with alt text; they get their width and height, load lazily, and point at the file's
+/// fingerprinted name, as do links to such files.
 pub(crate) fn render(
     path: &Path,
     body: &str,
@@ -41,6 +45,10 @@ pub(crate) fn render(
                     errors.push(ContentError::at_line(path, line_at(range.start), message));
                     dest_url
                 });
+                let dest_url = match assets.fingerprints.url(&dest_url) {
+                    Some(published) => published.to_string().into(),
+                    None => dest_url,
+                };
                 Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
             Event::Html(html) | Event::InlineHtml(html) if html.contains("<script") => {
@@ -150,7 +158,8 @@ fn replace_images<'a>(
             ));
             None
         };
-        let mut html = format!("<img src=\"{}\" alt=\"{}\"", escape_html(&src), escape_html(alt.trim()));
+        let published = assets.fingerprints.url(&src).unwrap_or(&src);
+        let mut html = format!("<img src=\"{}\" alt=\"{}\"", escape_html(published), escape_html(alt.trim()));
         if let Some(size) = size {
             html.push_str(&format!(" width=\"{}\" height=\"{}\"", size.width, size.height));
         }
@@ -179,6 +188,66 @@ fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>
         }),
         None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
     }
+}
+
+/// A meta description runs to about this many characters; search engines cut longer ones.
+const DESCRIPTION_MAX: usize = 160;
+/// A first paragraph shorter than this (a line that introduces a list) takes what follows.
+const DESCRIPTION_MIN: usize = 100;
+
+/// A page's description for search engines and link previews when its front matter gives
+/// none: the plain text of its first paragraph (with what follows while that is short), cut
+/// at a word boundary near 160 characters. Headings, tables, footnotes and code are left out.
+pub(crate) fn description(body: &str) -> Option<String> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_STRIKETHROUGH;
+    let mut text = String::new();
+    // How deep we are inside something that is not running text.
+    let mut skipped = 0usize;
+    for event in Parser::new_ext(body, options) {
+        match event {
+            Event::Start(
+                Tag::Heading { .. }
+                | Tag::Table(_)
+                | Tag::FootnoteDefinition(_)
+                | Tag::CodeBlock(_)
+                | Tag::HtmlBlock
+                | Tag::Image { .. },
+            ) => skipped += 1,
+            Event::End(
+                TagEnd::Heading(_)
+                | TagEnd::Table
+                | TagEnd::FootnoteDefinition
+                | TagEnd::CodeBlock
+                | TagEnd::HtmlBlock
+                | TagEnd::Image,
+            ) => skipped = skipped.saturating_sub(1),
+            Event::End(TagEnd::Paragraph | TagEnd::Item) if skipped == 0 => {
+                if text.split_whitespace().map(|word| word.chars().count() + 1).sum::<usize>() >= DESCRIPTION_MIN {
+                    break;
+                }
+                text.push(' ');
+            }
+            Event::Text(part) | Event::Code(part) if skipped == 0 => text.push_str(&part),
+            Event::SoftBreak | Event::HardBreak if skipped == 0 => text.push(' '),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return None;
+    }
+    // A sentence that breaks off (in a list, or where it is cut) ends in an ellipsis.
+    let unfinished =
+        |text: &str| format!("{}…", text.trim_end_matches(|c: char| c.is_whitespace() || ",;:–—-(".contains(c)));
+    if text.chars().count() <= DESCRIPTION_MAX {
+        return Some(if text.ends_with([',', ';', ':']) { unfinished(&text) } else { text });
+    }
+    let cut: String = text.chars().take(DESCRIPTION_MAX).collect();
+    Some(unfinished(cut.rsplit_once(' ').map_or(cut.as_str(), |(kept, _)| kept)))
 }
 
 /// Gives each heading without `{#id}` an id made from its text, unique within the page.
@@ -223,7 +292,8 @@ mod tests {
     use super::*;
 
     fn assets() -> Assets<'static> {
-        Assets { content_dir: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../content")) }
+        static NONE: std::sync::LazyLock<Fingerprints> = std::sync::LazyLock::new(Fingerprints::default);
+        Assets { content_dir: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../content")), fingerprints: &NONE }
     }
 
     fn resolve(file: &str) -> Option<String> {
@@ -272,6 +342,26 @@ mod tests {
             shown[2].starts_with("r.ky.md:7: the image `https://cdn.example/x.png` is on another site"),
             "{shown:?}"
         );
+    }
+
+    #[test]
+    fn a_description_is_the_first_paragraph_cut_at_a_word() {
+        let body = "## Кириш {#intro}\n\nМектеп [айылдык](@/a.md) аялдар үчүн[^1]. ".to_string()
+            + &"Сөз ".repeat(60)
+            + "\n\nЭкинчи абзац.\n\n[^1]: Эскертүү.\n";
+        let text = description(&body).unwrap();
+        assert!(text.starts_with("Мектеп айылдык аялдар үчүн. Сөз Сөз"), "{text}");
+        assert!(text.ends_with("Сөз…") && text.chars().count() <= 161, "{text}");
+        assert!(!text.contains("Кириш") && !text.contains("Экинчи") && !text.contains("Эскертүү"), "{text}");
+    }
+
+    #[test]
+    fn a_short_first_paragraph_takes_the_list_after_it() {
+        let text =
+            description("Окуу бир нече багытта өтөт:\n\n1. лидерлик;\n2. шайлоо процесси.\n\n| a |\n|---|\n| b |\n")
+                .unwrap();
+        assert_eq!(text, "Окуу бир нече багытта өтөт: лидерлик; шайлоо процесси.");
+        assert_eq!(description("\n\n## Аталыш\n"), None);
     }
 
     #[test]

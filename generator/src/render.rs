@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use tera::{Context, Tera};
 
 use crate::files::read_files;
+use crate::fingerprint::Fingerprints;
 use crate::load::{Page, Site};
 use crate::markdown;
 use crate::output::Output;
@@ -54,9 +55,10 @@ fn tera_message(err: &tera::Error) -> String {
     message
 }
 
-/// Renders every page's Markdown to HTML, resolving `@/` links per language.
-pub(crate) fn render_bodies(site: &Site) -> Result<Vec<String>, Vec<ContentError>> {
-    let assets = markdown::Assets { content_dir: &site.content_dir };
+/// Renders every page's Markdown to HTML, resolving `@/` links per language and pointing
+/// images at their fingerprinted names.
+pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<Vec<String>, Vec<ContentError>> {
+    let assets = markdown::Assets { content_dir: &site.content_dir, fingerprints };
     let urls: HashMap<(&str, &str), &str> =
         site.pages.iter().map(|page| ((page.lang.as_str(), page.canonical.as_str()), page.url.as_str())).collect();
 
@@ -174,7 +176,9 @@ pub(crate) fn render_pages(
             .collect();
         let index_url = format!("{}tags/", listing.url);
         let mut context = bases[lang].clone();
-        insert_plain_page(&mut context, site, view, &listing.front.title, &index_url);
+        let translation = &site.translations[lang];
+        let description = translation.get("tags_description").to_string();
+        insert_plain_page(&mut context, site, view, &listing.front.title, &index_url, description);
         context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
         context.insert("tags", &tag_links);
         match render("tags.html", &context, &listing.source) {
@@ -186,7 +190,8 @@ pub(crate) fn render_pages(
             .par_iter()
             .map(|tag| {
                 let mut context = bases[lang].clone();
-                insert_plain_page(&mut context, site, view, &tag.name, &tag.url);
+                let description = translation.get("tag_description").replace("{tag}", &tag.name);
+                insert_plain_page(&mut context, site, view, &tag.name, &tag.url, description);
                 context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
                 context.insert("tags_url", &index_url);
                 let items: Vec<_> =
@@ -262,10 +267,17 @@ fn children_by_section(site: &Site) -> HashMap<(&str, &str), Vec<Link>> {
 }
 
 /// A generated page (a tag listing) with no content file behind it.
-fn insert_plain_page(context: &mut Context, site: &Site, view: &LanguageView, title: &str, url: &str) {
+fn insert_plain_page(
+    context: &mut Context,
+    site: &Site,
+    view: &LanguageView,
+    title: &str,
+    url: &str,
+    description: String,
+) {
     let page = PageView {
         title,
-        description: None,
+        description: Some(description),
         content: "",
         url,
         permalink: format!("{}{url}", site.config.base_url),
@@ -314,7 +326,13 @@ fn add_page(
     let stage = page.front.stage.as_deref().and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
     let page_view = PageView {
         title: &page.front.title,
-        description: page.front.description.as_deref().or(page.front.summary.as_deref()),
+        // Every page has one: search engines show it under the title.
+        description: page
+            .front
+            .description
+            .clone()
+            .or_else(|| page.front.summary.clone())
+            .or_else(|| markdown::description(&page.body)),
         content: body,
         url: &page.url,
         permalink: format!("{}{}", site.config.base_url, page.url),

@@ -1,18 +1,29 @@
 //! `generator serve`: the whole product on 127.0.0.1. It builds the site, serves it, rebuilds
 //! when content or templates change, and answers the application form with the function's
 //! own handler on the embedded store, at the same path the form posts to in production.
+//!
+//! The server is axum on Tokio, so idle keep-alive connections (browsers hold several) and
+//! slow clients never stop it answering others. Each successful build is written to a
+//! folder of its own and swapped in whole: while a rebuild runs, the previous build is
+//! served, and a failed build leaves it in place. Responses carry the production security
+//! headers, with the live-reload script's hash added to the policy.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Local};
 use function::{Clock, Intake, SqliteStore};
 use notify::{RecursiveMode, Watcher};
-use tiny_http::{Header, Response, Server};
+use sha2::{Digest, Sha256};
+use tower::ServiceExt as _;
+use tower_http::services::ServeDir;
 
 use crate::{build, BuildOptions};
 
@@ -27,107 +38,20 @@ pub struct ServeOptions {
     pub store: PathBuf,
 }
 
-type Reply = Response<std::io::Cursor<Vec<u8>>>;
-
-/// Serves until the process ends.
-pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions { build: mut build_options, port, fixed_clock, store } = options;
-    // The preview shows drafts, so that editors see them before they are published.
-    build_options.drafts = true;
-    let clock = |options: &BuildOptions| {
-        if fixed_clock {
-            Clock::Fixed(options.now)
-        } else {
-            Clock::System
-        }
-    };
-    let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
-    let intake: Arc<RwLock<Option<Arc<Intake>>>> = Arc::new(RwLock::new(None));
-    let swap = Arc::new(RwLock::new(()));
-    let live = Arc::new(RwLock::new(Live::default()));
-
-    let rebuild = |options: &mut BuildOptions| {
-        if !fixed_clock {
-            options.now = now();
-        }
-        let _writing = swap.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match build(options) {
-            Ok(report) => {
-                eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
-                let mut live = live.write().unwrap_or_else(|p| p.into_inner());
-                live.build += 1;
-                live.errors.clear();
-                match Intake::load(&options.content_dir, clock(options)) {
-                    Ok(loaded) => *intake.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(loaded)),
-                    Err(errors) => errors.iter().for_each(|error| eprintln!("error: {error}")),
-                }
-            }
-            // The server keeps serving the last good site; the editor reads why here and
-            // on the open page.
-            Err(err) => {
-                eprintln!("{err}");
-                live.write().unwrap_or_else(|p| p.into_inner()).errors =
-                    err.to_string().lines().map(str::to_string).collect();
-            }
-        }
-    };
-    rebuild(&mut build_options);
-
-    let server =
-        Server::http(("127.0.0.1", port)).map_err(|err| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {err}"))?;
-    eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
-    let root = build_options.output_dir.clone();
-    let reading = Arc::clone(&swap);
-    let serving_intake = Arc::clone(&intake);
-    let serving_live = Arc::clone(&live);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a Tokio runtime");
-        for mut request in server.incoming_requests() {
-            let current = serving_intake.read().unwrap_or_else(|p| p.into_inner()).clone();
-            let response = match current {
-                _ if request.url().starts_with(LIVE_PATH) => {
-                    let live = serving_live.read().unwrap_or_else(|p| p.into_inner());
-                    let status = serde_json::json!({ "build": live.build, "errors": live.errors });
-                    Response::from_data(status.to_string().into_bytes())
-                        .with_header(Header::from_bytes("Content-Type", "application/json").expect("valid header"))
-                        .with_header(Header::from_bytes("Cache-Control", "no-store").expect("valid header"))
-                }
-                Some(intake) if request.url().starts_with(intake.path()) => {
-                    runtime.block_on(answer_intake(&store, &intake, &mut request))
-                }
-                _ => {
-                    let _reading = reading.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    respond(&root, request.url())
-                }
-            };
-            let _ = request.respond(response);
-        }
-    });
-
-    let (sender, events) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |event| {
-        let _ = sender.send(event);
-    })
-    .context("starting the file watcher")?;
-    for dir in [&build_options.content_dir, &build_options.templates_dir] {
-        watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
-    }
-    while let Ok(first) = events.recv() {
-        // Reading sources during a build raises access events; only changes count.
-        if !first.is_ok_and(|event: notify::Event| {
-            event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()
-        }) {
-            continue;
-        }
-        // Editors save several files at once; wait for the burst to end.
-        while events.recv_timeout(Duration::from_millis(150)).is_ok() {}
-        rebuild(&mut build_options);
-    }
-    Ok(())
-}
-
 /// Where pages ask whether the site was rebuilt, and whether the last build failed.
 const LIVE_PATH: &str = "/_mektep/status";
+
+/// A request that has not sent its whole head and body by then is dropped.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What one successful build left to serve.
+struct Generation {
+    /// The folder it was written to.
+    root: PathBuf,
+    intake: Option<Arc<Intake>>,
+    /// The policy the site's pages need, plus the live-reload script's hash.
+    content_security_policy: HeaderValue,
+}
 
 #[derive(Default)]
 struct Live {
@@ -137,9 +61,275 @@ struct Live {
     errors: Vec<String>,
 }
 
+struct Shared {
+    current: RwLock<Option<Arc<Generation>>>,
+    live: RwLock<Live>,
+    store: SqliteStore,
+}
+
+impl Shared {
+    fn generation(&self) -> Option<Arc<Generation>> {
+        self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+}
+
+/// Serves until the process ends.
+pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
+    runtime.block_on(run(options))
+}
+
+async fn run(options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions { build: mut build_options, port, fixed_clock, store } = options;
+    // The preview shows drafts, so that editors see them before they are published.
+    build_options.drafts = true;
+    let store = SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let shared = Arc::new(Shared { current: RwLock::new(None), live: RwLock::new(Live::default()), store });
+    let builds = Builds { options: build_options.clone(), fixed_clock, generation: 0 };
+    let mut builds = tokio::task::spawn_blocking({
+        let shared = Arc::clone(&shared);
+        move || {
+            let mut builds = builds;
+            builds.rebuild(&shared);
+            builds
+        }
+    })
+    .await
+    .context("the first build stopped")?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
+
+    // Rebuilds run on their own thread, fed by the file watcher; requests never wait for them.
+    let (sender, events) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event| {
+        let _ = sender.send(event);
+    })
+    .context("starting the file watcher")?;
+    for dir in [&build_options.content_dir, &build_options.templates_dir] {
+        watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
+    }
+    let rebuilding = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        while let Ok(first) = events.recv() {
+            // Reading sources during a build raises access events; only changes count.
+            if !first.is_ok_and(|event: notify::Event| {
+                event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()
+            }) {
+                continue;
+            }
+            // Editors save several files at once; wait for the burst to end.
+            while events.recv_timeout(Duration::from_millis(150)).is_ok() {}
+            builds.rebuild(&rebuilding);
+        }
+    });
+
+    let app = axum::Router::new()
+        .fallback(answer)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(shared);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")?;
+    drop(watcher);
+    Ok(())
+}
+
+/// The rebuild loop's own state: where builds go and which one is next.
+struct Builds {
+    options: BuildOptions,
+    fixed_clock: bool,
+    generation: u64,
+}
+
+impl Builds {
+    /// Builds into a fresh folder; on success it becomes what is served, and the folder
+    /// before the previous one is removed (the previous may still be answering a request).
+    fn rebuild(&mut self, shared: &Shared) {
+        if !self.fixed_clock {
+            self.options.now = now();
+        }
+        self.generation += 1;
+        let root = self.options.output_dir.join(format!("build-{}", self.generation));
+        let options = BuildOptions { output_dir: root.clone(), ..self.options.clone() };
+        match build(&options) {
+            Ok(report) => {
+                eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
+                report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
+                let clock = if self.fixed_clock { Clock::Fixed(options.now) } else { Clock::System };
+                let intake = match Intake::load(&options.content_dir, clock) {
+                    Ok(intake) => Some(Arc::new(intake)),
+                    Err(errors) => {
+                        errors.iter().for_each(|error| eprintln!("error: {error}"));
+                        None
+                    }
+                };
+                let policy = with_live_script(&report.content_security_policy);
+                let content_security_policy = HeaderValue::from_str(&policy)
+                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; script-src 'self'"));
+                *shared.current.write().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Arc::new(Generation { root, intake, content_security_policy }));
+                let mut live = shared.live.write().unwrap_or_else(|p| p.into_inner());
+                live.build += 1;
+                live.errors.clear();
+                if let Some(old) = self.generation.checked_sub(2) {
+                    let _ = std::fs::remove_dir_all(self.options.output_dir.join(format!("build-{old}")));
+                }
+            }
+            // The server keeps serving the last good site; the editor reads why here and
+            // on the open page.
+            Err(err) => {
+                eprintln!("{err}");
+                shared.live.write().unwrap_or_else(|p| p.into_inner()).errors =
+                    err.to_string().lines().map(str::to_string).collect();
+            }
+        }
+    }
+}
+
+/// Every request: the live status, the intake, or a file of the current build.
+async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let generation = shared.generation();
+    let policy = generation
+        .as_ref()
+        .map_or_else(|| HeaderValue::from_static("default-src 'self'"), |g| g.content_security_policy.clone());
+    let mut response = if path == LIVE_PATH {
+        let live = shared.live.read().unwrap_or_else(|p| p.into_inner());
+        let status = serde_json::json!({ "build": live.build, "errors": live.errors });
+        ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], status.to_string())
+            .into_response()
+    } else if let Some(intake) = generation.as_ref().and_then(|g| g.intake.clone()).filter(|i| path.starts_with(i.path()))
+    {
+        answer_intake(&shared.store, &intake, request).await
+    } else if let Some(generation) = generation {
+        serve_file(&generation.root, request).await
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "the site has not been built yet: see the terminal").into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    response
+}
+
+/// Hands a request for the intake's path to the function's handler, as API Gateway would.
+async fn answer_intake(store: &SqliteStore, intake: &Intake, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, function::MAX_BODY).await {
+        Ok(bytes) => bytes.to_vec(),
+        // Longer than the handler accepts: it answers that, in the applicant's language,
+        // from the length alone.
+        Err(_) => vec![0; function::MAX_BODY + 1],
+    };
+    let response = function::handle(store, intake, http::Request::from_parts(parts, body)).await;
+    response.map(Body::from)
+}
+
+/// A file of the build, as the CDN would serve it: `index.html` for folders, a redirect to
+/// the folder's URL with a slash, the language's 404 page for anything else. HTML pages get
+/// the live-reload script.
+async fn serve_file(root: &Path, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let method = request.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+    }
+    let response = match ServeDir::new(root).append_index_html_on_directories(true).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    };
+    if response.status() == StatusCode::NOT_FOUND {
+        return not_found(root, &path).await;
+    }
+    let mut response = response;
+    // A folder's URL without its slash: the CDN's URL rules answer 301, and so does the preview.
+    if response.status() == StatusCode::TEMPORARY_REDIRECT {
+        *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    }
+    if response.status().is_success() {
+        // The same types production serves, charset and all.
+        let file = if path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
+        if let Ok(kind) = HeaderValue::from_str(&crate::deploy::content_type(&file)) {
+            response.headers_mut().insert(header::CONTENT_TYPE, kind);
+        }
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| kind.starts_with("text/html"));
+    if !is_html || method == Method::HEAD || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html = with_live_reload(&String::from_utf8_lossy(&bytes));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Response::from_parts(parts, Body::from(html))
+}
+
+async fn not_found(root: &Path, path: &str) -> Response {
+    let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let lang_page = (!lang.is_empty() && !lang.contains("..")).then(|| root.join(lang).join("404.html"));
+    let mut page = None;
+    for file in lang_page.into_iter().chain([root.join("404.html")]) {
+        if let Ok(bytes) = tokio::fs::read(&file).await {
+            page = Some(bytes);
+            break;
+        }
+    }
+    let body = page.map_or_else(|| "404".to_string(), |bytes| with_live_reload(&String::from_utf8_lossy(&bytes)));
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn with_live_reload(html: &str) -> String {
+    match html.rfind("</body>") {
+        Some(end) => format!("{}<script>{LIVE_SCRIPT}</script>\n{}", &html[..end], &html[end..]),
+        None => html.to_string(),
+    }
+}
+
+/// The site's policy with the live-reload script allowed by its hash, as the site's own
+/// inline scripts are.
+fn with_live_script(policy: &str) -> String {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(LIVE_SCRIPT.as_bytes()));
+    let source = format!("'sha256-{hash}'");
+    if policy.contains("script-src") {
+        policy
+            .split(';')
+            .map(|directive| {
+                let directive = directive.trim();
+                if directive.starts_with("script-src") {
+                    format!("{directive} {source}")
+                } else {
+                    directive.to_string()
+                }
+            })
+            .filter(|directive| !directive.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else {
+        format!("{policy}; script-src 'self' {source}")
+    }
+}
+
 /// Added to every page `serve` answers with (never to built files): it reloads the page after
 /// each successful rebuild and shows build errors over the page.
-const LIVE_SCRIPT: &str = r#"<script>
+const LIVE_SCRIPT: &str = r#"
 (function () {
   var seen = null, box = null;
   function show(errors) {
@@ -150,8 +340,7 @@ const LIVE_SCRIPT: &str = r#"<script>
       box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50%;overflow:auto;margin:0;padding:1rem;background:#b00020;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:9999";
       document.body.appendChild(box);
     }
-    box.textContent = errors.join("
-");
+    box.textContent = errors.join("\n");
   }
   function poll() {
     fetch("/_mektep/status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
@@ -163,98 +352,8 @@ const LIVE_SCRIPT: &str = r#"<script>
   }
   poll();
 })();
-</script>
 "#;
-
-/// Hands a request for the intake's path to the function's handler, as API Gateway would.
-async fn answer_intake(store: &SqliteStore, intake: &Intake, request: &mut tiny_http::Request) -> Reply {
-    let mut body = Vec::new();
-    let limit = function::MAX_BODY as u64 + 1;
-    if request.as_reader().take(limit).read_to_end(&mut body).is_err() {
-        return Response::from_data(Vec::new()).with_status_code(400);
-    }
-    let mut builder = http::Request::builder().method(request.method().as_str()).uri(request.url());
-    for header in request.headers() {
-        builder = builder.header(header.field.as_str().as_str(), header.value.as_str());
-    }
-    let Ok(http_request) = builder.body(body) else {
-        return Response::from_data(Vec::new()).with_status_code(400);
-    };
-    let response = function::handle(store, intake, http_request).await;
-    let mut reply = Response::from_data(response.body().clone()).with_status_code(response.status().as_u16());
-    for (name, value) in response.headers() {
-        if let Ok(header) = Header::from_bytes(name.as_str().as_bytes(), value.as_bytes()) {
-            reply.add_header(header);
-        }
-    }
-    reply
-}
 
 pub(crate) fn now() -> DateTime<FixedOffset> {
     Local::now().fixed_offset()
-}
-
-fn respond(root: &Path, url: &str) -> Reply {
-    let path = url.split(['?', '#']).next().unwrap_or("/");
-    let Some(file) = file_for(root, path) else {
-        return not_found(root, path);
-    };
-    if file.is_dir() {
-        let location = Header::from_bytes("Location", format!("{path}/")).expect("valid header");
-        return Response::from_data(Vec::new()).with_status_code(301).with_header(location);
-    }
-    match std::fs::read(&file) {
-        Ok(bytes) if file.extension().is_some_and(|ext| ext == "html") => {
-            let html = String::from_utf8_lossy(&bytes);
-            let html = match html.rfind("</body>") {
-                Some(end) => format!("{}{LIVE_SCRIPT}{}", &html[..end], &html[end..]),
-                None => html.into_owned(),
-            };
-            Response::from_data(html.into_bytes()).with_header(content_type(&file))
-        }
-        Ok(bytes) => Response::from_data(bytes).with_header(content_type(&file)),
-        Err(_) => not_found(root, path),
-    }
-}
-
-/// Maps a URL path to a file below `root`, refusing anything that would leave it.
-fn file_for(root: &Path, path: &str) -> Option<PathBuf> {
-    let mut file = root.to_path_buf();
-    for part in path.split('/').filter(|part| !part.is_empty()) {
-        if part == ".." || part.contains('\\') {
-            return None;
-        }
-        file.push(part);
-    }
-    if path.ends_with('/') {
-        file.push("index.html");
-    }
-    file.exists().then_some(file)
-}
-
-fn not_found(root: &Path, path: &str) -> Reply {
-    let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let page =
-        [root.join(lang).join("404.html"), root.join("404.html")].into_iter().find_map(|file| std::fs::read(file).ok());
-    Response::from_data(page.unwrap_or_else(|| b"404".to_vec()))
-        .with_status_code(404)
-        .with_header(Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("valid header"))
-}
-
-fn content_type(file: &Path) -> Header {
-    let kind = match file.extension().and_then(|ext| ext.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "xml" => "application/xml; charset=utf-8",
-        "ics" => "text/calendar; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "json" => "application/json",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        _ => "application/octet-stream",
-    };
-    Header::from_bytes("Content-Type", kind).expect("valid header")
 }

@@ -65,6 +65,22 @@ pub(crate) struct DeadlineView {
     /// For `<time datetime>`.
     pub(crate) iso: String,
     pub(crate) passed: bool,
+    /// The deadline's day alone, for «applications closed on …».
+    pub(crate) day: String,
+    /// Where a reader goes once the call is closed: the stage that begins as the intake
+    /// closes (the selection), and the first stage after it that has not begun yet.
+    pub(crate) selection: Option<StageLink>,
+    pub(crate) next: Option<StageLink>,
+}
+
+/// A stage named by its page's title, with its dates and status.
+#[derive(Serialize)]
+pub(crate) struct StageLink {
+    pub(crate) title: String,
+    pub(crate) url: Option<String>,
+    pub(crate) dates: String,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: String,
 }
 
 #[derive(Serialize)]
@@ -114,7 +130,7 @@ pub(crate) struct ContactView<'a> {
 #[derive(Serialize)]
 pub(crate) struct PageView<'a> {
     pub(crate) title: &'a str,
-    pub(crate) description: Option<&'a str>,
+    pub(crate) description: Option<String>,
     pub(crate) content: &'a str,
     pub(crate) url: &'a str,
     pub(crate) permalink: String,
@@ -151,13 +167,6 @@ pub(crate) fn language_view<'a>(
         .filter_map(|page| page.stage_page().map(|stage| (stage, page)))
         .collect();
 
-    let deadline = site.schedule.deadline.as_ref().map(|deadline| DeadlineView {
-        title: deadline.title.get(lang).into(),
-        summary: deadline.summary.get(lang).into(),
-        text: dates.date_time(deadline.at),
-        iso: deadline.at.to_rfc3339(),
-        passed: now >= deadline.at,
-    });
     let mut stages: Vec<StageView> = site
         .schedule
         .stages
@@ -194,6 +203,34 @@ pub(crate) fn language_view<'a>(
         })
         .collect();
     link_neighbours(&mut stages, translation.get("stage"));
+
+    let deadline = site.schedule.deadline.as_ref().map(|deadline| {
+        let stage_link = |stage: &StageView| StageLink {
+            title: stage_pages.get(stage.id.as_str()).map_or_else(
+                || format!("{} {}. {}", stage.id, translation.get("stage"), stage.title),
+                |page| page.front.title.clone(),
+            ),
+            url: stage.url.clone(),
+            dates: stage.dates.clone(),
+            status: stage.status,
+            status_label: stage.status_label.clone(),
+        };
+        let closes_on = deadline.at.with_timezone(&zone).date_naive();
+        // The selection is the stage that begins on the day the intake closes.
+        let after = site.schedule.stages.iter().position(|stage| stage.period.first_day() == closes_on);
+        let next = (after.map_or(0, |after| after + 1)..stages.len())
+            .find(|&index| stages[index].status == Status::Upcoming.key());
+        DeadlineView {
+            title: deadline.title.get(lang).into(),
+            summary: deadline.summary.get(lang).into(),
+            text: dates.date_time(deadline.at),
+            iso: deadline.at.to_rfc3339(),
+            passed: now >= deadline.at,
+            day: dates.date(closes_on),
+            selection: after.map(|index| stage_link(&stages[index])),
+            next: next.map(|index| stage_link(&stages[index])),
+        }
+    });
 
     let mut nav: Vec<(&Page, Link)> = site
         .pages

@@ -47,6 +47,12 @@ fn problems_reported_for(case: &Path) -> Vec<String> {
     apply_edits(case, &content);
     let options = common::options(&content, &root.path().join("public"), "2020-12-01T12:00:00+06:00");
     match generator::check(&options) {
+        // A warning is a mistake worth a look that does not stop the build.
+        Ok(report) if !report.warnings.is_empty() => report
+            .warnings
+            .iter()
+            .map(|warning| format!("warning: {}", warning.replace(&format!("{}/", content.display()), "content/")))
+            .collect(),
         Ok(_) => vec!["(no problems reported)".to_string()],
         Err(BuildError::Content(errors)) => errors
             .iter()

@@ -17,6 +17,59 @@ fn stage_status(built: &Built, lang_index: &str, id: &str) -> String {
     html[class..].split('"').next().unwrap().to_string()
 }
 
+/// A content file, read as TOML: expectations about wording and counts come from the content,
+/// so that rewording a text or adding a page needs no change here.
+fn content_toml(file: &str) -> toml::Table {
+    let path = common::repo().join("content").join(file);
+    toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Interface string `key` of content/i18n/<lang>.toml.
+fn interface(lang: &str, key: &str) -> String {
+    content_toml(&format!("i18n/{lang}.toml"))["strings"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{lang}: {key}"))
+        .into()
+}
+
+/// Text `key` of content/form.toml (`[messages]` or `[text]`) in `lang`.
+fn form_text(key: &str, lang: &str) -> String {
+    let form = content_toml("form.toml");
+    let text =
+        form["messages"].get(key).or_else(|| form["text"].get(key)).unwrap_or_else(|| panic!("form.toml: {key}"));
+    text[lang].as_str().unwrap().to_string()
+}
+
+/// How many yes/no questions the form asks.
+fn yes_no_questions() -> usize {
+    let form = content_toml("form.toml");
+    let sections = form["section"].as_array().unwrap();
+    sections
+        .iter()
+        .flat_map(|section| section["field"].as_array().unwrap())
+        .filter(|f| f["kind"].as_str() == Some("yes-no"))
+        .count()
+}
+
+/// Pages written in content/ (every language, drafts left out), each one a page of the site.
+fn content_pages() -> usize {
+    walkdir::WalkDir::new(common::repo().join("content"))
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "md"))
+        .filter(|entry| {
+            !std::fs::read_to_string(entry.path()).unwrap().lines().any(|line| line.trim() == "draft = true")
+        })
+        .count()
+}
+
+/// The deadline box of a page.
+fn deadline_box(html: &str) -> &str {
+    let start = html.find("<aside class=\"deadline").expect("a deadline box");
+    let end = start + html[start..].find("</aside>").unwrap();
+    &html[start..end]
+}
+
 fn event_status(built: &Built, stage_page: &str, id: &str) -> String {
     let html = built.read(stage_page);
     let at = html.find(&format!("id=\"event-{id}\"")).unwrap_or_else(|| panic!("no event {id} in {stage_page}"));
@@ -54,7 +107,8 @@ fn every_part_of_the_source_is_on_the_site_in_both_languages() {
         }
         let selection = site.read(&format!("{stages}/ii/index.html"));
         assert!(selection.contains("id=\"criteria\"") && selection.contains("id=\"criteria-chart\""));
-        assert_eq!(selection.matches("class=\"bar\"").count(), 7, "{lang}: a bar per criterion");
+        let criteria = content_toml("selection.toml")["criterion"].as_array().unwrap().len();
+        assert_eq!(selection.matches("class=\"bar\"").count(), criteria, "{lang}: a bar per criterion");
         assert!(
             site.read(&format!("{stages}/i/index.html")).contains("class=\"footnote-definition\""),
             "{lang}: the portal footnote"
@@ -129,19 +183,45 @@ fn stage_statuses_follow_the_clock() {
     assert_eq!(event_status(&meeting_day, page, "iv-2"), "under_way");
     assert_eq!(event_status(&meeting_day, page, "iv-3"), "under_way");
     assert_eq!(event_status(&meeting_day, page, "iv-5"), "upcoming");
-    assert!(meeting_day.read(page).contains("Идёт"));
+    assert!(meeting_day.read(page).contains(&interface("ru", "status_under_way")));
 }
 
 #[test]
 fn the_deadline_closes_the_call_at_five_in_bishkek() {
+    let schedule = content_toml("schedule.toml");
+    let summary = |lang: &str| schedule["deadline"]["summary"][lang].as_str().unwrap().to_string();
+    let cases = [
+        ("ky", "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)", "2020-жылдын 11-декабры", "etaptar"),
+        ("ru", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)", "11 декабря 2020 г.", "etapy"),
+    ];
     let open = build_real_site("2020-12-11T16:59:00+06:00");
-    let home = open.read("ky/index.html");
-    assert!(home.contains("Өтүнмөлөр кабыл алынууда."), "open before 17:00");
-    assert!(home.contains("2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)"));
-    assert!(open.read("ru/index.html").contains("11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)"));
+    for (lang, moment, _, _) in cases {
+        let home = open.read(&format!("{lang}/index.html"));
+        let open_box = deadline_box(&home);
+        assert!(open_box.contains(moment), "{lang}: the deadline");
+        assert_eq!(open_box.matches(&summary(lang)).count(), 1, "{lang}: one sentence, said once: {open_box}");
+        assert!(open_box.contains(&interface(lang, "apply_cta")), "{lang}: how to apply");
+    }
+    // 17:00 in Bishkek is 11:00 UTC.
     let closed = build_real_site("2020-12-11T11:00:00Z");
-    assert!(closed.read("ky/index.html").contains("Өтүнмө кабыл алуу мөөнөтү бүттү."), "17:00 Bishkek is 11:00 UTC");
-    assert!(closed.read("ru/index.html").contains("Приём заявок завершён."));
+    for (lang, _, day, stages) in cases {
+        let home = closed.read(&format!("{lang}/index.html"));
+        let closed_box = deadline_box(&home);
+        let closed_on = format!("<time datetime=\"2020-12-11T17:00:00+06:00\">{day}</time>");
+        let passed = interface(lang, "deadline_passed").replace("{date}", &closed_on);
+        assert!(closed_box.contains(&passed), "{lang}: closed on the day: {closed_box}");
+        assert!(!closed_box.contains(&summary(lang)), "{lang}: no «applications are accepted» once they are not");
+        assert!(!closed_box.contains(&interface(lang, "apply_cta")));
+        assert!(
+            closed_box
+                .contains(&format!("{} <a href=\"/{lang}/{stages}/ii/\">", interface(lang, "deadline_selection"))),
+            "{lang}: the selection: {closed_box}"
+        );
+        assert!(
+            closed_box.contains(&format!("{}: <a href=\"/{lang}/{stages}/iii/\">", interface(lang, "next_stage"))),
+            "{lang}: the next stage: {closed_box}"
+        );
+    }
 }
 
 #[test]
@@ -174,15 +254,19 @@ fn dates_read_as_people_write_them() {
 #[test]
 fn the_calendars_read_in_a_real_ical_parser() {
     let site = build_real_site(DURING_INTAKE);
-    for (lang, school_title) in [
-        ("ky", "Эмне үчүн жана кантип жергиликтүү кеңештин депутаты болом?"),
-        ("ru", "Зачем и как я стану депутатом местного кенеша?"),
-    ] {
+    let schedule = content_toml("schedule.toml");
+    let stages = schedule["stage"].as_array().unwrap();
+    let sub_events: usize =
+        stages.iter().map(|stage| stage.get("event").and_then(|e| e.as_array()).map_or(0, Vec::len)).sum();
+    let events = stages.len() + sub_events + 1;
+    for lang in ["ky", "ru"] {
+        let school = stages.iter().find(|stage| stage["id"].as_str() == Some("III")).unwrap();
+        let school_title = school["title"][lang].as_str().unwrap();
         let text = site.read(&format!("{lang}/calendar.ics"));
         let mut calendars = ical::IcalParser::new(text.as_bytes());
         let calendar = calendars.next().expect("one calendar").expect("valid iCalendar");
         assert!(calendars.next().is_none());
-        assert_eq!(calendar.events.len(), 9 + 5 + 1, "{lang}: nine stages, five sub-events of IV, the deadline");
+        assert_eq!(calendar.events.len(), events, "{lang}: every stage, every sub-event, the deadline");
         let property = |event: &ical::parser::ical::component::IcalEvent, name: &str| {
             event.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone()).unwrap_or_default()
         };
@@ -197,7 +281,7 @@ fn the_calendars_read_in_a_real_ical_parser() {
         let deadline = calendar.events.iter().find(|e| property(e, "UID").starts_with("deadline-")).unwrap();
         assert_eq!(property(deadline, "DTSTART"), "20201211T110000Z", "17:00 in Bishkek");
         let uids: std::collections::HashSet<String> = calendar.events.iter().map(|e| property(e, "UID")).collect();
-        assert_eq!(uids.len(), 15, "unique UIDs");
+        assert_eq!(uids.len(), events, "unique UIDs");
     }
     assert!(site.read("ky/etaptar/index.html").contains("href=\"/ky/calendar.ics\""), "linked from the schedule");
 }
@@ -214,7 +298,7 @@ fn every_page_names_its_translations_with_absolute_urls() {
         .filter(|p| p.starts_with("ky/") || p.starts_with("ru/"))
         .filter(|p| !p.ends_with("404.html") && !generated(p))
         .collect();
-    assert_eq!(pages.len(), 2 * 19);
+    assert_eq!(pages.len(), content_pages());
     for page in &pages {
         let html = site.read(page);
         let lang = &page[..2];
@@ -239,7 +323,7 @@ fn every_page_names_its_translations_with_absolute_urls() {
 fn the_sitemap_lists_every_page_with_its_alternates() {
     let site = build_real_site(DURING_INTAKE);
     let sitemap = site.read("sitemap.xml");
-    assert_eq!(sitemap.matches("<url>").count(), 38);
+    assert_eq!(sitemap.matches("<url>").count(), content_pages());
     for page in site
         .html_files()
         .iter()
@@ -249,7 +333,7 @@ fn the_sitemap_lists_every_page_with_its_alternates() {
         let url = format!("https://mektep.vap.kg/{}", page.trim_end_matches("index.html"));
         assert!(sitemap.contains(&format!("<loc>{url}</loc>")), "sitemap lacks {url}");
     }
-    assert_eq!(sitemap.matches("hreflang=\"x-default\"").count(), 38);
+    assert_eq!(sitemap.matches("hreflang=\"x-default\"").count(), content_pages());
     assert!(site.read("robots.txt").contains("Sitemap: https://mektep.vap.kg/sitemap.xml"));
 }
 
@@ -259,9 +343,10 @@ fn the_root_shows_kyrgyz_and_offers_russian_and_404s_exist() {
     let root = site.read("index.html");
     assert!(root.contains("<html lang=\"ky\">") && root.contains("href=\"/ru/\""));
     assert!(root.contains("<link rel=\"canonical\" href=\"https://mektep.vap.kg/ky/\">"));
-    assert!(site.read("ky/404.html").contains("Барак табылган жок"));
-    assert!(site.read("ru/404.html").contains("Страница не найдена"));
-    assert!(site.exists("404.html") && site.exists("favicon.svg"));
+    for lang in ["ky", "ru"] {
+        assert!(site.read(&format!("{lang}/404.html")).contains(&interface(lang, "not_found_title")));
+    }
+    assert!(site.exists("404.html") && site.exists(&site.linked("index.html", "icon")));
 }
 
 #[test]
@@ -287,7 +372,7 @@ fn no_request_leaves_the_site_and_pages_work_without_javascript() {
             }
         }
     }
-    let css = site.read("style.css");
+    let css = site.read(&site.linked("index.html", "stylesheet"));
     assert!(!css.contains("url(") && !css.contains("@import") && !css.contains("@font-face"));
 }
 
@@ -299,7 +384,7 @@ fn every_page_with_its_stylesheet_stays_under_30_kb_gzipped() {
         encoder.write_all(bytes).unwrap();
         encoder.finish().unwrap().len()
     };
-    let css = gzip(site.read("style.css").as_bytes());
+    let css = gzip(site.read(&site.linked("index.html", "stylesheet")).as_bytes());
     for page in site.html_files() {
         let total = gzip(site.read(&page).as_bytes()) + css;
         assert!(total < 30 * 1024, "{page}: {total} bytes gzipped with the stylesheet");
@@ -323,7 +408,11 @@ fn the_form_page_has_every_question_with_a_label_and_the_right_input() {
         assert!(html.contains(
             "type=\"email\" id=\"f-email\" name=\"email\" maxlength=\"254\" inputmode=\"email\" autocomplete=\"email\""
         ));
-        assert_eq!(html.matches("type=\"radio\"").count(), 2 * 17, "{page}: seventeen yes/no questions");
+        assert_eq!(
+            html.matches("type=\"radio\"").count(),
+            2 * yes_no_questions(),
+            "{page}: two answers a yes/no question"
+        );
         assert!(html.contains("data-max-words=\"1000\""));
         assert!(html.contains("name=\"website\" tabindex=\"-1\""), "the honeypot");
         for section in 1..=9 {
@@ -340,8 +429,42 @@ fn after_the_deadline_the_form_page_shows_no_form() {
     let site = build_real_site("2020-12-11T17:00:00+06:00");
     let html = site.read("ru/forma-zayavki/index.html");
     assert!(!html.contains("<form id=\"application\"") && !html.contains("id=\"form-rules\""));
-    assert!(
-        html.contains("Приём заявок завершён")
-            && html.contains("Заявки принимались до 11 декабря 2020 г., 17:00 (время Бишкека, UTC+6).")
-    );
+    assert!(html.contains(&form_text("closed_title", "ru")));
+    let closed = form_text("closed_text", "ru").replace("{date}", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)");
+    assert!(html.contains(&closed), "{closed}");
+}
+
+#[test]
+fn every_page_has_a_description_for_search_engines() {
+    let site = build_real_site(DURING_INTAKE);
+    let pages = site.html_files();
+    assert!(pages.len() > content_pages(), "content pages and generated ones");
+    for page in &pages {
+        let html = site.read(page);
+        let description = html
+            .split("<meta name=\"description\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{page} has no meta description"));
+        assert!(!description.trim().is_empty(), "{page}: an empty meta description");
+        assert_eq!(html.matches("<meta name=\"description\"").count(), 1, "{page}: one description");
+    }
+    // Stage pages say nothing in their front matter: theirs is their first paragraph, cut near
+    // 160 characters at a word.
+    for stage in ["ky/etaptar/ii/index.html", "ru/etapy/ii/index.html"] {
+        let html = site.read(stage);
+        let description =
+            html.split("<meta name=\"description\" content=\"").nth(1).unwrap().split('"').next().unwrap();
+        assert!(description.chars().count() <= 161 && description.ends_with('…'), "{stage}: {description}");
+        let first_words: String = description.chars().take(40).collect();
+        assert!(html.contains(&format!("<p>{first_words}")), "{stage}: {description}");
+    }
+}
+
+#[test]
+fn a_search_page_has_one_search_landmark() {
+    let site = build_real_site(DURING_INTAKE);
+    for page in ["ky/izdoo/index.html", "ru/poisk/index.html", "ky/index.html", "ru/etapy/index.html"] {
+        assert_eq!(site.read(page).matches("role=\"search\"").count(), 1, "{page}");
+    }
 }

@@ -111,11 +111,15 @@ fn a_report_in_one_language_says_so_instead_of_linking_nowhere() {
     let root = fixture();
     let site = common::build(&root.path().join("content"), MOMENT);
     let page = site.read("ky/otchettor/ayildagy-zholugushuu/index.html");
-    assert!(page.contains("Бул барак жок тилде: Русский"), "a notice in place of the translation link");
+    let i18n: toml::Table =
+        toml::from_str(&std::fs::read_to_string(common::repo().join("content/i18n/ky.toml")).unwrap()).unwrap();
+    let notice = format!("{} Русский", i18n["strings"]["not_translated"].as_str().unwrap());
+    assert!(page.contains(&notice), "a notice in place of the translation link");
     assert!(!page.contains("hreflang=\"ru\""));
     assert!(!site.read("ru/otchety/index.html").contains("Айылдагы жолугушуу"));
-    assert!(page.contains("<img src=\"/images/meeting.png\" alt=\"Жолугушуунун катышуучулары\" width=\"2\" height=\"1\" loading=\"lazy\" decoding=\"async\">"));
-    assert!(site.exists("images/meeting.png"));
+    let img = page.split("<img src=\"/").nth(1).expect("the report's image").split('"').next().unwrap();
+    assert!(img.starts_with("images/meeting.") && img.ends_with(".png") && site.exists(img), "{img}");
+    assert!(page.contains(&format!("<img src=\"/{img}\" alt=\"Жолугушуунун катышуучулары\" width=\"2\" height=\"1\" loading=\"lazy\" decoding=\"async\">")));
 }
 
 #[test]
@@ -150,10 +154,7 @@ fn the_feeds_read_in_a_real_atom_parser() {
         assert!(!with_summary.summary().unwrap().as_str().is_empty());
     }
     let ky = site.read("ky/otchettor/atom.xml");
-    assert!(
-        ky.contains("src=&quot;https://mektep.vap.kg/images/meeting.png&quot;"),
-        "links inside entries are absolute"
-    );
+    assert!(ky.contains("src=&quot;https://mektep.vap.kg/images/meeting."), "links inside entries are absolute");
 }
 
 #[test]
@@ -167,7 +168,7 @@ fn the_search_index_holds_each_languages_own_pages() {
     };
     assert!(titles(&ky).contains(&"Мектепке катышуу үчүн конкурс жарыяланды".to_string()));
     assert!(!titles(&ky).iter().any(|t| t.starts_with("Неделя")));
-    assert!(titles(&ru).contains(&"Календарь наставничества: «Иду ли я в кенеш?»".to_string()));
+    assert!(titles(&ru).iter().any(|t| t.starts_with("Календарь наставничества")));
     let entry = ru.as_array().unwrap().iter().find(|e| e["t"] == "Неделя 3").unwrap();
     assert_eq!(entry["x"], "Консультации продолжаются.");
     assert_eq!(entry["u"], "/ru/otchety/nedelya-3/");

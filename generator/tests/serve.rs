@@ -37,13 +37,13 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn serve_answers_and_rebuilds_when_content_changes() {
+/// Starts `generator serve` on a copy of the real content; returns its folder and port.
+fn start() -> (tempfile::TempDir, std::path::PathBuf, u16, Server) {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
     common::copy_tree(&common::repo().join("content"), &content);
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _server = Server(
+    let server = Server(
         Command::new(env!("CARGO_BIN_EXE_generator"))
             .args(["serve", "--port", &port.to_string(), "--at", "2020-12-01T12:00:00+06:00", "--content"])
             .arg(&content)
@@ -59,6 +59,22 @@ fn serve_answers_and_rebuilds_when_content_changes() {
             .unwrap(),
     );
     wait_for("the server", || get(port, "/ky/").is_some_and(|(status, _)| status == 200));
+    (root, content, port, server)
+}
+
+/// What a raw request gets back, whatever it is: the whole response as text.
+fn raw(port: u16, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).to_string()
+}
+
+#[test]
+fn serve_answers_and_rebuilds_when_content_changes() {
+    let (_root, content, port, _server) = start();
     let (_, home) = get(port, "/").unwrap();
     assert!(home.contains("<html lang=\"ky\">") && home.contains("text/html; charset=utf-8"));
     assert_eq!(get(port, "/ru/etapy").unwrap().0, 301, "a folder without its slash is redirected");
@@ -112,4 +128,51 @@ fn serve_answers_and_rebuilds_when_content_changes() {
         get(port, "/ky/otchettor/mekteptin-birinchi-kunu/").is_some_and(|(status, _)| status == 200)
     });
     wait_for("the errors to clear", || build_number()["errors"].as_array().is_some_and(Vec::is_empty));
+}
+
+#[test]
+fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
+    let (_root, _content, port, mut server) = start();
+    // Browsers keep idle connections open; slow clients send their head a byte at a time.
+    let idle: Vec<TcpStream> = (0..32).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    let slow: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream.write_all(b"GET /ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").unwrap();
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert_eq!(get(port, "/ru/").map(|(status, _)| status), Some(200));
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "readers wait behind idle connections: {:?}", started.elapsed());
+
+    // The production security headers, on pages and on the intake's answers.
+    let (_, page) = get(port, "/ky/").unwrap();
+    let lower = page.to_lowercase();
+    assert!(lower.contains("content-security-policy: default-src 'self'; script-src 'self' 'sha256-"), "{page}");
+    assert!(lower.contains("x-content-type-options: nosniff") && lower.contains("referrer-policy: "), "{page}");
+
+    // Hostile requests get an error, never a file outside the site and never a crash.
+    for path in ["/../Cargo.toml", "/%2e%2e/%2e%2e/Cargo.toml", "/ky/..%2f..%2fCargo.toml", "/%00", "/ky/%ff%fe/"] {
+        let response = raw(port, format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+        assert!(!response.contains("[workspace]"), "{path} leaked a file: {response}");
+        assert!(response.starts_with("HTTP/1.1 4"), "{path}: {response}");
+    }
+    let injected = raw(port, b"GET /ru/etapy%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(!injected.to_lowercase().contains("set-cookie"), "{injected}");
+    let bad_header = raw(port, b"GET /ky/ HTTP/1.1\r\nHost: x\r\nX-Bytes: \xff\xfe\x01\r\nConnection: close\r\n\r\n");
+    assert!(bad_header.starts_with("HTTP/1.1 "), "{bad_header}");
+    let post = raw(port, b"POST /ky/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
+    assert!(post.starts_with("HTTP/1.1 405"), "{post}");
+    let mut huge = b"POST /api/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 400000\r\nConnection: close\r\n\r\n".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 400_000));
+    assert!(raw(port, &huge).starts_with("HTTP/1.1 413"), "an oversized body is refused");
+    let garbage = raw(port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n");
+    assert!(garbage.is_empty() || garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+
+    assert_eq!(get(port, "/ky/").map(|(status, _)| status), Some(200), "still serving");
+    assert!(server.0.try_wait().unwrap().is_none(), "the server is still running");
+    drop((idle, slow));
 }

@@ -17,7 +17,7 @@ fn a_third_language_needs_only_configuration_and_content() {
         );
     }
     assert!(home.contains("11 December 2020, 17:00 (Bishkek time, UTC+6)"));
-    assert!(home.contains("Applications are open."));
+    assert!(home.contains("Until 17:00."), "the deadline box says when, once");
     let schedule = site.read("en/schedule/index.html");
     assert!(schedule.contains("9 November – 11 December 2020") && schedule.contains("April 2021"));
     assert!(site.read("en/schedule/collecting-applications-stage/index.html").contains("Under way"));

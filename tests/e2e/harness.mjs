@@ -1,5 +1,6 @@
 // Starts `generator serve` (with the function's handler on a fresh embedded store) and a
-// headless Chromium, for the end-to-end tests.
+// headless Chromium, for the end-to-end tests; and what the tests share: the browser, the
+// project's binaries, and an applicant filling in the form.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -8,7 +9,7 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 export const repo = resolve(import.meta.dirname, "../..");
-const bin = (name) => process.env[`${name.toUpperCase()}_BIN`] || join(repo, "target/debug", name);
+export const bin = (name) => process.env[`${name.toUpperCase()}_BIN`] || join(repo, "target/debug", name);
 
 const freePort = () =>
   new Promise((done) => {
@@ -33,11 +34,7 @@ export async function start(at = "2020-12-01T12:00:00+06:00") {
     if (i > 150) throw new Error(`generator serve did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launchBrowser();
   return {
     base,
     browser,
@@ -49,4 +46,33 @@ export async function start(at = "2020-12-01T12:00:00+06:00") {
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** Headless Chromium (Debian's, or $CHROMIUM) that reaches nothing but what a test opens. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/**
+ * Fills in the whole form as an applicant would: her name, birth date, place and phone, "yes"
+ * to having worked with the local self-government (and how), "no" to every other yes/no
+ * question, the essay, and every confirmation ticked. The questions are read from the page,
+ * which is made from content/form.toml.
+ */
+export async function fillAll(page, { name, birth, phone = "0700 123456", essay }) {
+  await page.fill("#f-full_name", name);
+  await page.fill("#f-birth_date", birth);
+  await page.fill("#f-residence", "Ак-Талаа айылы, Ак-Талаа айыл өкмөтү");
+  await page.fill("#f-phone", phone);
+  const questions = await page.$$eval("#application input[type=radio][value=no]", (inputs) => inputs.map((input) => input.name));
+  for (const question of questions) {
+    await page.check(`input[name=${question}][value=${question === "lsg_experience" ? "yes" : "no"}]`);
+  }
+  await page.fill("#f-lsg_experience_text", "Айыл өкмөтү менен бирге мектептин чатырын оңдодук.");
+  await page.fill("#f-essay", essay);
+  for (const box of await page.$$("#application input[type=checkbox]")) await box.check();
 }

@@ -15,9 +15,9 @@ test("a Kyrgyz query finds the Kyrgyz report", async () => {
   await page.press("#site-q", "Enter");
   await page.waitForURL(/\/ky\/izdoo\/\?q=/);
   await page.waitForSelector("#search-results li");
-  const titles = await page.locator("#search-results h3").allTextContents();
+  const titles = await page.locator("#search-results h2").allTextContents();
   assert.ok(titles.includes("Насаатчылыктын календары: «Мен кеңешке баратамбы?»"), titles.join(" | "));
-  const links = await page.locator("#search-results h3 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  const links = await page.locator("#search-results h2 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.ok(links.every((href) => href.startsWith("/ky/")), `only Kyrgyz pages: ${links.join(" ")}`);
   assert.match(await page.textContent("#search-status"), /Табылды: \d+/);
   await page.close();
@@ -27,9 +27,9 @@ test("a Russian query finds the Russian report", async () => {
   const page = await site.browser.newPage();
   await page.goto(`${site.base}/ru/poisk/?q=${encodeURIComponent("оцениваются заявки")}`);
   await page.waitForSelector("#search-results li");
-  const titles = await page.locator("#search-results h3").allTextContents();
+  const titles = await page.locator("#search-results h2").allTextContents();
   assert.equal(titles[0], "Как оцениваются заявки");
-  await page.click("#search-results h3 a");
+  await page.click("#search-results h2 a");
   await page.waitForURL(/\/ru\/otchety\/kak-otsenivayutsya-zayavki\/$/);
   await page.close();
 });

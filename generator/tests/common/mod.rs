@@ -47,6 +47,19 @@ impl Built {
         self.output.join(path).exists()
     }
 
+    /// The file that `page`'s `<link rel="{rel}">` points at, as a path in the output folder:
+    /// `style.3f2a9c1b.css` for the stylesheet.
+    pub fn linked(&self, page: &str, rel: &str) -> String {
+        let html = self.read(page);
+        let tag = html
+            .split("<link ")
+            .map(|tag| tag.split('>').next().unwrap())
+            .find(|tag| tag.contains(&format!("rel=\"{rel}\"")))
+            .unwrap_or_else(|| panic!("{page} has no <link rel=\"{rel}\">"));
+        let href = tag.split("href=\"").nth(1).unwrap().split('"').next().unwrap();
+        href.strip_prefix('/').unwrap_or_else(|| panic!("{page}: {href} is not a path on the site")).to_string()
+    }
+
     /// Paths of every built HTML file, relative to the output folder.
     pub fn html_files(&self) -> Vec<String> {
         let mut files: Vec<String> = WalkDir::new(&self.output)
@@ -76,6 +89,15 @@ pub fn build(content: &Path, moment: &str) -> Built {
     let root = tempfile::tempdir().unwrap();
     let output = root.path().join("public");
     generator::build(&options(content, &output, moment)).unwrap_or_else(|err| panic!("{err}"));
+    Built { _root: root, output }
+}
+
+/// Builds `content` with the templates in `templates` as of `moment`.
+pub fn build_with_templates(content: &Path, templates: &Path, moment: &str) -> Built {
+    let root = tempfile::tempdir().unwrap();
+    let output = root.path().join("public");
+    let options = BuildOptions { templates_dir: templates.to_path_buf(), ..options(content, &output, moment) };
+    generator::build(&options).unwrap_or_else(|err| panic!("{err}"));
     Built { _root: root, output }
 }
 

@@ -1,0 +1,123 @@
+//! Stylesheets, icons and images are published under names that carry their content hash
+//! (`style.3f2a9c1b.css`), so that caches may keep them for a year, and every page points
+//! at those names; files that clients ask for by a fixed name keep it.
+
+mod common;
+
+use std::path::Path;
+
+use common::{build_with_templates, copy_tree, repo, Built};
+
+const MOMENT: &str = "2021-03-10T12:00:00+06:00";
+
+/// A 2×1 PNG, so that the image's size is read from a real file.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x7B, 0x40, 0xE8, 0xDD, 0x00, 0x00, 0x00, 0x0E, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x9F, 0x01, 0x00, 0x07, 0xFE, 0x02, 0xFE, 0xA7, 0x3B,
+    0x4B, 0x6A, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+const REPORT: &str = "ky/otchettor/suroottor/index.html";
+
+/// The real content and templates in a temporary folder, plus a report with a picture and
+/// a link to it.
+fn sources() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let (content, templates) = (root.path().join("content"), root.path().join("templates"));
+    copy_tree(&repo().join("content"), &content);
+    copy_tree(&repo().join("templates"), &templates);
+    std::fs::create_dir_all(content.join("images")).unwrap();
+    std::fs::write(content.join("images/group.png"), PNG).unwrap();
+    for (lang, title, slug) in [("ky", "Сүрөттөр", "suroottor"), ("ru", "Фотографии", "fotografii")] {
+        std::fs::write(
+            content.join(format!("reports/photos.{lang}.md")),
+            format!(
+                "+++\ntitle = \"{title}\"\nslug = \"{slug}\"\ndate = 2021-03-05\nstage = \"IV\"\n+++\n\n\
+                 ![Катышуучулар](/images/group.png)\n\n[Чоң сүрөт](/images/group.png)\n"
+            ),
+        )
+        .unwrap();
+    }
+    root
+}
+
+fn build(root: &Path) -> Built {
+    build_with_templates(&root.join("content"), &root.join("templates"), MOMENT)
+}
+
+/// The site path a page's `<img>` shows.
+fn image(site: &Built, page: &str) -> String {
+    let html = site.read(page);
+    html.split("<img src=\"/")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{page} shows no image"))
+        .split('"')
+        .next()
+        .unwrap()
+        .into()
+}
+
+/// Whether `path` is `<stem>.<8 hex digits>.<extension>`.
+fn is_fingerprinted(path: &str, stem: &str, extension: &str) -> bool {
+    path.strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|rest| rest.strip_suffix(extension))
+        .and_then(|rest| rest.strip_suffix('.'))
+        .is_some_and(|hash| hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()))
+}
+
+#[test]
+fn assets_are_published_under_their_content_hash_and_every_page_points_there() {
+    let root = sources();
+    let site = build(root.path());
+    let css = site.linked("ky/index.html", "stylesheet");
+    let icon = site.linked("ky/index.html", "icon");
+    assert!(is_fingerprinted(&css, "style", "css"), "{css}");
+    assert!(is_fingerprinted(&icon, "favicon", "svg"), "{icon}");
+    assert!(site.exists(&css) && site.exists(&icon));
+    assert!(!site.exists("style.css") && !site.exists("favicon.svg"), "only the fingerprinted names are published");
+    for page in site.html_files() {
+        let html = site.read(&page);
+        assert!(html.contains(&format!("<link rel=\"stylesheet\" href=\"/{css}\">")), "{page}");
+        assert!(html.contains(&format!("href=\"/{icon}\"")), "{page}");
+    }
+
+    let img = image(&site, REPORT);
+    assert!(is_fingerprinted(&img, "images/group", "png"), "{img}");
+    assert!(site.exists(&img) && !site.exists("images/group.png"));
+    let html = site.read(REPORT);
+    assert!(html.contains(&format!("<img src=\"/{img}\" alt=\"Катышуучулар\" width=\"2\" height=\"1\"")), "{html}");
+    assert!(html.contains(&format!("<a href=\"/{img}\">Чоң сүрөт</a>")), "a link to the picture follows it too");
+    assert!(site.read("ky/otchettor/atom.xml").contains(&format!("https://mektep.vap.kg/{img}")));
+
+    for fixed in ["robots.txt", "sitemap.xml", "404.html", "ky/calendar.ics", "ky/search.json", "ky/otchettor/atom.xml"]
+    {
+        assert!(site.exists(fixed), "{fixed} keeps its name");
+    }
+}
+
+#[test]
+fn a_changed_file_gets_a_new_name_and_the_pages_follow_it() {
+    let root = sources();
+    let before = build(root.path());
+    let stylesheet = root.path().join("templates/static/style.css");
+    let css = std::fs::read_to_string(&stylesheet).unwrap();
+    std::fs::write(&stylesheet, format!("{css}\n.new-rule {{ color: inherit; }}\n")).unwrap();
+    // Bytes after the image's end: the same picture to a browser, another file to a cache.
+    std::fs::write(root.path().join("content/images/group.png"), [PNG, b"\0"].concat()).unwrap();
+    let after = build(root.path());
+
+    let (css_before, css_after) =
+        (before.linked("ky/index.html", "stylesheet"), after.linked("ky/index.html", "stylesheet"));
+    assert_ne!(css_before, css_after);
+    assert!(is_fingerprinted(&css_after, "style", "css") && after.exists(&css_after) && !after.exists(&css_before));
+    assert!(after.read(&css_after).contains(".new-rule"));
+    assert!(after.read("ru/index.html").contains(&format!("href=\"/{css_after}\"")));
+
+    let (img_before, img_after) = (image(&before, REPORT), image(&after, REPORT));
+    assert_ne!(img_before, img_after);
+    assert!(after.exists(&img_after) && !after.exists(&img_before));
+
+    assert_eq!(before.linked("ky/index.html", "icon"), after.linked("ky/index.html", "icon"), "same bytes, same name");
+}
