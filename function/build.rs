@@ -2,6 +2,9 @@
 //! translation of every language) inside the Lambda binary, so that a deployment is one
 //! file and the function can never disagree with the site it was built with.
 
+// A build script's panic is the build's error message: unwraps here stop the build and say why.
+#![allow(clippy::unwrap_used)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 

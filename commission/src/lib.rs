@@ -31,11 +31,15 @@ pub(crate) fn neutralise(cell: &str) -> String {
 /// CSV that opens in a spreadsheet in Kyrgyz or Russian without mojibake: UTF-8 with a byte
 /// order mark, lines ending in CRLF, every cell neutralised.
 pub(crate) fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    // Flexible, so that rows of any length are written as they are; the only other failure
+    // is the writer's I/O, and a Vec in memory has none: the expects below cannot fire.
+    let mut writer = csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     for row in rows {
+        #[allow(clippy::expect_used)]
         writer.write_record(row.iter().map(|cell| neutralise(cell))).expect("writing to memory");
     }
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    #[allow(clippy::expect_used)]
     bytes.extend(writer.into_inner().expect("writing to memory"));
     bytes
 }

@@ -56,17 +56,19 @@ pub fn rank(selection: &Selection, applications: &[StoredAnswers], scores: &[Sco
     let mut scored: BTreeMap<Category, Vec<(u32, Ranked)>> = BTreeMap::new();
     for application in applications {
         let given = by_code.get(application.code.as_str());
-        let missing: Vec<String> = members
-            .iter()
-            .filter(|m| given.is_none_or(|given| !given.contains_key(**m)))
-            .map(|m| m.to_string())
-            .collect();
-        if !missing.is_empty() {
+        let mut sums = Vec::with_capacity(members.len());
+        let mut missing = Vec::new();
+        for member in &members {
+            match given.and_then(|given| given.get(member)) {
+                Some(scores) => sums.push(weighted(selection, &scores.scores)),
+                None => missing.push(member.to_string()),
+            }
+        }
+        // With no member at all nothing is ranked: the content check refuses such a file.
+        if !missing.is_empty() || sums.is_empty() {
             incomplete.push((application.code.clone(), missing));
             continue;
         }
-        let given = given.expect("every member scored");
-        let sums: Vec<u32> = members.iter().map(|m| weighted(selection, &given[m].scores)).collect();
         let sum: u32 = sums.iter().sum();
         let totals: Vec<f64> = sums.iter().map(|&s| f64::from(s) / 5.0).collect();
         let spread = totals.iter().cloned().fold(f64::MIN, f64::max) - totals.iter().cloned().fold(f64::MAX, f64::min);
@@ -76,7 +78,7 @@ pub fn rank(selection: &Selection, applications: &[StoredAnswers], scores: &[Sco
                 code: application.code.clone(),
                 category: application.category,
                 place: 0,
-                mean: f64::from(sum) / 5.0 / members.len() as f64,
+                mean: f64::from(sum) / 5.0 / sums.len() as f64,
                 totals,
                 disagreement: spread > f64::from(selection.disagreement),
                 proposed: false,
@@ -88,16 +90,23 @@ pub fn rank(selection: &Selection, applications: &[StoredAnswers], scores: &[Sco
     for (category, mut list) in scored {
         // Ties are compared exactly, on the integer sum of every member's Σ weight × score.
         list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
-        for index in 0..list.len() {
-            list[index].1.place =
-                if index > 0 && list[index].0 == list[index - 1].0 { list[index - 1].1.place } else { index + 1 };
+        let mut previous: Option<(u32, usize)> = None;
+        for (index, (sum, ranked)) in list.iter_mut().enumerate() {
+            ranked.place = match previous {
+                Some((previous_sum, place)) if previous_sum == *sum => place,
+                _ => index + 1,
+            };
+            previous = Some((*sum, ranked.place));
         }
         let quota: Quota = match category {
             Category::AgedTwentyEightAndOver => selection.quotas.aged_28_and_over,
             Category::UnderTwentyEight => selection.quotas.under_28,
         };
         let cut = quota.max.min(list.len());
-        let edge = (cut > 0 && cut < list.len() && list[cut - 1].0 == list[cut].0).then(|| list[cut - 1].0);
+        // The sums on both sides of the quota's edge: equal ones are a tie the commission settles.
+        let last_in = cut.checked_sub(1).and_then(|i| list.get(i)).map(|(sum, _)| *sum);
+        let first_out = list.get(cut).map(|(sum, _)| *sum);
+        let edge = last_in.filter(|sum| Some(*sum) == first_out);
         for (index, (sum, ranked)) in list.iter_mut().enumerate() {
             ranked.proposed = index < cut && Some(*sum) != edge;
             ranked.tie_at_cut = Some(*sum) == edge;

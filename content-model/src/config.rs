@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use chrono::FixedOffset;
+use chrono::Offset as _;
 use serde::Deserialize;
 
 use crate::{ContentError, Localized};
@@ -105,13 +106,14 @@ impl SiteConfig {
         }
     }
 
+    /// The first of `languages` (parsing refuses a site without one).
     pub fn default_language(&self) -> &str {
-        &self.languages[0]
+        self.languages.first().map_or("", String::as_str)
     }
 
     /// The programme's clock offset; validated in [`SiteConfig::parse`].
     pub fn offset(&self) -> FixedOffset {
-        parse_offset(&self.timezone).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+        parse_offset(&self.timezone).unwrap_or_else(|| chrono::Utc.fix())
     }
 }
 

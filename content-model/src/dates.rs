@@ -40,12 +40,13 @@ impl DatePatterns {
         Ok(())
     }
 
+    /// Month names are checked to be twelve at load; chrono's months are 1–12.
     fn month(&self, month: u32) -> &str {
-        &self.months[month as usize - 1]
+        (month as usize).checked_sub(1).and_then(|i| self.months.get(i)).map_or("", String::as_str)
     }
 
     fn month_after_day(&self, month: u32) -> &str {
-        &self.months_after_day[month as usize - 1]
+        (month as usize).checked_sub(1).and_then(|i| self.months_after_day.get(i)).map_or("", String::as_str)
     }
 
     pub fn date(&self, day: NaiveDate) -> String {

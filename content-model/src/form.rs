@@ -142,6 +142,7 @@ pub(crate) const MESSAGE_KEYS: &[&str] = &[
     "date_in_future",
     "under_18",
     "invalid_choice",
+    "control_characters",
 ];
 
 impl Form {

@@ -24,6 +24,8 @@ pub struct YearMonth {
 }
 
 impl YearMonth {
+    // A YearMonth is only made from a parsed, range-checked month.
+    #[allow(clippy::expect_used)]
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("validated month")
     }
@@ -66,6 +68,8 @@ impl Period {
     }
 
     /// The day after the period ends (calendar `DTEND` for all-day events is exclusive too).
+    // Periods are parsed from four-digit years, far from chrono's last day.
+    #[allow(clippy::expect_used)]
     pub fn end_exclusive(&self) -> NaiveDate {
         match *self {
             Period::Day(day) | Period::Days(_, day) => day.succ_opt().expect("date in range"),
@@ -75,6 +79,8 @@ impl Period {
 
     /// Upcoming before the first day begins, finished once the last day is over,
     /// both in the programme's time zone.
+    // Midnight exists on every day, and a fixed offset maps every local time to one instant.
+    #[allow(clippy::expect_used)]
     pub fn status(&self, now: DateTime<FixedOffset>, zone: FixedOffset) -> Status {
         let midnight = |day: NaiveDate| {
             zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))

@@ -10,7 +10,7 @@ use crate::intake::Intake;
 use crate::pages;
 use crate::store::Store;
 use crate::submission::{BodyError, BodyFormat, RawSubmission};
-use crate::validate::{validate, FieldError};
+use crate::validate::{control_character_errors, validate, FieldError};
 
 /// The largest body accepted. A 1,000-word Cyrillic essay is about 16 KB of UTF-8 and three
 /// times that once URL-encoded; the rest of the form is small.
@@ -76,6 +76,17 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
         Err(BodyError::Unreadable) => {
             return fail(StatusCode::BAD_REQUEST, "unreadable", "bad_request", "errors_title")
         }
+        Err(BodyError::NotText { lang: body_lang }) => {
+            // The body's own `lang` when it could be read, else the URL's; when neither
+            // names a language of the site, every language says it.
+            let known = intake.known_language(body_lang.as_deref()).or(intake.known_language(query_lang.as_deref()));
+            return match known {
+                Some(lang) => {
+                    refuse(intake, lang, reply, StatusCode::BAD_REQUEST, "not_text", "not_text", "errors_title")
+                }
+                None => refuse_in_every_language(intake, reply, StatusCode::BAD_REQUEST, "not_text", "not_text"),
+            };
+        }
     };
     let lang = intake.language(raw.lang.as_deref().or(query_lang.as_deref())).to_string();
     let fail = |status: StatusCode, error: &str, text_key: &str, title_key: &str| {
@@ -97,6 +108,11 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
         };
         store.save(&application).await
     } else {
+        // Not validated, but no more stored with control characters than an application.
+        let errors = control_character_errors(intake, &raw, &lang);
+        if !errors.is_empty() {
+            return invalid(intake, &lang, reply, &errors);
+        }
         let suspect = Suspect {
             submission_id: raw.submission_id.clone(),
             lang: lang.clone(),
@@ -154,6 +170,24 @@ fn refuse(
     }
 }
 
+/// A refusal when the request did not say which language its page was in: every
+/// language's words, the site's default language first.
+fn refuse_in_every_language(
+    intake: &Intake,
+    reply: Reply,
+    status: StatusCode,
+    error: &str,
+    text_key: &str,
+) -> Response<Vec<u8>> {
+    match reply {
+        Reply::Json => {
+            let texts: Vec<String> = intake.languages.iter().map(|lang| intake.text(text_key, lang)).collect();
+            json_reply(status, json!({ "error": error, "message": texts.join("\n") }))
+        }
+        Reply::Html => html_reply(status, pages::message_in_every_language(intake, "errors_title", text_key)),
+    }
+}
+
 fn invalid(intake: &Intake, lang: &str, reply: Reply, errors: &[FieldError]) -> Response<Vec<u8>> {
     match reply {
         Reply::Json => json_reply(
@@ -205,7 +239,8 @@ fn allow_site_origin(intake: &Intake, request: &Request<Vec<u8>>, response: &mut
 }
 
 fn json_reply(status: StatusCode, value: serde_json::Value) -> Response<Vec<u8>> {
-    let body = serde_json::to_vec(&value).expect("JSON values serialize");
+    // A serde_json::Value always serializes; the fallback keeps even that path panic-free.
+    let body = serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec());
     reply(status, "application/json; charset=utf-8", body)
 }
 
@@ -224,7 +259,11 @@ fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Respo
 
 fn redirect(location: &str) -> Response<Vec<u8>> {
     let mut response = empty(StatusCode::SEE_OTHER);
-    response.headers_mut().insert(LOCATION, HeaderValue::from_str(location).expect("codes and languages are ASCII"));
+    // The location is built from the intake's path, a known language and a checked code; a
+    // value that is not a valid header still gets an answer rather than a panic.
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, location);
+    }
     response
 }
 

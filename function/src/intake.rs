@@ -114,7 +114,13 @@ impl Intake {
 
     /// `lang` when the site has it, the default language otherwise.
     pub(crate) fn language<'a>(&'a self, lang: Option<&'a str>) -> &'a str {
-        lang.filter(|lang| self.languages.iter().any(|known| known == lang)).unwrap_or(&self.languages[0])
+        // The site's languages are never empty: configuration refuses that at load.
+        self.known_language(lang).or_else(|| self.languages.first().map(String::as_str)).unwrap_or_default()
+    }
+
+    /// `lang` when the site has it.
+    pub(crate) fn known_language<'a>(&self, lang: Option<&'a str>) -> Option<&'a str> {
+        lang.filter(|lang| self.languages.iter().any(|known| known == lang))
     }
 
     pub(crate) fn text(&self, key: &str, lang: &str) -> String {
@@ -124,16 +130,16 @@ impl Intake {
     /// The deadline as people write it in `lang`.
     pub(crate) fn deadline_text(&self, lang: &str) -> String {
         match self.deadline {
-            Some(at) => self.translations[lang].dates.date_time(at),
+            Some(at) => self.translations.get(lang).map(|t| t.dates.date_time(at)).unwrap_or_default(),
             None => String::new(),
         }
     }
 
     pub(crate) fn date_text(&self, date: chrono::NaiveDate, lang: &str) -> String {
-        self.translations[lang].dates.date(date)
+        self.translations.get(lang).map(|t| t.dates.date(date)).unwrap_or_default()
     }
 
     pub(crate) fn site_title(&self, lang: &str) -> &str {
-        self.translations[lang].get("site_title")
+        self.translations.get(lang).map_or("", |t| t.get("site_title"))
     }
 }

@@ -24,5 +24,5 @@ pub use store::SqliteStore;
 #[cfg(feature = "dynamodb")]
 pub use store::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
 pub use store::{CommissionStore, Saved, ScoresError, Store, StoreError, StoreErrorKind};
-pub use submission::{BodyFormat, RawSubmission};
+pub use submission::{BodyError, BodyFormat, RawSubmission};
 pub use validate::{validate, FieldError};

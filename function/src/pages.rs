@@ -43,3 +43,16 @@ pub(crate) fn errors(intake: &Intake, lang: &str, errors: &[FieldError]) -> Stri
 pub(crate) fn message(intake: &Intake, lang: &str, title_key: &str, text: &str) -> String {
     page(intake, lang, &intake.text(title_key, lang), &format!("<p>{}</p>", escape(text)))
 }
+
+/// The same page in every language of the site at once, for a request that did not say
+/// which one it reads: each sentence marked with its language.
+pub(crate) fn message_in_every_language(intake: &Intake, title_key: &str, text_key: &str) -> String {
+    let default = intake.language(None);
+    let title: Vec<String> = intake.languages.iter().map(|lang| intake.text(title_key, lang)).collect();
+    let body: String = intake
+        .languages
+        .iter()
+        .map(|lang| format!("<p lang=\"{lang}\">{}</p>\n", escape(&intake.text(text_key, lang))))
+        .collect();
+    page(intake, default, &title.join(" / "), body.trim_end())
+}

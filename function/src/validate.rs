@@ -56,6 +56,10 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
             }
             continue;
         }
+        if has_control_characters(&value, field.kind) {
+            fail("control_characters", &[]);
+            continue;
+        }
         let max = field.max_length();
         let is_choice = matches!(field.kind, FieldKind::YesNo | FieldKind::Confirm);
         if !is_choice && value.chars().count() > max {
@@ -77,7 +81,10 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
             }
         }
         if field.kind == FieldKind::Date {
-            let date = NaiveDate::parse_from_str(&value, "%Y-%m-%d").expect("checked above");
+            let Ok(date) = NaiveDate::parse_from_str(&value, "%Y-%m-%d") else {
+                fail("invalid_date", &[]);
+                continue;
+            };
             if date > now.date_naive() {
                 fail("date_in_future", &[]);
                 continue;
@@ -119,6 +126,32 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
         }),
         _ => Err(errors),
     }
+}
+
+/// Every posted field, known or not, whose name or answer holds a control character that
+/// its kind does not allow: for what is stored without the rest of validation.
+pub(crate) fn control_character_errors(intake: &Intake, raw: &RawSubmission, lang: &str) -> Vec<FieldError> {
+    raw.fields
+        .iter()
+        .filter_map(|(name, value)| {
+            let field = intake.form.fields().find(|field| field.name.as_deref() == Some(name.as_str()));
+            let kind = field.map_or(FieldKind::Text, |field| field.kind);
+            let bad = has_control_characters(name, FieldKind::Text) || has_control_characters(&normalise(value), kind);
+            bad.then(|| FieldError {
+                field: name.clone(),
+                label: field.map_or_else(|| name.clone(), |field| field.label.get(lang).to_string()),
+                message: intake.form.message("control_characters", lang, &[]),
+            })
+        })
+        .collect()
+}
+
+/// C0 and C1 controls, NUL and DEL: an escape sequence or a stray byte has no place in an
+/// answer, and could act on the terminal or the spreadsheet that shows it. Long texts keep
+/// their line breaks and tabs; elsewhere those are only forgiven at the ends, which are trimmed.
+fn has_control_characters(value: &str, kind: FieldKind) -> bool {
+    let allowed = |c: char| kind == FieldKind::LongText && matches!(c, '\t' | '\n');
+    value.chars().any(|c| c.is_control() && !allowed(c))
 }
 
 /// Line ends as `\n`, no surrounding blanks.

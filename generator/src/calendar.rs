@@ -6,7 +6,7 @@ use content_model::Period;
 use crate::load::Site;
 
 pub(crate) fn calendar(site: &Site, lang: &str, stamp: DateTime<FixedOffset>) -> String {
-    let translation = &site.translations[lang];
+    let translation = site.translation(lang);
     let host = site.config.base_url.split("://").nth(1).unwrap_or("localhost").split('/').next().unwrap_or("localhost");
     let stamp = stamp.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string();
     let schedule_url = site

@@ -135,6 +135,9 @@ fn runs(attributes: &[(String, String)]) -> bool {
 
 /// The attributes of the tag whose name ends at `from`, as (lower-case name, value), and
 /// where the tag ends (after its `>`).
+// Every index is compared with `bytes.len()` just before it is used, and the scan stops only
+// on ASCII bytes, so every slice falls on a character boundary of the same string.
+#[allow(clippy::indexing_slicing)]
 fn attributes(html: &str, from: usize) -> (Vec<(String, String)>, usize) {
     let bytes = html.as_bytes();
     let mut found = Vec::new();

@@ -18,6 +18,11 @@ const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "png", "jpg", "jpeg", "gif"
 /// `/favicon.ico` and iPhones `/apple-touch-icon.png` on their own, so those keep their names.
 const FIXED_NAMES: &[&str] = &["favicon.ico", "apple-touch-icon.png", "apple-touch-icon-precomposed.png"];
 
+/// Files also published under their plain name, for pages the generator does not make: the
+/// intake's own pages (thanks, errors; `function/src/pages.rs`) link `/style.css` as it is.
+/// That copy revalidates like a page; the site's own pages load the fingerprinted one.
+const ALSO_PLAIN: &[&str] = &["style.css"];
+
 /// The site URLs of renamed files: `/style.css` → `/style.3f2a9c1b.css`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fingerprints {
@@ -26,14 +31,20 @@ pub(crate) struct Fingerprints {
 
 impl Fingerprints {
     /// Renames every output that is fingerprinted and remembers both names.
-    pub(crate) fn apply(outputs: &mut [Output]) -> Self {
+    pub(crate) fn apply(outputs: &mut Vec<Output>) -> Self {
         let mut urls = HashMap::new();
+        let plain: Vec<Output> = outputs
+            .iter()
+            .filter(|output| ALSO_PLAIN.contains(&output.path.as_str()))
+            .map(|output| Output::file(&output.path, output.bytes.clone()))
+            .collect();
         for output in outputs.iter_mut() {
             if let Some(name) = fingerprinted_path(&output.path, &output.bytes) {
                 urls.insert(format!("/{}", output.path), format!("/{name}"));
                 output.path = name;
             }
         }
+        outputs.extend(plain);
         Self { urls }
     }
 

@@ -58,7 +58,7 @@ pub(crate) fn form_view<'a>(
     now: DateTime<FixedOffset>,
     pinned: bool,
 ) -> FormView<'a> {
-    let dates = &site.translations[lang].dates;
+    let dates = &site.translation(lang).dates;
     let deadline = site.schedule.deadline.as_ref().map(|deadline| deadline.at);
     let deadline_text = deadline.map(|at| dates.date_time(at)).unwrap_or_default();
     let deadline_day = deadline.map(|at| dates.date(at.date_naive())).unwrap_or_default();
@@ -122,6 +122,6 @@ pub(crate) fn form_view<'a>(
         text: form.text.iter().map(|(key, text)| (key.as_str(), text.get(lang))).collect(),
         closed_text: form.message("closed_text", lang, &[("date", &deadline_text)]),
         // `</` would end the script element early.
-        rules_json: serde_json::to_string(&rules).expect("JSON values serialize").replace("</", "<\\/"),
+        rules_json: rules.to_string().replace("</", "<\\/"),
     }
 }

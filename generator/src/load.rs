@@ -34,7 +34,16 @@ pub(crate) struct Site {
 impl Site {
     /// The page at content path `canonical` in `lang`.
     pub(crate) fn page(&self, lang: &str, canonical: &str) -> Option<&Page> {
-        self.index.get(&(lang.to_string(), canonical.to_string())).map(|&i| &self.pages[i])
+        self.index.get(&(lang.to_string(), canonical.to_string())).and_then(|&i| self.pages.get(i))
+    }
+
+    /// The translation of `lang`, which is one of the site's languages.
+    pub(crate) fn translation(&self, lang: &str) -> &Translation {
+        // Pages are rendered only after loading found no errors, and loading reports every
+        // language of content/config.toml without a readable i18n/<lang>.toml; `lang` is
+        // always one of those languages (a page's language is checked against them too).
+        #[allow(clippy::indexing_slicing)]
+        &self.translations[lang]
     }
 }
 
@@ -217,9 +226,9 @@ fn load_translations(
         }
     }
     let path_of = |lang: &str| dir.join("i18n").join(format!("{lang}.toml"));
-    if let Some(default) = translations.get(&languages[0]) {
-        for (lang, translation) in translations.iter().filter(|(lang, _)| **lang != languages[0]) {
-            errors.extend(check_complete((&path_of(&languages[0]), default), (&path_of(lang), translation)));
+    if let Some((first, default)) = languages.first().and_then(|first| Some((first, translations.get(first)?))) {
+        for (lang, translation) in translations.iter().filter(|(lang, _)| *lang != first) {
+            errors.extend(check_complete((&path_of(first), default), (&path_of(lang), translation)));
         }
     }
     translations
@@ -238,6 +247,10 @@ fn check_translations(
         by_canonical.entry(&page.canonical).or_default().push(page);
     }
     for (canonical, found) in by_canonical {
+        // Each group holds the page that made it.
+        let Some(first) = found.first() else {
+            continue;
+        };
         if broken.contains(canonical) {
             continue;
         }
@@ -267,8 +280,8 @@ fn check_translations(
         {
             let missing = dir.join(format!("{canonical}.{lang}.md"));
             errors.push(ContentError::new(
-                &found[0].source,
-                format!("has no `{lang}` translation: {} is missing (or say `languages = [\"{}\"]` if it is written in one language only)", missing.display(), found[0].lang),
+                &first.source,
+                format!("has no `{lang}` translation: {} is missing (or say `languages = [\"{}\"]` if it is written in one language only)", missing.display(), first.lang),
             ));
         }
     }
@@ -315,7 +328,7 @@ fn mark_reports(
             continue;
         }
         if page.front.template.is_none() {
-            page.front.template = page.parent_section().and_then(|section| dated[section].clone());
+            page.front.template = page.parent_section().and_then(|section| dated.get(section).cloned().flatten());
         }
         match (page.date, window) {
             (None, _) if page.front.date.is_none() => {

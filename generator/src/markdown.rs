@@ -34,7 +34,7 @@ pub(crate) fn render(
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_STRIKETHROUGH;
-    let line_at = |offset: usize| body_line + body[..offset].matches('\n').count();
+    let line_at = |offset: usize| body_line + body.bytes().take(offset).filter(|&byte| byte == b'\n').count();
     let mut errors = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut offsets: Vec<usize> = Vec::new();
@@ -61,8 +61,9 @@ pub(crate) fn render(
         offsets.push(range.start);
     }
     add_heading_ids(&mut events);
+    // Images first, while each event still has its own offset (anchors add events).
+    let events = replace_images(events.into_iter().zip(offsets), assets, line_at, path, &mut errors);
     let events = add_heading_anchors(events);
-    let events = replace_images(events, assets, |index| line_at(offsets[index]), path, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -93,30 +94,30 @@ fn add_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
 }
 
 /// Turns each image into an `<img>` with its size, `loading="lazy"` and its alt text, which
-/// must not be empty; the file must be part of the site.
+/// must not be empty; the file must be part of the site. Each event comes with its offset in
+/// the body, which `line_of` turns into a file line.
 fn replace_images<'a>(
-    events: Vec<Event<'a>>,
+    events: impl ExactSizeIterator<Item = (Event<'a>, usize)>,
     assets: &Assets,
     line_of: impl Fn(usize) -> usize,
     path: &Path,
     errors: &mut Vec<ContentError>,
 ) -> Vec<Event<'a>> {
     let mut out = Vec::with_capacity(events.len());
-    let mut index = 0;
-    while index < events.len() {
-        let Event::Start(Tag::Image { dest_url, title, .. }) = &events[index] else {
-            out.push(events[index].clone());
-            index += 1;
+    let mut events = events;
+    while let Some((event, offset)) = events.next() {
+        let Event::Start(Tag::Image { dest_url, title, .. }) = event else {
+            out.push(event);
             continue;
         };
-        let line = line_of(index);
+        let line = line_of(offset);
         let mut alt = String::new();
-        let mut end = index + 1;
-        while end < events.len() && !matches!(events[end], Event::End(TagEnd::Image)) {
-            if let Event::Text(text) | Event::Code(text) = &events[end] {
-                alt.push_str(text);
+        for (inner, _) in events.by_ref() {
+            match inner {
+                Event::End(TagEnd::Image) => break,
+                Event::Text(text) | Event::Code(text) => alt.push_str(&text),
+                _ => {}
             }
-            end += 1;
         }
         let src = dest_url.to_string();
         if alt.trim().is_empty() {
@@ -164,11 +165,10 @@ fn replace_images<'a>(
             html.push_str(&format!(" width=\"{}\" height=\"{}\"", size.width, size.height));
         }
         if !title.is_empty() {
-            html.push_str(&format!(" title=\"{}\"", escape_html(title)));
+            html.push_str(&format!(" title=\"{}\"", escape_html(&title)));
         }
         html.push_str(" loading=\"lazy\" decoding=\"async\">");
         out.push(Event::InlineHtml(html.into()));
-        index = end + 1;
     }
     out
 }
@@ -259,30 +259,32 @@ fn add_heading_ids(events: &mut [Event]) {
             _ => None,
         })
         .collect();
-    for index in 0..events.len() {
-        let Event::Start(Tag::Heading { id: None, .. }) = &events[index] else {
-            continue;
-        };
-        let text: String = events[index + 1..]
-            .iter()
-            .take_while(|event| !matches!(event, Event::End(TagEnd::Heading(_))))
-            .filter_map(|event| match event {
-                Event::Text(text) | Event::Code(text) => Some(text.as_ref()),
-                _ => None,
-            })
-            .collect();
-        let base = match slugify(&text) {
-            slug if slug.is_empty() => "section".to_string(),
-            slug => slug,
-        };
-        let mut id = base.clone();
-        let mut n = 2;
-        while !used.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[index] {
-            *slot = Some(id.into());
+    // The id slot of the heading being read, and its text so far (headings do not nest).
+    let mut open: Option<(&mut Option<CowStr>, String)> = None;
+    for event in events.iter_mut() {
+        match event {
+            Event::Start(Tag::Heading { id: slot @ None, .. }) => open = Some((slot, String::new())),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, heading)) = &mut open {
+                    heading.push_str(text);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((slot, text)) = open.take() {
+                    let base = match slugify(&text) {
+                        slug if slug.is_empty() => "section".to_string(),
+                        slug => slug,
+                    };
+                    let mut id = base.clone();
+                    let mut n = 2;
+                    while !used.insert(id.clone()) {
+                        id = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    *slot = Some(id.into());
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -341,6 +343,17 @@ mod tests {
         assert!(
             shown[2].starts_with("r.ky.md:7: the image `https://cdn.example/x.png` is on another site"),
             "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn an_image_after_headings_is_reported_on_its_own_line() {
+        // Heading anchors add events; the image's line must still come from its own offset.
+        let errors =
+            render(Path::new("r.ky.md"), "# A\n# B\n# C\n![](/images/none.png)", 1, &assets(), resolve).unwrap_err();
+        assert!(
+            errors[0].to_string().starts_with("r.ky.md:4: the image `/images/none.png` has no alt text"),
+            "{errors:?}"
         );
     }
 

@@ -108,6 +108,10 @@ pub(crate) fn render_pages(
         bases.insert(lang, Context::from_serialize(view).map_err(context_error)?);
     }
     let children = children_by_section(site);
+    // Views exist for every language of content/config.toml, and pages are in those languages.
+    let unknown_language = |source: &Path, lang: &str| {
+        ContentError::new(source, format!("`{lang}` is not one of the site's languages in content/config.toml"))
+    };
     let render = |template: &str, context: &Context, source: &Path| {
         tera.render(template, context).map_err(|err| {
             ContentError::new(
@@ -122,8 +126,10 @@ pub(crate) fn render_pages(
         .par_iter()
         .zip(bodies.par_iter())
         .map(|(page, body)| {
-            let view = &views[page.lang.as_str()];
-            let mut context = bases[page.lang.as_str()].clone();
+            let (Some(view), Some(base)) = (views.get(page.lang.as_str()), bases.get(page.lang.as_str())) else {
+                return Err(unknown_language(&page.source, &page.lang));
+            };
+            let mut context = base.clone();
             add_page(&mut context, site, view, page, body, &children, &reports);
             let template = page.template();
             let Some(per_page) = page.front.paginate_by else {
@@ -138,7 +144,7 @@ pub(crate) fn render_pages(
             paginate(items, per_page, &page.url)
                 .into_iter()
                 .map(|paginator| {
-                    let url = paginator.pages[paginator.number - 1].url.clone();
+                    let url = paginator.url.clone();
                     context.insert("paginator", &paginator);
                     Ok(Output::html(&url, render(&template, &context, &page.source)?))
                 })
@@ -164,7 +170,10 @@ pub(crate) fn render_pages(
     for listing in site.pages.iter().filter(|page| page.front.paginate_by.is_some()) {
         let lang = listing.lang.as_str();
         let section = listing.section_dir().unwrap_or("");
-        let view = &views[lang];
+        let (Some(view), Some(base)) = (views.get(lang), bases.get(lang)) else {
+            errors.push(unknown_language(&listing.source, lang));
+            continue;
+        };
         outputs.push(Output::file(
             &format!("{}atom.xml", listing.url),
             atom(site, lang, section, &body_of, &reports).into_bytes(),
@@ -175,8 +184,8 @@ pub(crate) fn render_pages(
             .map(|tag| Link { title: format!("{} ({})", tag.name, tag.reports.len()), url: tag.url.clone() })
             .collect();
         let index_url = format!("{}tags/", listing.url);
-        let mut context = bases[lang].clone();
-        let translation = &site.translations[lang];
+        let mut context = base.clone();
+        let translation = site.translation(lang);
         let description = translation.get("tags_description").to_string();
         insert_plain_page(&mut context, site, view, &listing.front.title, &index_url, description);
         context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
@@ -189,7 +198,7 @@ pub(crate) fn render_pages(
         let tag_pages: Vec<Result<Vec<Output>, ContentError>> = tags
             .par_iter()
             .map(|tag| {
-                let mut context = bases[lang].clone();
+                let mut context = base.clone();
                 let description = translation.get("tag_description").replace("{tag}", &tag.name);
                 insert_plain_page(&mut context, site, view, &tag.name, &tag.url, description);
                 context.insert("listing", &Link { title: listing.front.title.clone(), url: listing.url.clone() });
@@ -199,7 +208,7 @@ pub(crate) fn render_pages(
                 paginate(items, per_page, &tag.url)
                     .into_iter()
                     .map(|paginator| {
-                        let url = paginator.pages[paginator.number - 1].url.clone();
+                        let url = paginator.url.clone();
                         context.insert("paginator", &paginator);
                         Ok(Output::html(&url, render("tag.html", &context, &listing.source)?))
                     })
@@ -216,8 +225,11 @@ pub(crate) fn render_pages(
 
     for lang in &site.config.languages {
         outputs.push(Output::file(&format!("{lang}/search.json"), search::index(site, lang, bodies).into_bytes()));
-        let view = &views[lang.as_str()];
-        let mut context = bases[lang.as_str()].clone();
+        let (Some(view), Some(base)) = (views.get(lang.as_str()), bases.get(lang.as_str())) else {
+            errors.push(unknown_language(&site.content_dir.join("config.toml"), lang));
+            continue;
+        };
+        let mut context = base.clone();
         context.insert("translations", &view.languages);
         match render("404.html", &context, templates_dir) {
             Ok(not_found) => {
@@ -308,7 +320,7 @@ fn add_page(
             let other = site.page(lang, &page.canonical);
             LanguageLink {
                 lang,
-                name: &site.translations[lang.as_str()].name,
+                name: &site.translation(lang).name,
                 url: other.map(|other| other.url.clone()).unwrap_or_default(),
                 permalink: other.map(|other| format!("{}{}", site.config.base_url, other.url)).unwrap_or_default(),
                 current: *lang == page.lang,
@@ -321,7 +333,7 @@ fn add_page(
         .languages
         .iter()
         .filter(|lang| site.page(lang, &page.canonical).is_none())
-        .map(|lang| site.translations[lang.as_str()].name.as_str())
+        .map(|lang| site.translation(lang).name.as_str())
         .collect();
     let stage = page.front.stage.as_deref().and_then(|id| view.schedule.stages.iter().find(|stage| stage.id == id));
     let page_view = PageView {

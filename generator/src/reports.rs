@@ -48,6 +48,9 @@ pub(crate) struct Paginator {
     pub(crate) previous: Option<String>,
     pub(crate) next: Option<String>,
     pub(crate) pages: Vec<PageLink>,
+    /// Where this page of the listing is published.
+    #[serde(skip)]
+    pub(crate) url: String,
 }
 
 #[derive(Serialize)]
@@ -154,7 +157,7 @@ impl<'a> Reports<'a> {
         Some(ReportView {
             summary: summary(site, stages, page),
             // The list runs newest first: the next report is the one before.
-            next: index.checked_sub(1).map(|i| link(list[i])),
+            next: index.checked_sub(1).and_then(|i| list.get(i)).map(|other| link(other)),
             previous: list.get(index + 1).map(|other| link(other)),
             listing,
         })
@@ -167,8 +170,9 @@ pub(crate) fn section_url(site: &Site, lang: &str, section: &str) -> String {
 }
 
 pub(crate) fn summary(site: &Site, stages: &[StageView], page: &Page) -> ReportSummary {
-    let dates = &site.translations[page.lang.as_str()].dates;
-    let stage_word = site.translations[page.lang.as_str()].get("stage");
+    let translation = site.translation(&page.lang);
+    let dates = &translation.dates;
+    let stage_word = translation.get("stage");
     let base = section_url(site, &page.lang, page.parent_section().unwrap_or(""));
     let date = page.date.unwrap_or_default();
     ReportSummary {
@@ -217,6 +221,7 @@ pub(crate) fn paginate(items: Vec<ReportSummary>, per_page: usize, base: &str) -
                 previous: (number > 1).then(|| url(number - 1)),
                 next: (number < total).then(|| url(number + 1)),
                 pages: (1..=total).map(|n| PageLink { number: n, url: url(n), current: n == number }).collect(),
+                url: url(number),
             }
         })
         .collect()
@@ -234,7 +239,7 @@ pub(crate) fn atom(
     let listing = site.page(lang, &format!("{section}/_index"));
     let url = format!("{base}{}", section_url(site, lang, section));
     let title =
-        format!("{} – {}", site.translations[lang].get("site_title"), listing.map_or("", |p| p.front.title.as_str()));
+        format!("{} – {}", site.translation(lang).get("site_title"), listing.map_or("", |p| p.front.title.as_str()));
     let offset = &site.config.timezone;
     let stamp = |page: &Page| format!("{}T00:00:00{offset}", page.date.unwrap_or_default());
     let list = reports.list(lang, section);
@@ -242,7 +247,7 @@ pub(crate) fn atom(
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n  <title>{}</title>\n  <id>{url}</id>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{url}atom.xml\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n  <updated>{updated}</updated>\n  <author><name>{}</name></author>\n",
         escape_html(&title),
-        escape_html(site.translations[lang].get("site_title")),
+        escape_html(site.translation(lang).get("site_title")),
     );
     for page in list.iter().take(50) {
         let link = format!("{base}{}", page.url);

@@ -31,11 +31,13 @@ pub(crate) fn index(site: &Site, lang: &str, bodies: &[String]) -> String {
         .map(|(page, body)| Entry {
             t: &page.front.title,
             u: &page.url,
-            d: page.date.map(|date| site.translations[lang].dates.date(date)),
+            d: page.date.map(|date| site.translation(lang).dates.date(date)),
             s: page.front.summary.as_deref().or(page.front.description.as_deref()),
             x: plain_text(body),
         })
         .collect();
+    // An entry is strings only (no maps, no non-string keys), which JSON always holds.
+    #[allow(clippy::expect_used)]
     serde_json::to_string(&entries).expect("JSON values serialize")
 }
 

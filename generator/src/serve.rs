@@ -208,7 +208,8 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         let status = serde_json::json!({ "build": live.build, "errors": live.errors });
         ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], status.to_string())
             .into_response()
-    } else if let Some(intake) = generation.as_ref().and_then(|g| g.intake.clone()).filter(|i| path.starts_with(i.path()))
+    } else if let Some(intake) =
+        generation.as_ref().and_then(|g| g.intake.clone()).filter(|i| path.starts_with(i.path()))
     {
         answer_intake(&shared.store, &intake, request).await
     } else if let Some(generation) = generation {

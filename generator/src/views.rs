@@ -156,7 +156,7 @@ pub(crate) fn language_view<'a>(
     pinned: bool,
     reports: &crate::reports::Reports,
 ) -> LanguageView<'a> {
-    let translation = &site.translations[lang];
+    let translation = site.translation(lang);
     let dates = &translation.dates;
     let zone = site.config.offset();
     let status_label = |status: Status| translation.get(&format!("status_{}", status.key())).to_string();
@@ -218,8 +218,8 @@ pub(crate) fn language_view<'a>(
         let closes_on = deadline.at.with_timezone(&zone).date_naive();
         // The selection is the stage that begins on the day the intake closes.
         let after = site.schedule.stages.iter().position(|stage| stage.period.first_day() == closes_on);
-        let next = (after.map_or(0, |after| after + 1)..stages.len())
-            .find(|&index| stages[index].status == Status::Upcoming.key());
+        let next =
+            stages.iter().skip(after.map_or(0, |after| after + 1)).find(|stage| stage.status == Status::Upcoming.key());
         DeadlineView {
             title: deadline.title.get(lang).into(),
             summary: deadline.summary.get(lang).into(),
@@ -227,8 +227,8 @@ pub(crate) fn language_view<'a>(
             iso: deadline.at.to_rfc3339(),
             passed: now >= deadline.at,
             day: dates.date(closes_on),
-            selection: after.map(|index| stage_link(&stages[index])),
-            next: next.map(|index| stage_link(&stages[index])),
+            selection: after.and_then(|index| stages.get(index)).map(&stage_link),
+            next: next.map(&stage_link),
         }
     });
 
@@ -252,7 +252,7 @@ pub(crate) fn language_view<'a>(
             .iter()
             .map(|other| LanguageLink {
                 lang: other,
-                name: &site.translations[other.as_str()].name,
+                name: &site.translation(other).name,
                 url: home_of(other),
                 permalink: format!("{}{}", site.config.base_url, home_of(other)),
                 current: other == lang,
@@ -301,7 +301,7 @@ fn link_neighbours(stages: &mut [StageView], stage_word: &str) {
         })
         .collect();
     for (index, stage) in stages.iter_mut().enumerate() {
-        stage.previous = index.checked_sub(1).and_then(|i| links[i].clone());
+        stage.previous = index.checked_sub(1).and_then(|i| links.get(i)).cloned().flatten();
         stage.next = links.get(index + 1).cloned().flatten();
     }
 }

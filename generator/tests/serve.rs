@@ -146,7 +146,11 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
     for _ in 0..20 {
         assert_eq!(get(port, "/ru/").map(|(status, _)| status), Some(200));
     }
-    assert!(started.elapsed() < Duration::from_secs(10), "readers wait behind idle connections: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "readers wait behind idle connections: {:?}",
+        started.elapsed()
+    );
 
     // The production security headers, on pages and on the intake's answers.
     let (_, page) = get(port, "/ky/").unwrap();

@@ -146,6 +146,8 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<LocalFile>> {
 
 /// Brings the bucket to `files`: asks what it holds, plans, refuses too many deletions,
 /// uploads (everything pages load first, then pages), deletes, and invalidates.
+// The plan's indices are positions in `files`, from which the plan was made.
+#[allow(clippy::indexing_slicing)]
 pub(crate) async fn run<B: Bucket, C: Cdn>(
     options: &DeployOptions,
     files: Vec<LocalFile>,
@@ -262,6 +264,8 @@ pub(crate) async fn run<B: Bucket, C: Cdn>(
     Ok(summary)
 }
 
+// The plan's indices are positions in `files`, from which the plan was made.
+#[allow(clippy::indexing_slicing)]
 fn print_plan(
     out: &mut impl Write,
     url: &str,

@@ -132,6 +132,8 @@ pub(crate) fn plan(local: &[LocalFile], listed: &[Listed], stored: &HashMap<Stri
             None => plan.unchanged += 1,
         }
     }
+    // Upload indices are positions in `local`, pushed by the loop above.
+    #[allow(clippy::indexing_slicing)]
     plan.uploads.sort_by_key(|&(index, _)| (local[index].is_page(), local[index].key.clone()));
     let local_keys: BTreeSet<&str> = local.iter().map(|file| file.key.as_str()).collect();
     plan.deletes = listed_keys.difference(&local_keys).map(|key| key.to_string()).collect();
