@@ -1,18 +1,20 @@
 //! The School's static site generator.
 //!
 //! [`build`] reads `content/` and `templates/`, and writes the bilingual site:
-//! load (configuration, schedule, translations, pages) → fingerprint static files and images
-//! → render (Markdown, then templates, in parallel) → add calendars, sitemap, robots.txt →
-//! check every internal link → compute the Content-Security-Policy → write. [`check`] runs the
-//! same steps but writes nothing. Every problem found on the way is collected and reported
+//! load (configuration, schedule, translations, pages, each with its kind and template) →
+//! fingerprint static files and images → render Markdown → render pages through their
+//! templates → add feeds and tag pages per listing, the search index and 404 page per
+//! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
+//! compute the Content-Security-Policy → write. `render_site` runs these steps in this order,
+//! one call each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported
 //! with its file (and line where there is one). [`deploy()`] uploads a built site to S3.
 
 mod calendar;
 mod csp;
 pub mod deploy;
+mod feed;
 mod files;
 mod fingerprint;
-mod form_view;
 mod front_matter;
 mod links;
 mod load;
@@ -41,6 +43,8 @@ use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
 pub use crate::new_report::{new_report, NewReport};
 use crate::output::Output;
+use crate::render::Renderer;
+use crate::reports::Reports;
 pub use crate::serve::{serve, ServeOptions};
 
 /// What to build from where, and as of when.
@@ -150,8 +154,37 @@ fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
     };
-    let mut outputs = render::render_pages(&site, &bodies, &tera, &options.templates_dir, options)?;
 
+    let reports = Reports::new(&site);
+    let renderer = Renderer::new(&site, &tera, &options.templates_dir, &reports, options)?;
+    // Template errors are collected across steps, so one build shows them all.
+    let mut keep = |step: Result<Vec<Output>, Vec<ContentError>>| {
+        step.unwrap_or_else(|found| {
+            errors.extend(found);
+            Vec::new()
+        })
+    };
+    let mut outputs = keep(renderer.pages(&bodies));
+    // Each listing of reports has a feed and tag pages.
+    for listing in site.pages.iter().filter(|page| page.listing().is_some()) {
+        outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
+        outputs.extend(keep(renderer.tag_pages(listing)));
+    }
+    for lang in &site.config.languages {
+        outputs.push(Output::file(&format!("{lang}/search.json"), search::index(&site, lang, &bodies).into_bytes()));
+        outputs.extend(keep(renderer.not_found(lang)));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // `/` and `/404.html` are the default language's (its home page names /<lang>/ as canonical).
+    let default = site.config.default_language();
+    for root in ["index.html", "404.html"] {
+        let own = format!("{default}/{root}");
+        if let Some(page) = outputs.iter().find(|output| output.path == own) {
+            outputs.push(Output::file(root, page.bytes.clone()));
+        }
+    }
     for lang in &site.config.languages {
         outputs.push(Output::file(
             &format!("{lang}/calendar.ics"),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
 
-use crate::front_matter::{parse_document, FrontMatter};
+use crate::front_matter::{parse_document, FrontMatter, KeyLines};
 use crate::slug::{is_valid_slug, slugify};
 use crate::source::read_sources;
 use content_model::{check_complete, Translation};
@@ -34,7 +34,12 @@ pub(crate) struct Site {
 impl Site {
     /// The page at content path `canonical` in `lang`.
     pub(crate) fn page(&self, lang: &str, canonical: &str) -> Option<&Page> {
-        self.index.get(&(lang.to_string(), canonical.to_string())).and_then(|&i| self.pages.get(i))
+        self.position(lang, canonical).and_then(|i| self.pages.get(i))
+    }
+
+    /// Where the page at `canonical` in `lang` is in `pages` (and in what is made per page).
+    pub(crate) fn position(&self, lang: &str, canonical: &str) -> Option<usize> {
+        self.index.get(&(lang.to_string(), canonical.to_string())).copied()
     }
 
     /// The translation of `lang`, which is one of the site's languages.
@@ -47,61 +52,95 @@ impl Site {
     }
 }
 
-/// One content file in one language.
+/// One content file in one language, with what it is decided once at load.
 pub(crate) struct Page {
     pub(crate) source: PathBuf,
     pub(crate) lang: String,
     /// Shared by translations: `stages/iii`, `stages/_index`, `_index`.
     pub(crate) canonical: String,
     pub(crate) front: FrontMatter,
-    pub(crate) front_text: String,
+    /// Where the front matter's keys are, for problems found after parsing.
+    pub(crate) lines: KeyLines,
     pub(crate) body: String,
     pub(crate) body_line: usize,
     /// Site-relative URL ending in `/`: `/ky/etaptar/iii-etap/`.
     pub(crate) url: String,
-    /// Set for pages of a section with `paginate_by`: dated, listed, in the feed.
-    pub(crate) report: bool,
-    pub(crate) date: Option<NaiveDate>,
+    pub(crate) kind: PageKind,
+    /// Under `templates/`: the page's own `template`, else its section's `page_template`
+    /// for a report, else the default of its kind.
+    pub(crate) template: String,
+}
+
+/// What a page is, from where it lies and what its section says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PageKind {
+    /// A page of its own (`about`), or a stage's own page (`stages/iii` with `stage = "III"`).
+    Page,
+    /// A section's own page (`stages/_index`), describing the folder `dir` (`stages`; `` for
+    /// the home page). With `per_page` (its `paginate_by`) it lists its reports page by page,
+    /// with tag pages and a feed.
+    Section { dir: String, per_page: Option<usize> },
+    /// A page of a section that lists its pages: dated, listed, tagged, in the feed.
+    Report { date: NaiveDate, section: String },
 }
 
 impl Page {
-    pub(crate) fn is_section(&self) -> bool {
-        self.canonical == "_index" || self.canonical.ends_with("/_index")
-    }
-
     /// The section a page belongs to: `stages` for `stages/iii` and for `stages/_index`'s children;
     /// the parent section for a section's own page.
     pub(crate) fn parent_section(&self) -> Option<&str> {
-        let dir = self.canonical.rsplit_once('/').map(|(dir, _)| dir);
-        if self.is_section() {
-            dir.map(|dir| dir.rsplit_once('/').map_or("", |(parent, _)| parent))
-        } else {
-            Some(dir.unwrap_or(""))
-        }
+        parent_section(&self.canonical)
     }
 
     /// The directory a section page describes: `stages` for `stages/_index`, `` for `_index`.
     pub(crate) fn section_dir(&self) -> Option<&str> {
-        if self.canonical == "_index" {
-            Some("")
-        } else {
-            self.canonical.strip_suffix("/_index")
+        match &self.kind {
+            PageKind::Section { dir, .. } => Some(dir),
+            _ => None,
         }
+    }
+
+    /// For a section that lists its reports: its directory and how many reports per page.
+    pub(crate) fn listing(&self) -> Option<(&str, usize)> {
+        match &self.kind {
+            PageKind::Section { dir, per_page: Some(per_page) } => Some((dir, *per_page)),
+            _ => None,
+        }
+    }
+
+    /// A report's day of publication.
+    pub(crate) fn report_date(&self) -> Option<NaiveDate> {
+        match self.kind {
+            PageKind::Report { date, .. } => Some(date),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_report(&self) -> bool {
+        matches!(self.kind, PageKind::Report { .. })
     }
 
     /// A stage's own page (not a report about a stage).
     pub(crate) fn stage_page(&self) -> Option<&str> {
-        self.front.stage.as_deref().filter(|_| !self.report)
+        self.front.stage.as_deref().filter(|_| !self.is_report())
     }
+}
 
-    pub(crate) fn template(&self) -> String {
-        match (&self.front.template, &self.front.stage) {
-            (Some(template), _) => template.clone(),
-            (None, _) if self.report => "report.html".into(),
-            (None, Some(_)) => "stage.html".into(),
-            (None, None) if self.is_section() => "section.html".into(),
-            (None, None) => "page.html".into(),
-        }
+/// The directory a section page describes: `stages` for `stages/_index`, `` for `_index`.
+fn section_dir(canonical: &str) -> Option<&str> {
+    if canonical == "_index" {
+        Some("")
+    } else {
+        canonical.strip_suffix("/_index")
+    }
+}
+
+/// The section `canonical` belongs to; for a section's own page, the parent section.
+fn parent_section(canonical: &str) -> Option<&str> {
+    let dir = canonical.rsplit_once('/').map(|(dir, _)| dir);
+    if section_dir(canonical).is_some() {
+        dir.map(|dir| dir.rsplit_once('/').map_or("", |(parent, _)| parent))
+    } else {
+        Some(dir.unwrap_or(""))
     }
 }
 
@@ -138,22 +177,19 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
 
     let (files, read_errors) = read_sources(dir, dir, languages);
     errors.extend(read_errors);
-    let mut pages = Vec::new();
+    let mut parsed = Vec::new();
     let mut broken = HashSet::new();
     for file in files {
         match parse_document(&file.path, &file.text) {
             Ok(doc) if doc.front.draft && !sources.drafts => {}
-            Ok(doc) => pages.push(Page {
-                report: false,
-                date: None,
+            Ok(doc) => parsed.push(Parsed {
                 body: doc.body.to_string(),
                 body_line: doc.body_line,
                 front: doc.front,
-                front_text: doc.front_text.to_string(),
+                lines: doc.lines,
                 source: file.path,
                 lang: file.lang,
                 canonical: file.canonical,
-                url: String::new(),
             }),
             Err(err) => {
                 broken.insert(file.canonical.clone());
@@ -161,13 +197,13 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
             }
         }
     }
-    pages.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
+    parsed.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
     let mut warnings = Vec::new();
-    mark_reports(&mut pages, &config, &schedule, &mut errors, &mut warnings);
+    let pages = resolve_pages(parsed, &config, &schedule, &mut errors, &mut warnings);
     check_translations(&pages, languages, &broken, dir, &mut errors);
     check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
-    assign_urls(&mut pages, &mut errors);
+    check_unique_urls(&pages, &mut errors);
 
     let index = pages.iter().enumerate().map(|(i, page)| ((page.lang.clone(), page.canonical.clone()), i)).collect();
     Ok((
@@ -259,7 +295,7 @@ fn check_translations(
             let Some(own) = &page.front.languages else {
                 continue;
             };
-            let line = content_model::line_of_key(&page.front_text, "languages").map_or(1, |l| l + 1);
+            let line = page.lines.languages.unwrap_or(1);
             if let Some(unknown) = own.iter().find(|lang| !languages.contains(lang)) {
                 errors.push(ContentError::at_line(
                     &page.source,
@@ -287,67 +323,114 @@ fn check_translations(
     }
 }
 
+/// A content file parsed, before it is known what it is.
+struct Parsed {
+    source: PathBuf,
+    lang: String,
+    canonical: String,
+    front: FrontMatter,
+    lines: KeyLines,
+    body: String,
+    body_line: usize,
+}
+
+impl Parsed {
+    fn own_slug(&self) -> String {
+        self.front.slug.clone().unwrap_or_else(|| slugify(&self.front.title))
+    }
+}
+
+/// Decides what each page is, its template and its URL.
+///
 /// Pages of a section with `paginate_by` are reports: each needs a date. A date outside the
 /// programme is worth a warning (a typo in the year?) but never stops a report that is
 /// published today, whatever year today is.
-fn mark_reports(
-    pages: &mut [Page],
+fn resolve_pages(
+    parsed: Vec<Parsed>,
     config: &SiteConfig,
     schedule: &Schedule,
     errors: &mut Vec<ContentError>,
     warnings: &mut Vec<ContentError>,
-) {
+) -> Vec<Page> {
     // Dated sections, with the template of their pages.
-    let dated: HashMap<String, Option<String>> = pages
+    let dated: HashMap<String, Option<String>> = parsed
         .iter()
         .filter(|page| page.front.paginate_by.is_some())
-        .filter_map(|page| page.section_dir().map(|dir| (dir.to_string(), page.front.page_template.clone())))
+        .filter_map(|page| section_dir(&page.canonical).map(|dir| (dir.to_string(), page.front.page_template.clone())))
         .collect();
     let window = config.programme_days().or_else(|| {
         let first = schedule.stages.iter().map(|stage| stage.period.first_day()).min()?;
         let last = schedule.stages.iter().map(|stage| stage.period.end_exclusive()).max()?.pred_opt()?;
         Some((first, last))
     });
-    for page in pages.iter_mut() {
-        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |l| l + 1);
-        let date = page.front.date.as_ref().map(|date| match (date.date, date.time) {
-            (Some(day), None) => NaiveDate::from_ymd_opt(day.year.into(), day.month.into(), day.day.into()).ok_or(()),
-            _ => Err(()),
-        });
-        match date {
-            Some(Ok(date)) => page.date = Some(date),
-            Some(Err(())) => errors.push(ContentError::at_line(
-                &page.source,
-                line_of("date"),
-                "`date` must be a day, like `date = 2020-11-09`",
-            )),
-            None => {}
-        }
-        page.report = !page.is_section() && page.parent_section().is_some_and(|section| dated.contains_key(section));
-        if !page.report {
-            continue;
-        }
-        if page.front.template.is_none() {
-            page.front.template = page.parent_section().and_then(|section| dated.get(section).cloned().flatten());
-        }
-        match (page.date, window) {
-            (None, _) if page.front.date.is_none() => {
+    let urls = Urls::new(&parsed);
+    let mut pages = Vec::with_capacity(parsed.len());
+    for page in parsed {
+        let date_line = page.lines.date.unwrap_or(1);
+        let date = page.front.date.as_ref().and_then(|date| {
+            let day = day_of(date);
+            if day.is_none() {
                 errors.push(ContentError::at_line(
+                    &page.source,
+                    date_line,
+                    "`date` must be a day, like `date = 2020-11-09`",
+                ));
+            }
+            day
+        });
+        let own_dir = section_dir(&page.canonical);
+        // The section whose pages are reports, with the template of its pages.
+        let dated_section = parent_section(&page.canonical)
+            .filter(|_| own_dir.is_none())
+            .and_then(|section| dated.get_key_value(section));
+        if dated_section.is_some() {
+            match (date, window) {
+                (None, _) if page.front.date.is_none() => errors.push(ContentError::at_line(
                     &page.source,
                     2,
                     "a report needs the day it is published: `date = 2020-11-09`",
-                ));
+                )),
+                (Some(date), Some((first, last))) if date < first || date > last => {
+                    warnings.push(ContentError::at_line(
+                        &page.source,
+                        date_line,
+                        format!(
+                            "`date = {date}` is outside the programme ({first} to {last}, `programme` in content/config.toml)"
+                        ),
+                    ))
+                }
+                _ => {}
             }
-            (Some(date), Some((first, last))) if date < first || date > last => warnings.push(ContentError::at_line(
-                &page.source,
-                line_of("date"),
-                format!(
-                    "`date = {date}` is outside the programme ({first} to {last}, `programme` in content/config.toml)"
-                ),
-            )),
-            _ => {}
         }
+        // A report without a readable date is an error already reported: nothing is rendered,
+        // so it need not be listed.
+        let kind = match (own_dir, dated_section, date) {
+            (Some(dir), _, _) => PageKind::Section { dir: dir.to_string(), per_page: page.front.paginate_by },
+            (None, Some((section, _)), Some(date)) => PageKind::Report { date, section: section.clone() },
+            _ => PageKind::Page,
+        };
+        let template = match (&page.front.template, dated_section, &page.front.stage) {
+            (Some(template), _, _) => template.clone(),
+            (None, Some((_, Some(template))), _) => template.clone(),
+            (None, Some((_, None)), _) => "report.html".into(),
+            (None, None, Some(_)) => "stage.html".into(),
+            (None, None, None) if own_dir.is_some() => "section.html".into(),
+            (None, None, None) => "page.html".into(),
+        };
+        pages.push(Page {
+            url: urls.of(&page),
+            kind,
+            template,
+            source: page.source,
+            lang: page.lang,
+            canonical: page.canonical,
+            front: page.front,
+            lines: page.lines,
+            body: page.body,
+            body_line: page.body_line,
+        });
     }
+    pages
 }
 
 fn check_front_matter(
@@ -357,20 +440,20 @@ fn check_front_matter(
     errors: &mut Vec<ContentError>,
 ) {
     for page in pages {
-        let line_of = |key: &str| content_model::line_of_key(&page.front_text, key).map_or(1, |line| line + 1);
-        let template = page.template();
-        if !templates.contains(&template) {
+        // The line of a key the page writes; line 1 for what it leaves to defaults.
+        let line_of = |line: Option<usize>| line.unwrap_or(1);
+        if !templates.contains(&page.template) {
             errors.push(ContentError::at_line(
                 &page.source,
-                line_of("template"),
-                format!("there is no template `templates/{template}`"),
+                line_of(page.lines.template),
+                format!("there is no template `templates/{}`", page.template),
             ));
         }
         for include in &page.front.includes {
             if !templates.contains(&format!("includes/{include}.html")) {
                 errors.push(ContentError::at_line(
                     &page.source,
-                    line_of("includes"),
+                    line_of(page.lines.includes),
                     format!("`{include}` is not a block in templates/includes/"),
                 ));
             }
@@ -380,7 +463,7 @@ fn check_front_matter(
                 let known: Vec<&str> = schedule.stages.iter().map(|s| s.id.as_str()).collect();
                 errors.push(ContentError::at_line(
                     &page.source,
-                    line_of("stage"),
+                    line_of(page.lines.stage),
                     format!("stage `{stage}` is not in content/schedule.toml (known: {})", known.join(", ")),
                 ));
             }
@@ -389,7 +472,7 @@ fn check_front_matter(
             if !is_valid_slug(slug) {
                 errors.push(ContentError::at_line(
                     &page.source,
-                    line_of("slug"),
+                    line_of(page.lines.slug),
                     format!("slug `{slug}` may hold only lowercase latin letters, digits and hyphens"),
                 ));
             }
@@ -397,45 +480,126 @@ fn check_front_matter(
     }
 }
 
-impl Page {
-    fn own_slug(&self) -> String {
-        self.front.slug.clone().unwrap_or_else(|| slugify(&self.front.title))
-    }
+/// URLs: `/<lang>/` then one segment per section (from its `_index` page) and the page's slug.
+struct Urls {
+    /// The URL segment of each section directory, by language.
+    section_slugs: HashMap<(String, String), String>,
 }
 
-/// URLs: `/<lang>/` then one segment per section (from its `_index` page) and the page's slug.
-fn assign_urls(pages: &mut [Page], errors: &mut Vec<ContentError>) {
-    let section_slugs: HashMap<(String, String), String> = pages
-        .iter()
-        .filter_map(|page| {
-            page.section_dir()
-                .filter(|dir| !dir.is_empty())
-                .map(|dir| ((page.lang.clone(), dir.to_string()), page.own_slug()))
-        })
-        .collect();
-    let mut taken: HashMap<String, PathBuf> = HashMap::new();
-    for page in pages.iter_mut() {
+impl Urls {
+    fn new(pages: &[Parsed]) -> Self {
+        let section_slugs = pages
+            .iter()
+            .filter_map(|page| {
+                section_dir(&page.canonical)
+                    .filter(|dir| !dir.is_empty())
+                    .map(|dir| ((page.lang.clone(), dir.to_string()), page.own_slug()))
+            })
+            .collect();
+        Self { section_slugs }
+    }
+
+    fn of(&self, page: &Parsed) -> String {
         let mut url = format!("/{}/", page.lang);
-        let dir =
-            page.section_dir().map(str::to_string).unwrap_or_else(|| page.parent_section().unwrap_or("").to_string());
+        let own_dir = section_dir(&page.canonical);
+        let dir = own_dir.or_else(|| parent_section(&page.canonical)).unwrap_or("");
         let mut prefix = String::new();
         for part in dir.split('/').filter(|part| !part.is_empty()) {
             prefix = if prefix.is_empty() { part.to_string() } else { format!("{prefix}/{part}") };
             let segment =
-                section_slugs.get(&(page.lang.clone(), prefix.clone())).cloned().unwrap_or_else(|| slugify(part));
+                self.section_slugs.get(&(page.lang.clone(), prefix.clone())).cloned().unwrap_or_else(|| slugify(part));
             url.push_str(&segment);
             url.push('/');
         }
-        if !page.is_section() {
+        if own_dir.is_none() {
             url.push_str(&page.own_slug());
             url.push('/');
         }
-        if let Some(other) = taken.insert(url.clone(), page.source.clone()) {
+        url
+    }
+}
+
+/// `date = 2020-11-09` as a day; `None` for a time, or a day that does not exist.
+fn day_of(date: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (date.date, date.time) {
+        (Some(day), None) => NaiveDate::from_ymd_opt(day.year.into(), day.month.into(), day.day.into()),
+        _ => None,
+    }
+}
+
+/// No two pages at one URL.
+fn check_unique_urls(pages: &[Page], errors: &mut Vec<ContentError>) {
+    let mut taken: HashMap<&str, &Path> = HashMap::new();
+    for page in pages {
+        if let Some(other) = taken.insert(&page.url, &page.source) {
             errors.push(ContentError::new(
                 &page.source,
-                format!("its URL {url} is already used by {}: give one of them another `slug`", other.display()),
+                format!("its URL {} is already used by {}: give one of them another `slug`", page.url, other.display()),
             ));
         }
-        page.url = url;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(canonical: &str, front: &str) -> Parsed {
+        let source = PathBuf::from(format!("content/{canonical}.ky.md"));
+        let text = format!("+++\n{front}\n+++\n");
+        let doc = parse_document(&source, &text).unwrap();
+        Parsed {
+            source,
+            lang: "ky".into(),
+            canonical: canonical.into(),
+            front: doc.front,
+            lines: doc.lines,
+            body: doc.body.into(),
+            body_line: doc.body_line,
+        }
+    }
+
+    fn resolve(parsed: Vec<Parsed>) -> (Vec<Page>, Vec<ContentError>) {
+        let config = SiteConfig::parse(Path::new("config.toml"), include_str!("../../content/config.toml")).unwrap();
+        let mut errors = Vec::new();
+        let pages = resolve_pages(parsed, &config, &Schedule::default(), &mut errors, &mut Vec::new());
+        (pages, errors)
+    }
+
+    #[test]
+    fn a_listings_pages_are_reports_in_its_page_template() {
+        let (pages, errors) = resolve(vec![
+            parsed("reports/_index", "title = \"Отчеттор\"\npaginate_by = 5\npage_template = \"news.html\""),
+            parsed("reports/a", "title = \"Жолугушуу\"\ndate = 2020-11-09\nstage = \"III\""),
+            parsed("stages/iii", "title = \"III этап\"\nstage = \"III\""),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let [listing, report, stage] = pages.as_slice() else { panic!("three pages") };
+        assert_eq!(listing.kind, PageKind::Section { dir: "reports".into(), per_page: Some(5) });
+        assert_eq!(listing.template, "section.html");
+        assert_eq!(
+            report.kind,
+            PageKind::Report { date: NaiveDate::from_ymd_opt(2020, 11, 9).unwrap(), section: "reports".into() }
+        );
+        assert_eq!(report.template, "news.html");
+        assert_eq!(report.front.template, None, "the front matter stays as written");
+        assert_eq!(report.stage_page(), None);
+        assert_eq!((stage.kind.clone(), stage.template.as_str()), (PageKind::Page, "stage.html"));
+        assert_eq!(stage.stage_page(), Some("III"));
+        assert_eq!(report.url, "/ky/otchettor/zholugushuu/");
+    }
+
+    #[test]
+    fn a_date_that_is_not_a_day_names_its_line() {
+        let (pages, errors) = resolve(vec![
+            parsed("reports/_index", "title = \"Отчеттор\"\npaginate_by = 5"),
+            parsed("reports/a", "title = \"Жолугушуу\"\n\ndate = 2020-11-09T10:00:00"),
+        ]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors.first().map(ToString::to_string).unwrap_or_default(),
+            "content/reports/a.ky.md:4: `date` must be a day, like `date = 2020-11-09`"
+        );
+        assert!(pages.iter().all(|page| !page.is_report()), "nothing to list without a day");
     }
 }

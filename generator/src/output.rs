@@ -22,11 +22,6 @@ impl Output {
         Self { path: path.trim_start_matches('/').to_string(), bytes }
     }
 
-    /// The URL a page is served at (`/ky/`), for pages; `None` for other files.
-    pub(crate) fn url(&self) -> Option<String> {
-        self.path.strip_suffix("index.html").map(|dir| format!("/{dir}"))
-    }
-
     pub(crate) fn is_html(&self) -> bool {
         self.path.ends_with(".html")
     }

@@ -31,7 +31,7 @@ pub(crate) fn index(site: &Site, lang: &str, bodies: &[String]) -> String {
         .map(|(page, body)| Entry {
             t: &page.front.title,
             u: &page.url,
-            d: page.date.map(|date| site.translation(lang).dates.date(date)),
+            d: page.report_date().map(|date| site.translation(lang).dates.date(date)),
             s: page.front.summary.as_deref().or(page.front.description.as_deref()),
             x: plain_text(body),
         })

@@ -1,0 +1,25 @@
+//! The shapes templates see: everything already in the page's language, dates already
+//! written out, statuses already decided. Templates only lay them out.
+//!
+//! [`language`] is what every page of a language shares; [`page`] the page itself;
+//! [`schedule`] the stages and the deadline; [`report`] reports in listings and on their
+//! own pages; [`form`] the application form.
+
+mod form;
+mod language;
+mod page;
+mod report;
+mod schedule;
+
+use serde::Serialize;
+
+pub(crate) use language::{language_view, LanguageLink, LanguageView};
+pub(crate) use page::PageView;
+pub(crate) use report::{paginate, report_view, summary};
+
+/// A titled link.
+#[derive(Serialize, Clone)]
+pub(crate) struct Link {
+    pub(crate) title: String,
+    pub(crate) url: String,
+}
