@@ -390,4 +390,71 @@ mod tests {
         assert!(html.contains("footnote-reference"), "{html}");
         assert!(html.contains("<table>"), "{html}");
     }
+
+    /// Markdown an editor might write, with the constructs that make trouble likely:
+    /// images (with and without alt, local and remote), links of every kind, headings,
+    /// tables, footnotes, HTML and stray brackets, in Cyrillic and not.
+    fn markdown() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            any::<String>(),
+            Just("# Кириш\n".to_string()),
+            Just("## Максаты {#plan}\n".to_string()),
+            Just("![сүрөт](/images/meeting.png)".to_string()),
+            Just("![](/images/meeting.png)".to_string()),
+            Just("![x](https://example.org/a.png)".to_string()),
+            Just("![x](/images/missing.png)".to_string()),
+            Just("[III](@/stages/iii.md#plan)".to_string()),
+            Just("[x](@/nowhere.md)".to_string()),
+            Just("[x](/style.css)".to_string()),
+            Just("| a | b |\n|---|---|\n| ө | ү |\n".to_string()),
+            Just("Текст[^1]\n\n[^1]: Эскертүү\n".to_string()),
+            Just("<script>alert(1)</script>".to_string()),
+            Just("\n\n".to_string()),
+            Just("[".to_string()),
+            Just("](".to_string()),
+            Just("`code`".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2000),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any body renders or is refused with errors that name the file and a line inside
+        /// it; nothing panics. `PROPTEST_CASES=50000 cargo test -p generator --lib
+        /// any_markdown` runs longer.
+        #[test]
+        fn any_markdown_renders_or_names_its_line(body in markdown(), body_line in 1usize..50) {
+            let lines = body.lines().count().max(1);
+            match render(Path::new("content/a.ky.md"), &body, body_line, &assets(), resolve) {
+                Ok(html) => proptest::prop_assert!(!html.contains("<script>alert"), "raw HTML passes through escaped or not at all: {html}"),
+                Err(errors) => {
+                    proptest::prop_assert!(!errors.is_empty());
+                    for error in errors {
+                        let line = error.line.unwrap_or(0);
+                        proptest::prop_assert!(
+                            (body_line..=body_line + lines).contains(&line),
+                            "line {line} is outside the body ({body_line}..={}): {error}",
+                            body_line + lines
+                        );
+                    }
+                }
+            }
+        }
+
+        /// Whatever a content file holds, splitting it into front matter and body answers
+        /// with a document or an error naming the file, never a panic.
+        #[test]
+        fn any_file_is_split_or_refused(text in proptest::prelude::any::<String>(), front in markdown()) {
+            let _ = crate::front_matter::parse_document(Path::new("a.ky.md"), &text);
+            let file = format!("+++\ntitle = \"A\"\n{front}\n+++\n{text}");
+            if let Err(error) = crate::front_matter::parse_document(Path::new("a.ky.md"), &file) {
+                proptest::prop_assert!(error.to_string().starts_with("a.ky.md"), "{error}");
+            }
+        }
+    }
 }
