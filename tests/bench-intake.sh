@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --profile lambda --locked -p function --features lambda --bin bootstrap
-cargo bench --locked -p function --bench intake
+cargo bench --locked -p function --features embedded --bench intake

@@ -5,6 +5,8 @@
 //! `CASES` cases (a few seconds). A longer run sets the number:
 //! `PROPTEST_CASES=100000 cargo test --release -p commission --test properties`.
 
+// The intake's own test helpers: the real content and fresh stores of both kinds.
+#[path = "../../function/tests/common/mod.rs"]
 mod common;
 
 use std::cell::Cell;

@@ -2,6 +2,8 @@
 //! data, every refused import with its message, atomic imports, and the ranking checked by
 //! hand — on the embedded store and on DynamoDB.
 
+// The intake's own test helpers: the real content and fresh stores of both kinds.
+#[path = "../../function/tests/common/mod.rs"]
 mod common;
 
 use std::collections::{BTreeMap, HashSet};

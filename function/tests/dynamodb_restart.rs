@@ -83,7 +83,8 @@ async fn dynamodb_stopped_mid_run_then_started_again_loses_nothing_and_invents_n
             let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
                 let id = format!("restart-{client}-{n:05}");
-                let fields = with(with(valid_fields(), "submission_id", Some(&id)), "essay", Some(&format!("Эссе {id}")));
+                let fields =
+                    with(with(valid_fields(), "submission_id", Some(&id)), "essay", Some(&format!("Эссе {id}")));
                 let mut codes = Vec::new();
                 let first_try = Instant::now();
                 // Post until a success, then once more, as a retry whose answer was lost.
@@ -131,7 +132,8 @@ async fn dynamodb_stopped_mid_run_then_started_again_loses_nothing_and_invents_n
         stored_by_id.entry(id).or_default().push(answers.code.clone());
     }
     for (id, codes) in &told {
-        let stored = stored_by_id.get(id).unwrap_or_else(|| panic!("{id} was answered with a success but never stored"));
+        let stored =
+            stored_by_id.get(id).unwrap_or_else(|| panic!("{id} was answered with a success but never stored"));
         assert_eq!(stored.len(), 1, "{id} is stored {} times", stored.len());
         assert!(codes.iter().all(|code| *code == stored[0]), "{id}: told {codes:?}, stored {}", stored[0]);
     }
