@@ -1,6 +1,8 @@
 //! Carries the content files the intake reads (site configuration, schedule, form and the
 //! translation of every language) inside the Lambda binary, so that a deployment is one
-//! file and the function can never disagree with the site it was built with.
+//! file and the function can never disagree with the site it was built with. Only the
+//! translations of the languages `config.toml` names are carried: other files may live in
+//! `content/i18n/` (the glossary of terms does).
 
 // A build script's panic is the build's error message: unwraps here stop the build and say why.
 #![allow(clippy::unwrap_used)]
@@ -16,13 +18,15 @@ fn main() {
     println!("cargo:rerun-if-changed={}", content.join("form.toml").display());
     println!("cargo:rerun-if-changed={}", content.join("i18n").display());
 
-    let mut translations = String::new();
-    let mut files: Vec<_> = std::fs::read_dir(content.join("i18n"))
-        .map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect())
+    let config: toml::Table = std::fs::read_to_string(content.join("config.toml")).unwrap().parse().unwrap();
+    let languages: Vec<String> = config
+        .get("languages")
+        .and_then(toml::Value::as_array)
+        .map(|languages| languages.iter().filter_map(|lang| lang.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
-    files.sort();
-    for file in files.iter().filter(|file| file.extension().is_some_and(|ext| ext == "toml")) {
-        let lang = file.file_stem().unwrap().to_string_lossy();
+    let mut translations = String::new();
+    for lang in &languages {
+        let file = content.join("i18n").join(format!("{lang}.toml"));
         println!("cargo:rerun-if-changed={}", file.display());
         writeln!(
             translations,

@@ -24,6 +24,6 @@ echo "lint-deploy: actionlint $("$venv/actionlint" -version | head -1 | awk '{pr
 "$venv/actionlint" -shellcheck "$shellcheck" -pyflakes= .github/workflows/*.yml
 
 echo "lint-deploy: shellcheck on the deploy scripts"
-"$shellcheck" tests/setup.sh tests/lint-deploy.sh deploy/local/render-conf.sh
+"$shellcheck" tests/setup.sh tests/lint-deploy.sh tests/bench/load.sh deploy/local/render-conf.sh deploy/rehearse.sh
 
-node --test tests/deploy/url-rules.test.mjs tests/deploy/front-door.test.mjs
+node --test tests/deploy/url-rules.test.mjs tests/deploy/front-door.test.mjs tests/deploy/lambda-emulator.test.mjs

@@ -13,6 +13,8 @@ missing=()
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v curl >/dev/null || missing+=(curl)
+# The cold-start benchmark's --tls makes a throwaway certificate.
+command -v openssl >/dev/null || missing+=(openssl)
 command -v chromium >/dev/null || missing+=(chromium)
 # Chromium's own fonts (Liberation) lack ө ү ң; Noto has them.
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)

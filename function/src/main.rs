@@ -28,3 +28,19 @@ async fn main() -> Result<(), Error> {
     }))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the binary carries is what it loads at every cold start: a file that does not
+    /// parse would fail every start in production.
+    #[test]
+    fn the_content_carried_in_the_binary_loads() {
+        let texts = embedded_texts();
+        assert!(!texts.translations.is_empty());
+        if let Err(errors) = Intake::from_texts(&texts, Clock::System) {
+            panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+        }
+    }
+}

@@ -30,7 +30,7 @@ if [ "${1:-}" = "--dynamodb" ]; then
   done
   grep -q '^READY$' "$work/rehearsal.env" || { echo "the rehearsal did not start" >&2; exit 1; }
   set -a
-  # shellcheck disable=SC1091
+  # shellcheck disable=SC1090,SC1091
   source <(grep '=' "$work/rehearsal.env")
   set +a
   url=$FRONT_DOOR

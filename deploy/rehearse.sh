@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Production on one machine: the stack of deploy/template.yaml on loopback, up until SIGINT
+# (Ctrl-C) or SIGTERM, then all of it stopped and no port left open.
+#
+#   bash deploy/rehearse.sh [--at 2020-12-01T12:00:00+06:00]
+#
+#   1. DynamoDB Local (tests/dynamodb-local.sh) with the template's tables (create_tables.py);
+#   2. the shipped Lambda binary (`lambda` profile, built when missing or stale) under the
+#      Runtime API emulator, with the routes, memory, timeout and environment the template
+#      gives it (emulator_args.py);
+#   3. moto's server as S3, with the site bucket, and the site built (as of --at) and put
+#      there by `generator deploy`;
+#   4. nginx as the distribution: /api/* to the emulator, the rest from the bucket with the
+#      CloudFront Function's URL rules and the response headers (front-door.conf.template).
+# With --at the site is built as of that moment and the function's clock starts there too.
+#
+# stdout: KEY=VALUE lines (FRONT_DOOR, AWS_ENDPOINT_URL_S3, SITE_BUCKET, API_ENDPOINT (the HTTP
+# API without the front door), DYNAMODB_ENDPOINT, APPLICATIONS_TABLE, APPLICANTS_TABLE,
+# AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), then READY. Exported, they point
+# `applications --dynamodb`, `selection --dynamodb` and `generator deploy` at the rehearsal.
+# stderr: where the logs are and how long start-up took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+usage() { echo "usage: bash deploy/rehearse.sh [--at RFC3339]" >&2; exit 2; }
+at=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --at) [ $# -ge 2 ] || usage; at=(--at "$2"); shift 2 ;;
+    --at=*) at=(--at "${1#--at=}"); shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+    *) usage ;;
+  esac
+done
+
+say() { echo "rehearse: $*" >&2; }
+venv="$repo/tests/.tools/venv"
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+missing=()
+[ -x "$venv/bin/moto_server" ] || missing+=("moto's server ($venv)")
+[ -x "$nginx" ] || missing+=(nginx)
+[ -f "$repo/tests/node_modules/amplify-dynamodb-simulator/emulator/DynamoDBLocal.jar" ] || missing+=("DynamoDB Local")
+if [ ${#at[@]} -gt 0 ] && ! compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null; then
+  missing+=("libfaketime (Debian: faketime), for --at")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "missing: ${missing[*]}; run bash tests/setup.sh"
+  exit 1
+fi
+
+started=$(date +%s%N)
+work=$(mktemp -d "${TMPDIR:-/tmp}/mektep-rehearsal.XXXXXX")
+# nginx's workers run as nobody when it is started as root: they must reach its scratch files.
+chmod 711 "$work"
+logs="$work/logs"
+mkdir -p "$logs"
+say "logs in $logs"
+
+# What this script started, in order; stopped in reverse. DynamoDB Local is not our child
+# (tests/dynamodb-local.sh started it), so waiting is by polling.
+pids=()
+names=()
+alive() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+stop_all() {
+  local i pid
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid=${pids[i]}
+    alive "$pid" || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+      say "${names[i]} did not stop within 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  # The built site and nginx's scratch files go; the logs stay for reading.
+  rm -rf "$work/site" "$work/nginx/temp"
+}
+on_exit() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ ${#pids[@]} -gt 0 ]; then
+    say "stopping"
+    stop_all
+    say "stopped; logs in $logs"
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+started_process() { pids+=("$1"); names+=("$2"); }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_for_port() { # name pid port
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null; then return 0; fi
+    alive "$2" || { say "$1 exited while starting; see $logs"; exit 1; }
+    sleep 0.1
+  done
+  say "$1 did not answer on port $3 within 15 s; see $logs"
+  exit 1
+}
+elapsed() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))"; }
+
+# Every tool of the rehearsal uses the same stand-in credentials and region: DynamoDB Local
+# keeps a database per access key and region.
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-central-1 AWS_DEFAULT_REGION=eu-central-1
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_DYNAMODB
+
+# The programs first: a build that fails leaves nothing to stop. Both builds are incremental.
+step=$(date +%s%N)
+say "building the Lambda binary (profile lambda) and the generator (release)"
+if ! cargo build --profile lambda -p function --features lambda --bin bootstrap >"$logs/build.log" 2>&1 \
+   || ! cargo build --release -p generator --bin generator >>"$logs/build.log" 2>&1; then
+  tail -n 30 "$logs/build.log" >&2
+  say "the build failed; see $logs/build.log"
+  exit 1
+fi
+generator="$repo/target/release/generator"
+build_ms=$(elapsed "$step")
+
+step=$(date +%s%N)
+"$generator" build --output "$work/site" "${at[@]}" >"$logs/site.log" 2>&1 \
+  || { cat "$logs/site.log" >&2; say "the site did not build"; exit 1; }
+csp=$("$generator" csp "${at[@]}" 2>>"$logs/site.log") || { cat "$logs/site.log" >&2; exit 1; }
+site_ms=$(elapsed "$step")
+
+# 1. DynamoDB Local and the template's tables.
+step=$(date +%s%N)
+dynamodb=$(bash tests/dynamodb-local.sh) || exit 1
+DYNAMODB_ENDPOINT=$(sed -n 's/^DYNAMODB_ENDPOINT=//p' <<<"$dynamodb")
+started_process "$(sed -n 's/^DYNAMODB_PID=//p' <<<"$dynamodb")" "DynamoDB Local"
+tables=$("$venv/bin/python" deploy/local/create_tables.py --endpoint "$DYNAMODB_ENDPOINT" 2>>"$logs/create-tables.log") \
+  || { cat "$logs/create-tables.log" >&2; exit 1; }
+declare -A table
+while IFS='=' read -r name value; do
+  [[ "$name" =~ ^[A-Z_]+$ ]] && table[$name]=$value
+done <<<"$tables"
+APPLICATIONS_TABLE=${table[APPLICATIONS_TABLE]:?create_tables.py named no APPLICATIONS_TABLE}
+APPLICANTS_TABLE=${table[APPLICANTS_TABLE]:?create_tables.py named no APPLICANTS_TABLE}
+dynamodb_ms=$(elapsed "$step")
+
+# 2. The function under the Runtime API emulator.
+step=$(date +%s%N)
+mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py 2>>"$logs/emulator.log")
+table_env=()
+for name in "${!table[@]}"; do table_env+=(--env "$name=${table[$name]}"); done
+python3 deploy/local/lambda_emulator.py --binary target/lambda/bootstrap "${function_args[@]}" "${table_env[@]}" \
+  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
+  --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
+started_process $! "the Lambda emulator"
+for _ in $(seq 1 300); do
+  grep -qx READY "$work/emulator.out" && break
+  alive "${pids[-1]}" || { tail -n 20 "$logs/emulator.log" >&2; say "the emulator stopped"; exit 1; }
+  sleep 0.1
+done
+if ! grep -qx READY "$work/emulator.out"; then
+  tail -n 5 "$logs/emulator.log" >&2
+  say "the function did not finish its init within 30 s; see $logs/emulator.log"
+  exit 1
+fi
+api_origin=$(sed -n 's/^API_ENDPOINT=//p' "$work/emulator.out")
+function_ms=$(elapsed "$step")
+
+# 3. moto's server as S3, the bucket, and the site in it.
+step=$(date +%s%N)
+s3_port=$(free_port)
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$logs/moto.log" 2>&1 &
+started_process $! "moto's server"
+wait_for_port "moto's server" "${pids[-1]}" "$s3_port"
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
+SITE_BUCKET=mektep-site-rehearsal
+"$venv/bin/python" -c '
+import sys, boto3
+boto3.client("s3").create_bucket(Bucket=sys.argv[1], CreateBucketConfiguration={"LocationConstraint": sys.argv[2]})
+' "$SITE_BUCKET" "$AWS_REGION" >>"$logs/moto.log" 2>&1 || { tail -n 5 "$logs/moto.log" >&2; say "could not create the bucket"; exit 1; }
+"$generator" deploy --bucket "$SITE_BUCKET" --output "$work/site" >"$logs/deploy.log" 2>&1 \
+  || { cat "$logs/deploy.log" >&2; say "generator deploy failed"; exit 1; }
+deploy_ms=$(elapsed "$step")
+
+# 4. nginx as the distribution.
+step=$(date +%s%N)
+front_port=$(free_port)
+mkdir -p "$work/nginx/temp"
+FRONT_DOOR_PORT=$front_port API_ORIGIN=$api_origin S3_ORIGIN="$AWS_ENDPOINT_URL_S3/$SITE_BUCKET" CSP=$csp \
+  bash deploy/local/render-conf.sh "$work/nginx/front-door.conf" 2>>"$logs/nginx.log" \
+  || { cat "$logs/nginx.log" >&2; exit 1; }
+"$nginx" -p "$work/nginx" -c "$work/nginx/front-door.conf" -e stderr \
+  -g "daemon off; pid $work/nginx/nginx.pid;" >>"$logs/nginx.log" 2>&1 &
+started_process $! nginx
+wait_for_port nginx "${pids[-1]}" "$front_port"
+nginx_ms=$(elapsed "$step")
+
+cat <<EOF
+FRONT_DOOR=http://127.0.0.1:$front_port
+AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3
+SITE_BUCKET=$SITE_BUCKET
+API_ENDPOINT=$api_origin
+DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT
+APPLICATIONS_TABLE=$APPLICATIONS_TABLE
+APPLICANTS_TABLE=$APPLICANTS_TABLE
+AWS_REGION=$AWS_REGION
+AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
+AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+READY
+EOF
+say "up in $(elapsed "$started") ms: builds ${build_ms}, site ${site_ms}, DynamoDB Local and tables ${dynamodb_ms}, function ${function_ms}, S3 and deploy ${deploy_ms}, nginx ${nginx_ms} (ms)"
+say "open http://127.0.0.1:$front_port/ in a browser; Ctrl-C stops everything"
+
+# Up until a signal, or until something stops by itself (then everything stops).
+while true; do
+  for i in "${!pids[@]}"; do
+    alive "${pids[i]}" || { say "${names[i]} stopped by itself; see $logs"; exit 1; }
+  done
+  sleep 1 &
+  wait $! || true
+done

@@ -1,0 +1,171 @@
+// Production rehearsed end to end (deploy/rehearse.sh): a real browser applies through the
+// front door — the distribution's stand-in before the bucket and the shipped Lambda binary —
+// in Kyrgyz with JavaScript and in Russian without; the applications are then in DynamoDB
+// Local, and the commission's sheets, import and ranking work on them there. Stopping the
+// rehearsal closes every port it opened.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { bin, fillAll, launchBrowser, repo } from "./harness.mjs";
+
+// Inside the application window; the site is built as of this moment and the function's
+// clock starts at it.
+const AT = "2020-12-01T12:00:00+06:00";
+// The first start builds the Lambda binary and the generator in release mode.
+const START_TIMEOUT = 30 * 60 * 1000;
+
+let rehearsal, exited, env, browser, work;
+let log = "";
+const codes = {};
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), "mektep-rehearsal-test-"));
+  rehearsal = spawn("bash", ["deploy/rehearse.sh", "--at", AT], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  exited = new Promise((done) => rehearsal.on("exit", (code, signal) => done({ code, signal })));
+  rehearsal.stderr.on("data", (chunk) => { log += chunk; });
+  env = {};
+  const lines = createInterface({ input: rehearsal.stdout });
+  await new Promise((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no READY within ${START_TIMEOUT / 60000} minutes:\n${log}`)), START_TIMEOUT);
+    lines.on("line", (line) => {
+      const pair = line.match(/^([A-Z0-9_]+)=(.*)$/);
+      if (pair) env[pair[1]] = pair[2];
+      if (line === "READY") { clearTimeout(timer); ready(); }
+    });
+    exited.then(({ code }) => { clearTimeout(timer); fail(new Error(`deploy/rehearse.sh exited with ${code} before READY:\n${log}`)); });
+  });
+  browser = await launchBrowser();
+}, { timeout: START_TIMEOUT + 60000 });
+
+after(async () => {
+  await browser?.close();
+  if (rehearsal && rehearsal.exitCode === null && rehearsal.signalCode === null) {
+    rehearsal.kill("SIGTERM");
+    await exited;
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A command of the secretariat's or the commission's, pointed at the rehearsal. */
+const run = (name, args) =>
+  execFileSync(bin(name), args, { cwd: repo, encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+
+test("the rehearsal names everything a tool needs to reach it", () => {
+  for (const key of ["FRONT_DOOR", "AWS_ENDPOINT_URL_S3", "SITE_BUCKET", "DYNAMODB_ENDPOINT", "APPLICATIONS_TABLE",
+    "APPLICANTS_TABLE", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+    assert.ok(env[key], `${key} is printed`);
+  }
+  assert.match(env.FRONT_DOOR, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(log, /up in \d+ ms/);
+});
+
+test("in Kyrgyz with JavaScript, through the front door: the page, the post and the thank-you page", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(`${env.FRONT_DOOR}/ky/otunmo-formasy/`);
+  assert.equal(response.status(), 200);
+  assert.ok(response.headers()["content-security-policy"], "the response headers policy is on");
+  assert.equal(await page.locator("html").getAttribute("lang"), "ky");
+  await fillAll(page, { name: "Айгүл Асанова", birth: "1985-04-20", essay: "Айылыбызда таза суу жок. Мен муну чечким келет." });
+  const [post] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/api/applications") && r.request().method() === "POST"),
+    page.click("#application button[type=submit]"),
+  ]);
+  assert.equal(post.status(), 201, "the script's post is stored");
+  await page.waitForURL(/\/api\/applications\/thanks\?lang=ky&code=/, { timeout: 20000 });
+  assert.match(await page.textContent("h1"), /Өтүнмөңүз кабыл алынды/);
+  codes.ky = (await page.textContent("#application-code")).trim();
+  assert.match(codes.ky, /^\d{3}-\d{3}-\d{4}$/);
+  await context.close();
+});
+
+test("in Russian without JavaScript, through the front door: a plain post and a Russian thank-you page", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${env.FRONT_DOOR}/ru/forma-zayavki/`);
+  await fillAll(page, { name: "Нургуль Осмонова", birth: "2001-09-30", phone: "+996 555 123456", essay: "В нашем селе нет чистой воды." });
+  await page.click("#application button[type=submit]");
+  await page.waitForURL(/\/api\/applications\/thanks\?lang=ru&code=/);
+  assert.match(await page.textContent("h1"), /Ваша заявка принята/);
+  codes.ru = (await page.textContent("#application-code")).trim();
+  assert.match(codes.ru, /^\d{3}-\d{3}-\d{4}$/);
+  await context.close();
+});
+
+test("both applications are in DynamoDB Local, names only with --personal", () => {
+  const listing = run("applications", ["list", "--dynamodb"]);
+  assert.match(listing, /^2 applications/);
+  assert.match(listing, new RegExp(`${codes.ky}\\s+aged_28_and_over\\s+ky`));
+  assert.match(listing, new RegExp(`${codes.ru}\\s+under_28\\s+ru`));
+  assert.doesNotMatch(listing, /Айгүл|Нургуль/);
+  assert.match(run("applications", ["list", "--dynamodb", "--personal"]), /full_name=Айгүл Асанова/);
+});
+
+test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a ranking", () => {
+  run("selection", ["--dynamodb", "sheets", "--member", "gamsumo", "--out", work]);
+  const sheet = join(work, "gamsumo.csv");
+  const rows = parseCsv(readFileSync(sheet, "utf8").replace(/^\uFEFF/, ""));
+  const scoreColumns = rows[0].flatMap((cell, index) => (/^C\d+\b/.test(cell) ? [index] : []));
+  assert.ok(scoreColumns.length > 0, "the sheet has a score column per criterion");
+  const sheetCodes = rows.slice(1).map((row) => row[0]);
+  assert.deepEqual([...sheetCodes].sort(), [codes.ky, codes.ru].sort(), "the sheet holds both applications, by code");
+  assert.doesNotMatch(rows.flat().join("\n"), /Айгүл|Нургуль|555 123456/, "no personal data on a sheet");
+  for (const row of rows.slice(1)) {
+    scoreColumns.forEach((column, n) => { row[column] = String(row[0] === codes.ky ? 5 : 3 + (n % 2)); });
+  }
+  writeFileSync(sheet, "\uFEFF" + writeCsv(rows));
+  run("selection", ["--dynamodb", "import", "--member", "gamsumo", sheet]);
+
+  const ranking = run("selection", ["--dynamodb", "rank"]);
+  assert.ok(ranking.includes(codes.ky) && ranking.includes(codes.ru), `both codes ranked:\n${ranking}`);
+});
+
+test("SIGTERM stops the rehearsal and every port it opened is closed", async () => {
+  const ports = ["FRONT_DOOR", "AWS_ENDPOINT_URL_S3", "DYNAMODB_ENDPOINT", "API_ENDPOINT"]
+    .filter((key) => env[key])
+    .map((key) => Number(new URL(env[key]).port));
+  for (const port of ports) assert.equal(await listening(port), true, `port ${port} is open while it runs`);
+  rehearsal.kill("SIGTERM");
+  const { code, signal } = await exited;
+  assert.ok(code === 143 || signal === "SIGTERM", `stopped by the signal (exit ${code}, signal ${signal})`);
+  for (const port of ports) assert.equal(await listening(port), false, `port ${port} is closed`);
+  assert.match(log, /stopped; logs in/);
+});
+
+function listening(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("connect", () => { socket.destroy(); done(true); });
+    socket.on("error", () => done(false));
+  });
+}
+
+/** RFC 4180: quoted cells may hold commas, quotes ("") and line breaks. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell); rows.push(row); row = []; cell = "";
+    } else cell += c;
+  }
+  if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+function writeCsv(rows) {
+  return rows.map((row) => row.map((cell) => `"${cell.replaceAll('"', '""')}"`).join(",")).join("\r\n") + "\r\n";
+}
