@@ -214,11 +214,17 @@ impl Form {
                 }
             }
         }
-        if !form
-            .fields()
-            .any(|field| field.kind == FieldKind::Date && field.name.as_deref() == Some(form.age.field.as_str()))
-        {
-            error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field));
+        match form.fields().find(|field| field.name.as_deref() == Some(form.age.field.as_str())) {
+            Some(field) if field.kind != FieldKind::Date => {
+                error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field))
+            }
+            // Every application falls in an age group, so the age question cannot be skipped.
+            Some(field) if !field.required || field.required_when.is_some() => error_near(
+                "[age]",
+                format!("[age] field `{}` must be `required = true` (without `required_when`): every application needs an age group", form.age.field),
+            ),
+            Some(_) => {}
+            None => error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field)),
         }
         if errors.is_empty() {
             Ok(form)
@@ -289,5 +295,17 @@ mod tests {
             "{}",
             errors[0]
         );
+    }
+
+    #[test]
+    fn an_optional_age_question_is_refused_at_load() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let birth = text.find("name = \"birth_date\"").unwrap();
+        let required = birth + text[birth..].find("required = true").unwrap();
+        let text = format!("{}required = false{}", &text[..required], &text[required + "required = true".len()..]);
+        let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(said.iter().any(|e| e.contains("[age] field `birth_date` must be `required = true`")), "{said:?}");
     }
 }

@@ -115,6 +115,17 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
         errors.push(FieldError { field: name.clone(), label: name.clone(), message: intake.text("bad_request", lang) });
     }
 
+    // The content check makes the age question required; should a form still reach here
+    // without an answer to it, the applicant is told which question, not an empty error.
+    if errors.is_empty() && category.is_none() {
+        if let Some(field) = form.fields().find(|field| field.name.as_deref() == Some(form.age.field.as_str())) {
+            errors.push(FieldError {
+                field: form.age.field.clone(),
+                label: field.label.get(lang).to_string(),
+                message: form.message("required", lang, &[]),
+            });
+        }
+    }
     match (errors.is_empty(), category) {
         (true, Some(category)) => Ok(Application {
             submission_id: raw.submission_id.clone(),

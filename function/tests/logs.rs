@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use function::handle;
+use function::{handle, Application, Saved, Store, StoreError, StoreErrorKind, Suspect};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -45,4 +45,46 @@ async fn logs_name_codes_and_outcomes_never_personal_data() {
         assert!(!logs.contains(value.as_str()), "the logs hold {name}: {logs}");
     }
     assert!(!logs.contains("broken-address"));
+}
+
+/// A store that fails as the real ones do, with a message that carries what the SDK or
+/// SQLite would say.
+struct Failing(StoreErrorKind);
+
+impl Store for Failing {
+    async fn save(&self, _: &Application) -> Result<Saved, StoreError> {
+        Err(StoreError::new(self.0, "PutItem: ResourceNotFoundException: Requested resource not found"))
+    }
+    async fn save_suspect(&self, _: &Suspect) -> Result<Saved, StoreError> {
+        Err(StoreError::new(self.0, "PutItem: ThrottlingException: Rate exceeded"))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_is_one_line_an_operator_can_act_on_and_no_applicant_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let intake = intake_at(DURING_INTAKE);
+    let valid = valid_fields();
+    handle(&Failing(StoreErrorKind::Unavailable), &intake, post_json(&valid)).await;
+    let retryable = String::from_utf8(std::mem::take(&mut *captured.0.lock().unwrap())).unwrap();
+    handle(&Failing(StoreErrorKind::Misconfigured), &intake, post_form(&valid)).await;
+    let misconfigured = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+
+    assert_eq!(retryable.lines().count(), 1, "{retryable}");
+    assert!(retryable.contains("WARN") && retryable.contains("store unavailable"), "{retryable}");
+    assert_eq!(misconfigured.lines().count(), 1, "{misconfigured}");
+    assert!(
+        misconfigured.contains("ERROR")
+            && misconfigured.contains("store misconfigured")
+            && misconfigured.contains("ResourceNotFoundException"),
+        "{misconfigured}"
+    );
+    for (name, value) in valid.iter().filter(|(_, value)| value.len() > 3) {
+        assert!(!retryable.contains(value.as_str()) && !misconfigured.contains(value.as_str()), "the logs hold {name}");
+    }
 }
