@@ -129,6 +129,25 @@ impl Field {
     }
 }
 
+/// Keys of `[text]` the intake's answers use (its refusals, thanks and error pages): a
+/// missing one would show its key to an applicant, so it is refused at load.
+pub(crate) const INTAKE_TEXT_KEYS: &[&str] = &[
+    "bad_request",
+    "closed_text",
+    "closed_title",
+    "errors_back",
+    "errors_summary",
+    "errors_title",
+    "home",
+    "not_text",
+    "store_broken",
+    "store_failed",
+    "thanks_code",
+    "thanks_keep",
+    "thanks_title",
+    "too_large",
+];
+
 /// Message keys every form must translate, because the validator uses them.
 pub(crate) const MESSAGE_KEYS: &[&str] = &[
     "required",
@@ -156,6 +175,9 @@ impl Form {
         }
         for key in MESSAGE_KEYS.iter().filter(|key| !form.messages.contains_key(**key)) {
             error_near("[messages", format!("[messages] has no `{key}`, which the validator needs"));
+        }
+        for key in INTAKE_TEXT_KEYS.iter().filter(|key| !form.text.contains_key(**key)) {
+            error_near("[text", format!("[text] has no `{key}`, which the intake's answers need"));
         }
         for (table, texts) in [("messages", &form.messages), ("text", &form.text)] {
             for (key, text) in texts {
@@ -307,5 +329,19 @@ mod tests {
         let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(said.iter().any(|e| e.contains("[age] field `birth_date` must be `required = true`")), "{said:?}");
+    }
+
+    #[test]
+    fn a_missing_intake_text_is_refused_at_load() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/form.toml");
+        let text: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.starts_with("store_broken."))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(said.iter().any(|e| e.contains("[text] has no `store_broken`")), "{said:?}");
     }
 }
