@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use function::{handle, Application, CommissionStore, Saved, Store, StoreError, StoreErrorKind, Suspect};
+use function::{handle, CommissionStore, StoreErrorKind};
 use http::{Request, StatusCode};
 
 /// Message `key` of content/form.toml in `lang` with its placeholders filled in: what the
@@ -224,23 +224,10 @@ async fn only_the_sites_own_origin_gets_cors_headers() {
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
-/// A store that fails every write with one kind of error: the failure paths, which no real
-/// store can be made to take on demand (`tests/faults.rs` injects them into real stores).
-struct FailingStore(StoreErrorKind);
-
-impl Store for FailingStore {
-    async fn save(&self, _: &Application) -> Result<Saved, StoreError> {
-        Err(StoreError::new(self.0, "disk I/O error"))
-    }
-    async fn save_suspect(&self, _: &Suspect) -> Result<Saved, StoreError> {
-        Err(StoreError::new(self.0, "disk I/O error"))
-    }
-}
-
 #[tokio::test]
 async fn a_store_that_may_recover_is_a_503_so_the_page_retries_never_a_success() {
     let intake = intake_at(DURING_INTAKE);
-    let store = FailingStore(StoreErrorKind::Unavailable);
+    let store = FailingStore(StoreErrorKind::Unavailable, "disk I/O error");
     let response = handle(&store, &intake, post_json(&valid_fields())).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "2");
@@ -256,11 +243,16 @@ async fn a_store_that_may_recover_is_a_503_so_the_page_retries_never_a_success()
 async fn a_misconfigured_store_is_a_500_without_retry_after() {
     let intake = intake_at(DURING_INTAKE);
     for kind in [StoreErrorKind::Misconfigured, StoreErrorKind::Corrupt, StoreErrorKind::Conflict] {
-        let response = handle(&FailingStore(kind), &intake, post_json(&valid_fields())).await;
+        let response = handle(&FailingStore(kind, "disk I/O error"), &intake, post_json(&valid_fields())).await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{kind:?}");
         assert!(response.headers().get("retry-after").is_none(), "retrying cannot help: {kind:?}");
         assert_eq!(body_json(&response)["error"], "store_broken");
-        let page = handle(&FailingStore(kind), &intake, post_form(&with(valid_fields(), "lang", Some("ru")))).await;
+        let page = handle(
+            &FailingStore(kind, "disk I/O error"),
+            &intake,
+            post_form(&with(valid_fields(), "lang", Some("ru"))),
+        )
+        .await;
         assert!(body_text(&page).contains(&form_text("store_broken", "ru")), "{}", body_text(&page));
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use function::{handle, Application, Saved, Store, StoreError, StoreErrorKind, Suspect};
+use function::{handle, StoreErrorKind};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -22,13 +22,18 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn logs_name_codes_and_outcomes_never_personal_data() {
+/// Everything logged at any level until the guard is dropped.
+fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber =
         tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn logs_name_codes_and_outcomes_never_personal_data() {
+    let (captured, _guard) = capture_logs();
 
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
@@ -47,32 +52,18 @@ async fn logs_name_codes_and_outcomes_never_personal_data() {
     assert!(!logs.contains("broken-address"));
 }
 
-/// A store that fails as the real ones do, with a message that carries what the SDK or
-/// SQLite would say.
-struct Failing(StoreErrorKind);
-
-impl Store for Failing {
-    async fn save(&self, _: &Application) -> Result<Saved, StoreError> {
-        Err(StoreError::new(self.0, "PutItem: ResourceNotFoundException: Requested resource not found"))
-    }
-    async fn save_suspect(&self, _: &Suspect) -> Result<Saved, StoreError> {
-        Err(StoreError::new(self.0, "PutItem: ThrottlingException: Rate exceeded"))
-    }
-}
+/// What DynamoDB says when the table is missing: an operator's problem, not the applicant's.
+const MISSING_TABLE: &str = "PutItem: ResourceNotFoundException: Requested resource not found";
 
 #[tokio::test]
 async fn a_failing_store_is_one_line_an_operator_can_act_on_and_no_applicant_data() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber =
-        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     let intake = intake_at(DURING_INTAKE);
     let valid = valid_fields();
-    handle(&Failing(StoreErrorKind::Unavailable), &intake, post_json(&valid)).await;
+    handle(&FailingStore(StoreErrorKind::Unavailable, MISSING_TABLE), &intake, post_json(&valid)).await;
     let retryable = String::from_utf8(std::mem::take(&mut *captured.0.lock().unwrap())).unwrap();
-    handle(&Failing(StoreErrorKind::Misconfigured), &intake, post_form(&valid)).await;
+    handle(&FailingStore(StoreErrorKind::Misconfigured, MISSING_TABLE), &intake, post_form(&valid)).await;
     let misconfigured = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
 
     assert_eq!(retryable.lines().count(), 1, "{retryable}");

@@ -131,3 +131,17 @@ pub async fn dynamo_store() -> function::DynamoStore {
 pub fn form_text(key: &str, lang: &str) -> String {
     intake_at(DURING_INTAKE).form().message(key, lang, &[])
 }
+
+/// A store that fails every write with one kind of error and the words a real store would
+/// say: the failure paths, which no real store takes on demand (`faults.rs` injects them
+/// into real stores instead).
+pub struct FailingStore(pub function::StoreErrorKind, pub &'static str);
+
+impl function::Store for FailingStore {
+    async fn save(&self, _: &function::Application) -> Result<function::Saved, function::StoreError> {
+        Err(function::StoreError::new(self.0, self.1))
+    }
+    async fn save_suspect(&self, _: &function::Suspect) -> Result<function::Saved, function::StoreError> {
+        Err(function::StoreError::new(self.0, self.1))
+    }
+}
