@@ -61,7 +61,14 @@ say "logs in $logs"
 # (tests/dynamodb-local.sh started it), so waiting is by polling.
 pids=()
 names=()
-alive() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# A process whose main thread has ended shows as a zombie while its other threads still run
+# (a JVM shutting down does this, port still open): it is gone only when its last thread is.
+alive() {
+  local state threads
+  state=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+  threads=$(awk '$1 == "Threads:" { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$state" ] && { [ "$state" != Z ] || [ "${threads:-0}" -gt 1 ]; }
+}
 stop_all() {
   local i pid
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do

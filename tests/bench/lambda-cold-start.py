@@ -114,12 +114,14 @@ class Emulator:
 
 
 def running(pid: int) -> bool:
-    """Whether the process is there and not a zombie waiting to be reaped by someone else."""
+    """Whether any thread of the process still runs. A JVM shutting down shows its main thread
+    as a zombie while others still hold its port, so a zombie counts only when it is alone."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+    except (FileNotFoundError, ProcessLookupError):
         return False
+    return not fields.get("State", "Z").strip().startswith("Z") or int(fields.get("Threads", "1")) > 1
 
 
 def stop_process(pid: int) -> None:

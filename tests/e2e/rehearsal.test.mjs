@@ -128,12 +128,12 @@ test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a
 test("SIGTERM stops the rehearsal and every port it opened is closed", async () => {
   const ports = ["FRONT_DOOR", "AWS_ENDPOINT_URL_S3", "DYNAMODB_ENDPOINT", "API_ENDPOINT"]
     .filter((key) => env[key])
-    .map((key) => Number(new URL(env[key]).port));
-  for (const port of ports) assert.equal(await listening(port), true, `port ${port} is open while it runs`);
+    .map((key) => [key, Number(new URL(env[key]).port)]);
+  for (const [key, port] of ports) assert.equal(await listening(port), true, `${key} (port ${port}) is open while it runs`);
   rehearsal.kill("SIGTERM");
   const { code, signal } = await exited;
   assert.ok(code === 143 || signal === "SIGTERM", `stopped by the signal (exit ${code}, signal ${signal})`);
-  for (const port of ports) assert.equal(await listening(port), false, `port ${port} is closed`);
+  for (const [key, port] of ports) assert.equal(await listening(port), false, `${key} (port ${port}) is closed once the rehearsal has exited`);
   assert.match(log, /stopped; logs in/);
 });
 
