@@ -25,7 +25,9 @@ pub(crate) fn content_security_policy(outputs: &[Output]) -> (String, Vec<(Strin
 
 /// The policy string, allowing the inline scripts with these `'sha256-…'` sources.
 fn policy(script_hashes: &BTreeSet<String>) -> String {
-    let mut script_src = String::from("'self'");
+    // The search (Pagefind) compiles its WebAssembly, in the page or in its worker: that
+    // takes `'wasm-unsafe-eval'`, which allows WebAssembly only, not `eval` of JavaScript.
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
     for hash in script_hashes {
         script_src.push(' ');
         script_src.push_str(hash);
@@ -227,7 +229,7 @@ mod tests {
         let outputs = vec![
             Output::file("ky/index.html", b"<script>b()</script><script>a()</script>".to_vec()),
             Output::file("ru/index.html", b"<script>a()</script>".to_vec()),
-            Output::file("ky/search.json", b"<script>c()</script>".to_vec()),
+            Output::file("ky/pagefind/pagefind.js", b"<script>c()</script>".to_vec()),
         ];
         let (policy, problems) = content_security_policy(&outputs);
         let (a, b) = (script_hash("a()"), script_hash("b()"));
@@ -235,7 +237,7 @@ mod tests {
         assert_eq!(
             policy,
             format!(
-                "default-src 'self'; script-src 'self' {first} {second}; style-src 'self'; img-src 'self' data:; \
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {first} {second}; style-src 'self'; img-src 'self' data:; \
                  connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
             )
         );

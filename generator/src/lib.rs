@@ -5,7 +5,8 @@
 //! fingerprint static files and images → render Markdown → render pages through their
 //! templates → add feeds and tag pages per listing, the search index and 404 page per
 //! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
-//! compute the Content-Security-Policy → write. `render_site` runs these steps in this order,
+//! compute the Content-Security-Policy. Pages are written as they are made, into a fresh
+//! folder that replaces the output folder only once every step succeeded. `render_site` runs these steps in this order,
 //! one call each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported
 //! with its file (and line where there is one). [`deploy()`] uploads a built site to S3.
 
@@ -42,7 +43,7 @@ pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
 pub use crate::new_report::{new_report, NewReport};
-use crate::output::Output;
+use crate::output::{Output, Outputs};
 use crate::render::Renderer;
 use crate::reports::Reports;
 pub use crate::serve::{serve, ServeOptions};
@@ -104,21 +105,34 @@ impl std::error::Error for BuildError {}
 /// Builds the site into `options.output_dir`, replacing what was there only on success.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let site = render_site(options).map_err(BuildError::Content)?;
-    output::write_all(&options.output_dir, &site.outputs).map_err(BuildError::Write)?;
+    // Pages are written as they are made, into a fresh folder swapped in once all is good.
+    let next = output::NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
+    let outputs = Outputs::into_folder(&next);
+    let site = match render_site(options, &outputs) {
+        Ok(site) => site,
+        Err(errors) => {
+            next.discard();
+            return Err(BuildError::Content(errors));
+        }
+    };
+    if let Some(err) = outputs.take_error() {
+        next.discard();
+        return Err(BuildError::Write(err));
+    }
+    next.swap_in().map_err(BuildError::Write)?;
     Ok(site.report(started))
 }
 
 /// Runs every step of a build and reports all problems, writing nothing.
 pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let site = render_site(options).map_err(BuildError::Content)?;
+    let site = render_site(options, &Outputs::checked_only()).map_err(BuildError::Content)?;
     Ok(site.report(started))
 }
 
-/// Every file of the site, in memory, and what the report says about them.
+/// What the report says about the files of the site.
 struct RenderedSite {
-    outputs: Vec<Output>,
+    files: usize,
     pages: usize,
     content_security_policy: String,
     warnings: Vec<String>,
@@ -128,7 +142,7 @@ impl RenderedSite {
     fn report(self, started: Instant) -> BuildReport {
         BuildReport {
             pages: self.pages,
-            files: self.outputs.len(),
+            files: self.files,
             elapsed: started.elapsed(),
             content_security_policy: self.content_security_policy,
             warnings: self.warnings,
@@ -136,7 +150,7 @@ impl RenderedSite {
     }
 }
 
-fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>> {
+fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite, Vec<ContentError>> {
     let mut tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
     let (site, mut errors) =
@@ -157,32 +171,35 @@ fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>
 
     let reports = Reports::new(&site);
     let renderer = Renderer::new(&site, &tera, &options.templates_dir, &reports, options)?;
-    // Template errors are collected across steps, so one build shows them all.
+    // `/` and `/404.html` are the default language's (its home page names /<lang>/ as canonical).
+    let default = site.config.default_language();
+    for root in ["index.html", "404.html"] {
+        outputs.keep(format!("{default}/{root}"));
+    }
+    // Template errors are collected across steps, so one build shows them all. Each step
+    // writes its outputs as it makes them.
     let mut keep = |step: Result<Vec<Output>, Vec<ContentError>>| {
         step.unwrap_or_else(|found| {
             errors.extend(found);
             Vec::new()
         })
     };
-    let mut outputs = keep(renderer.pages(&bodies));
+    outputs.extend(keep(renderer.pages(&bodies, outputs).map(|()| Vec::new())));
     // Each listing of reports has a feed and tag pages.
     for listing in site.pages.iter().filter(|page| page.listing().is_some()) {
         outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
-        outputs.extend(keep(renderer.tag_pages(listing)));
+        outputs.extend(keep(renderer.tag_pages(listing, outputs).map(|()| Vec::new())));
     }
+    outputs.extend(keep(search::indexes(&site, &bodies)));
     for lang in &site.config.languages {
-        outputs.push(Output::file(&format!("{lang}/search.json"), search::index(&site, lang, &bodies).into_bytes()));
         outputs.extend(keep(renderer.not_found(lang)));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    // `/` and `/404.html` are the default language's (its home page names /<lang>/ as canonical).
-    let default = site.config.default_language();
     for root in ["index.html", "404.html"] {
-        let own = format!("{default}/{root}");
-        if let Some(page) = outputs.iter().find(|output| output.path == own) {
-            outputs.push(Output::file(root, page.bytes.clone()));
+        if let Some(bytes) = outputs.kept(&format!("{default}/{root}")) {
+            outputs.push(Output::file(root, bytes));
         }
     }
     for lang in &site.config.languages {
@@ -195,15 +212,20 @@ fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>
     outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
     outputs.extend(assets);
 
+    let files = outputs.count();
+    let written = outputs.written();
     let sources: HashMap<String, PathBuf> =
-        site.pages.iter().map(|page| (Output::html(&page.url, String::new()).path, page.source.clone())).collect();
-    let link_errors = links::check_links(&outputs, &sources, &options.templates_dir, &fingerprints);
+        site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
+    let link_errors =
+        links::check_links(&written.pages, &written.files, &sources, &options.templates_dir, &fingerprints);
     if !link_errors.is_empty() {
         return Err(link_errors);
     }
-    let (content_security_policy, blocked) = csp::content_security_policy(&outputs);
-    if !blocked.is_empty() {
-        return Err(blocked
+    // One page of each kind of inline scripts needs what all of them need.
+    let (content_security_policy, _) = csp::content_security_policy(&written.policy_pages);
+    if !written.blocked.is_empty() {
+        return Err(written
+            .blocked
             .into_iter()
             .map(|(path, problem)| {
                 let source = sources.get(&path).map(PathBuf::as_path).unwrap_or(&options.templates_dir);
@@ -215,7 +237,7 @@ fn render_site(options: &BuildOptions) -> Result<RenderedSite, Vec<ContentError>
             .collect());
     }
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    Ok(RenderedSite { outputs, pages: site.pages.len(), content_security_policy, warnings })
+    Ok(RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings })
 }
 
 /// `{{ asset(path="/style.css") }}` in a template: the URL the file is published at.

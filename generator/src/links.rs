@@ -6,31 +6,44 @@ use std::path::{Path, PathBuf};
 use content_model::ContentError;
 
 use crate::fingerprint::Fingerprints;
-use crate::output::Output;
 
-/// `sources` maps an output path to the file an editor would fix (the content file, or a
-/// template); `fingerprints` names the files that are published under another name.
+/// What the link check needs of one HTML page: its links, each once, and its ids.
+pub(crate) struct PageLinks {
+    path: String,
+    /// `href` values, then `src` values, in page order, each once.
+    links: Vec<Box<str>>,
+    ids: HashSet<Box<str>>,
+}
+
+impl PageLinks {
+    /// Reads the links and ids of the page at output path `path`.
+    pub(crate) fn scan(path: &str, html: &str) -> Self {
+        let mut seen = HashSet::new();
+        let links = attribute_values(html, "href")
+            .chain(attribute_values(html, "src"))
+            .filter(|link| seen.insert(*link))
+            .map(Box::from)
+            .collect();
+        Self { path: path.to_string(), links, ids: attribute_values(html, "id").map(Box::from).collect() }
+    }
+}
+
+/// `pages` are the HTML pages in output order and `files` every output path; `sources` maps
+/// an output path to the file an editor would fix (the content file, or a template);
+/// `fingerprints` names the files that are published under another name.
 pub(crate) fn check_links(
-    outputs: &[Output],
+    pages: &[PageLinks],
+    files: &HashSet<String>,
     sources: &HashMap<String, PathBuf>,
     fallback: &Path,
     fingerprints: &Fingerprints,
 ) -> Vec<ContentError> {
-    let files: HashSet<&str> = outputs.iter().map(|output| output.path.as_str()).collect();
-    let ids: HashMap<&str, HashSet<&str>> = outputs
-        .iter()
-        .filter(|output| output.is_html())
-        .map(|output| {
-            (output.path.as_str(), attribute_values(std::str::from_utf8(&output.bytes).unwrap_or(""), "id").collect())
-        })
-        .collect();
+    let ids: HashMap<&str, &HashSet<Box<str>>> = pages.iter().map(|page| (page.path.as_str(), &page.ids)).collect();
     let mut errors = Vec::new();
-    for output in outputs.iter().filter(|output| output.is_html()) {
-        let html = std::str::from_utf8(&output.bytes).unwrap_or("");
-        let source = sources.get(&output.path).map(PathBuf::as_path).unwrap_or(fallback);
-        let mut reported = HashSet::new();
-        for link in attribute_values(html, "href").chain(attribute_values(html, "src")) {
-            let Some((file, fragment)) = target(&output.path, link) else {
+    for page in pages {
+        let source = sources.get(&page.path).map(PathBuf::as_path).unwrap_or(fallback);
+        for link in page.links.iter().map(|link| &**link) {
+            let Some((file, fragment)) = target(&page.path, link) else {
                 continue;
             };
             let problem = if let Some(published) = fingerprints.url(&format!("/{file}")) {
@@ -42,13 +55,11 @@ pub(crate) fn check_links(
                 Some(format!("links to {link}, which is not part of the site"))
             } else {
                 fragment
-                    .filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(fragment)))
+                    .filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(*fragment)))
                     .map(|fragment| format!("links to {link}, but that page has no `#{fragment}`"))
             };
             if let Some(problem) = problem {
-                if reported.insert(link) {
-                    errors.push(ContentError::new(source, format!("{problem} (on /{})", output.path)));
-                }
+                errors.push(ContentError::new(source, format!("{problem} (on /{})", page.path)));
             }
         }
     }
@@ -115,6 +126,17 @@ fn attribute_values<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = &'
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Output;
+
+    fn check(outputs: &[Output], fingerprints: &Fingerprints) -> Vec<ContentError> {
+        let pages: Vec<PageLinks> = outputs
+            .iter()
+            .filter(|output| output.is_html())
+            .map(|output| PageLinks::scan(&output.path, std::str::from_utf8(&output.bytes).unwrap()))
+            .collect();
+        let files = outputs.iter().map(|output| output.path.clone()).collect();
+        check_links(&pages, &files, &HashMap::new(), Path::new("templates"), fingerprints)
+    }
 
     #[test]
     fn resolves_absolute_relative_and_fragment_links() {
@@ -135,7 +157,7 @@ mod tests {
             ),
             Output::file("ru/index.html", b"<p></p>".to_vec()),
         ];
-        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"), &Fingerprints::default());
+        let errors = check(&outputs, &Fingerprints::default());
         let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
         assert_eq!(
             messages,
@@ -153,7 +175,7 @@ mod tests {
             Output::file("ky/index.html", br#"<img src="/images/a.png" alt="a">"#.to_vec()),
         ];
         let fingerprints = Fingerprints::apply(&mut outputs);
-        let errors = check_links(&outputs, &HashMap::new(), Path::new("templates"), &fingerprints);
+        let errors = check(&outputs, &fingerprints);
         assert_eq!(
             errors[0].message,
             format!(

@@ -1,10 +1,17 @@
-//! Files of the built site, in memory until they are all known to be good.
+//! Files of the built site, written as they are made into a fresh folder that is swapped in
+//! only when the whole site built, so a failed build never leaves a half-built site served.
+//! What the checks after rendering need (paths, links, ids, inline scripts) is kept; the
+//! bytes are not.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
+use rayon::prelude::*;
+
+use crate::links::PageLinks;
 
 pub(crate) struct Output {
     /// Path inside the output folder, with `/` separators: `ky/etaptar/index.html`.
@@ -15,7 +22,7 @@ pub(crate) struct Output {
 impl Output {
     /// A page at a site URL ending in `/`.
     pub(crate) fn html(url: &str, html: String) -> Self {
-        Self { path: format!("{}index.html", url.trim_start_matches('/')), bytes: html.into_bytes() }
+        Self { path: page_path(url), bytes: html.into_bytes() }
     }
 
     pub(crate) fn file(path: &str, bytes: Vec<u8>) -> Self {
@@ -27,39 +34,213 @@ impl Output {
     }
 }
 
-/// Writes all outputs into a fresh folder next to `dir`, then swaps it in, so that a
-/// failed or half-done write never leaves a half-built site being served.
-pub(crate) fn write_all(dir: &Path, outputs: &[Output]) -> anyhow::Result<()> {
-    let name = dir.file_name().context("the output folder needs a name")?.to_string_lossy().to_string();
-    if name == "content" || name == "templates" || dir.join("Cargo.toml").exists() || dir.join("config.toml").exists() {
-        bail!("refusing to replace {}: it looks like a source folder, not a build output", dir.display());
+/// The file a page at a site URL ending in `/` is written to: `ky/etaptar/index.html`.
+pub(crate) fn page_path(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
+}
+
+/// The fresh folder a build writes into, next to the output folder.
+pub(crate) struct NextFolder {
+    dir: PathBuf,
+    next: PathBuf,
+    old: PathBuf,
+}
+
+impl NextFolder {
+    /// Makes `.<name>.next` beside `dir`, empty; refuses a `dir` that looks like sources.
+    pub(crate) fn create(dir: &Path) -> anyhow::Result<Self> {
+        let name = dir.file_name().context("the output folder needs a name")?.to_string_lossy().to_string();
+        if name == "content"
+            || name == "templates"
+            || dir.join("Cargo.toml").exists()
+            || dir.join("config.toml").exists()
+        {
+            bail!("refusing to replace {}: it looks like a source folder, not a build output", dir.display());
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        let next = parent.join(format!(".{name}.next"));
+        let old = parent.join(format!(".{name}.old"));
+        for stale in [&next, &old] {
+            if stale.exists() {
+                std::fs::remove_dir_all(stale).with_context(|| format!("removing {}", stale.display()))?;
+            }
+        }
+        std::fs::create_dir_all(&next).with_context(|| format!("creating {}", next.display()))?;
+        Ok(Self { dir: dir.to_path_buf(), next, old })
     }
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let next = parent.join(format!(".{name}.next"));
-    let old = parent.join(format!(".{name}.old"));
-    for stale in [&next, &old] {
-        if stale.exists() {
-            std::fs::remove_dir_all(stale).with_context(|| format!("removing {}", stale.display()))?;
+
+    /// Replaces the output folder with the finished site.
+    pub(crate) fn swap_in(self) -> anyhow::Result<()> {
+        let Self { dir, next, old } = self;
+        if dir.exists() {
+            std::fs::rename(&dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
+        }
+        std::fs::rename(&next, &dir).with_context(|| format!("moving the new site into {}", dir.display()))?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Drops what a failed build wrote; the output folder stays as it was.
+    pub(crate) fn discard(self) {
+        // Best effort: the next build removes a stale folder anyway.
+        let _ = std::fs::remove_dir_all(&self.next);
+    }
+}
+
+/// Where outputs go as they are made: into the fresh folder (`build`) or nowhere (`check`).
+/// Shared by the rendering threads.
+pub(crate) struct Outputs {
+    folder: Option<PathBuf>,
+    batches: AtomicU32,
+    state: Mutex<State>,
+}
+
+/// Where an output stands among all of them: its batch (one step of the build), then its
+/// place in the batch. The checks report in this order, whatever order threads finish in.
+pub(crate) type Order = (u32, usize);
+
+#[derive(Default)]
+struct State {
+    /// Paths whose bytes are kept, to be copied elsewhere later (the root pages).
+    keep: HashSet<String>,
+    files: HashSet<String>,
+    pages: Vec<(Order, PageLinks)>,
+    blocked: Vec<(Order, Vec<(String, String)>)>,
+    /// One page for each distinct policy the pages need: together they need what all do.
+    policies: BTreeMap<String, Output>,
+    kept: HashMap<String, Vec<u8>>,
+    error: Option<anyhow::Error>,
+}
+
+/// Everything the checks after rendering need to know about the written site.
+pub(crate) struct Written {
+    pub(crate) files: HashSet<String>,
+    /// Each HTML page's links and ids, in output order.
+    pub(crate) pages: Vec<PageLinks>,
+    /// What the Content-Security-Policy would block, as (output path, problem), in output order.
+    pub(crate) blocked: Vec<(String, String)>,
+    /// A page of each kind of inline scripts, enough for the site's policy.
+    pub(crate) policy_pages: Vec<Output>,
+}
+
+impl Outputs {
+    /// Outputs written into `next`.
+    pub(crate) fn into_folder(next: &NextFolder) -> Self {
+        Self::new(Some(next.next.clone()))
+    }
+
+    /// Outputs only checked, not written.
+    pub(crate) fn checked_only() -> Self {
+        Self::new(None)
+    }
+
+    fn new(folder: Option<PathBuf>) -> Self {
+        Self { folder, batches: AtomicU32::new(0), state: Mutex::new(State::default()) }
+    }
+
+    /// Keeps the bytes of the outputs at `path` once written, for [`Outputs::kept`].
+    pub(crate) fn keep(&self, path: String) {
+        if let Ok(mut state) = self.state.lock() {
+            state.keep.insert(path);
         }
     }
-    // Folders first, then files, both in parallel: on slow disks each create costs more
-    // than the bytes written.
-    let folders: std::collections::BTreeSet<PathBuf> =
-        outputs.iter().filter_map(|output| next.join(&output.path).parent().map(Path::to_path_buf)).collect();
-    folders.par_iter().try_for_each(|folder| {
-        std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))
-    })?;
-    outputs.par_iter().try_for_each(|output| {
-        let path = next.join(&output.path);
-        std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display()))
-    })?;
-    if dir.exists() {
-        std::fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
+
+    /// A new batch: what is written in it comes after everything of earlier batches.
+    pub(crate) fn batch(&self) -> u32 {
+        self.batches.fetch_add(1, Ordering::Relaxed)
     }
-    std::fs::rename(&next, dir).with_context(|| format!("moving the new site into {}", dir.display()))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+
+    pub(crate) fn push(&self, output: Output) {
+        self.write((self.batch(), 0), output);
     }
-    Ok(())
+
+    /// Writes a step's outputs, in parallel.
+    pub(crate) fn extend(&self, outputs: impl IntoIterator<Item = Output>) {
+        let batch = self.batch();
+        let outputs: Vec<Output> = outputs.into_iter().collect();
+        outputs.into_par_iter().enumerate().for_each(|(index, output)| self.write((batch, index), output));
+    }
+
+    /// Writes one output, and remembers what the checks need of it.
+    pub(crate) fn write(&self, order: Order, output: Output) {
+        let mut problem = None;
+        if let Some(folder) = &self.folder {
+            let path = folder.join(&output.path);
+            let written = match path.parent() {
+                Some(parent) => std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))
+                    .and_then(|()| {
+                        std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display()))
+                    }),
+                None => std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display())),
+            };
+            problem = written.err();
+        }
+        let scanned = output.is_html().then(|| {
+            let html = std::str::from_utf8(&output.bytes).unwrap_or("");
+            let (policy, blocked) = crate::csp::content_security_policy(std::slice::from_ref(&output));
+            (PageLinks::scan(&output.path, html), policy, blocked)
+        });
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let keep = state.keep.contains(&output.path);
+        if state.error.is_none() {
+            state.error = problem;
+        }
+        state.files.insert(output.path.clone());
+        let mut output = Some(output);
+        if let Some((links, policy, blocked)) = scanned {
+            state.pages.push((order, links));
+            if !blocked.is_empty() {
+                state.blocked.push((order, blocked));
+            }
+            if !state.policies.contains_key(&policy) {
+                if let Some(output) = output.take() {
+                    if keep {
+                        state.kept.insert(output.path.clone(), output.bytes.clone());
+                    }
+                    state.policies.insert(policy, output);
+                }
+            }
+        }
+        if let Some(output) = output.filter(|_| keep) {
+            state.kept.insert(output.path, output.bytes);
+        }
+    }
+
+    /// The bytes of an output named when this was made.
+    pub(crate) fn kept(&self, path: &str) -> Option<Vec<u8>> {
+        self.state.lock().ok().and_then(|state| state.kept.get(path).cloned())
+    }
+
+    /// How many files were made.
+    pub(crate) fn count(&self) -> usize {
+        self.state.lock().map_or(0, |state| state.files.len())
+    }
+
+    /// The first file that could not be written, if any.
+    pub(crate) fn take_error(&self) -> Option<anyhow::Error> {
+        self.state.lock().ok().and_then(|mut state| state.error.take())
+    }
+
+    /// What the checks need, in output order.
+    pub(crate) fn written(&self) -> Written {
+        let Ok(mut state) = self.state.lock() else {
+            return Written { files: HashSet::new(), pages: Vec::new(), blocked: Vec::new(), policy_pages: Vec::new() };
+        };
+        let mut pages = std::mem::take(&mut state.pages);
+        pages.sort_by_key(|(order, _)| *order);
+        let mut blocked = std::mem::take(&mut state.blocked);
+        blocked.sort_by_key(|(order, _)| *order);
+        Written {
+            files: std::mem::take(&mut state.files),
+            pages: pages.into_iter().map(|(_, links)| links).collect(),
+            blocked: blocked.into_iter().flat_map(|(_, blocked)| blocked).collect(),
+            policy_pages: std::mem::take(&mut state.policies).into_values().collect(),
+        }
+    }
 }

@@ -1,19 +1,24 @@
 //! Markdown bodies and Tera templates to HTML, in parallel.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use content_model::ContentError;
 use rayon::prelude::*;
+use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::files::read_files;
 use crate::fingerprint::Fingerprints;
 use crate::load::{Page, Site};
 use crate::markdown;
-use crate::output::Output;
-use crate::reports::Reports;
-use crate::views::{language_view, paginate, report_view, summary, LanguageLink, LanguageView, Link, PageView};
+use crate::output::{Output, Outputs};
+use crate::reports::{Reports, Tag};
+use crate::views::{
+    language_view, page_count, page_of, paginator, report_view, summary, LanguageLink, LanguageView, Link, PageView,
+    ReportSummary,
+};
 
 /// Loads every `*.html` under `templates/` (not `templates/static/`), named by relative path.
 pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
@@ -85,15 +90,43 @@ pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<
 }
 
 /// What rendering a page needs besides the page: the templates, the reports, and what every
-/// page of a language shares, serialized once and cloned per page.
+/// page of a language shares, serialized once. Each rendering thread clones a language's
+/// shared context once and then only adds and takes off each page's own keys, so no page
+/// copies site-wide data.
 pub(crate) struct Renderer<'a> {
     site: &'a Site,
     tera: &'a Tera,
     templates_dir: &'a Path,
     reports: &'a Reports<'a>,
     views: HashMap<&'a str, LanguageView<'a>>,
-    bases: HashMap<&'a str, Context>,
+    shared: HashMap<&'a str, Context>,
     children: HashMap<(&'a str, &'a str), Vec<Link>>,
+    /// Every report as listings show it, by (language, canonical path); made once.
+    summaries: HashMap<(&'a str, &'a str), ReportSummary>,
+}
+
+/// One thread's contexts, one per language, each the shared part cloned once.
+type Contexts<'a> = HashMap<&'a str, Context>;
+
+/// One page rendered by [`Renderer::pages`]: a content page, or page `number` of a listing.
+enum Job<'p> {
+    Page(&'p Page, &'p str),
+    Listing(&'p Page, &'p str, usize),
+}
+
+impl Job<'_> {
+    /// The content page rendered.
+    fn page(&self) -> &Page {
+        match self {
+            Job::Page(page, _) | Job::Listing(page, _, _) => page,
+        }
+    }
+}
+
+/// One page rendered by [`Renderer::tag_pages`]: the tag index, or page `number` of a tag.
+enum TagJob<'t, 'p> {
+    Index,
+    Tag(&'t Tag<'p>, usize),
 }
 
 impl<'a> Renderer<'a> {
@@ -110,13 +143,22 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|lang| (lang.as_str(), language_view(site, lang, options.now, options.pinned, reports)))
             .collect();
-        let mut bases = HashMap::new();
+        let mut shared = HashMap::new();
         for (lang, view) in &views {
-            let base = Context::from_serialize(view)
+            let context = Context::from_serialize(view)
                 .map_err(|err| vec![ContentError::new(templates_dir, tera_message(&err))])?;
-            bases.insert(*lang, base);
+            shared.insert(*lang, context);
         }
-        Ok(Self { site, tera, templates_dir, reports, views, bases, children: children_by_section(site) })
+        let summaries = site
+            .pages
+            .par_iter()
+            .filter(|page| page.is_report())
+            .filter_map(|page| {
+                let view = views.get(page.lang.as_str())?;
+                Some(((page.lang.as_str(), page.canonical.as_str()), summary(site, &view.schedule.stages, page)))
+            })
+            .collect();
+        Ok(Self { site, tera, templates_dir, reports, views, shared, children: children_by_section(site), summaries })
     }
 
     fn render(&self, template: &str, context: &Context, source: &Path) -> Result<String, ContentError> {
@@ -128,60 +170,82 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    /// The view and the shared context of `lang`. Views exist for every language of
-    /// content/config.toml, and pages are in those languages.
-    fn language(&self, lang: &str, source: &Path) -> Result<(&LanguageView<'a>, &Context), ContentError> {
-        match (self.views.get(lang), self.bases.get(lang)) {
-            (Some(view), Some(base)) => Ok((view, base)),
-            _ => Err(ContentError::new(
-                source,
-                format!("`{lang}` is not one of the site's languages in content/config.toml"),
-            )),
-        }
+    /// The view of `lang` and this thread's context of it, ready for one page's own keys.
+    /// Views exist for every language of content/config.toml, and pages are in those languages.
+    fn language<'c>(
+        &self,
+        contexts: &'c mut Contexts<'a>,
+        lang: &str,
+        source: &Path,
+    ) -> Result<(&LanguageView<'a>, PageContext<'c>), ContentError> {
+        let missing =
+            || ContentError::new(source, format!("`{lang}` is not one of the site's languages in content/config.toml"));
+        let (key, view) = self.views.get_key_value(lang).ok_or_else(missing)?;
+        let context = match contexts.entry(*key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(self.shared.get(key).cloned().ok_or_else(missing)?),
+        };
+        Ok((view, PageContext { context, own: Vec::new() }))
     }
 
-    /// Every content page through its template, in parallel; a listing page by page.
-    /// `bodies` are the pages' HTML in `site.pages` order.
-    pub(crate) fn pages(&self, bodies: &[String]) -> Result<Vec<Output>, Vec<ContentError>> {
+    /// The summaries of `list`, in its order.
+    fn summaries<'s>(&'s self, list: &[&'a Page]) -> Vec<&'s ReportSummary> {
+        list.iter().filter_map(|page| self.summaries.get(&(page.lang.as_str(), page.canonical.as_str()))).collect()
+    }
+
+    /// Every content page through its template, in parallel, each written as it is done; a
+    /// listing page by page. `bodies` are the pages' HTML in `site.pages` order.
+    pub(crate) fn pages(&self, bodies: &[String], outputs: &Outputs) -> Result<(), Vec<ContentError>> {
         let site = self.site;
-        let rendered: Vec<Result<Vec<Output>, ContentError>> = site
-            .pages
+        let mut jobs = Vec::new();
+        for (page, body) in site.pages.iter().zip(bodies) {
+            match page.listing() {
+                None => jobs.push(Job::Page(page, body.as_str())),
+                Some((section, per_page)) => {
+                    let count = page_count(self.reports.list(&page.lang, section).len(), per_page);
+                    jobs.extend((1..=count).map(|number| Job::Listing(page, body.as_str(), number)));
+                }
+            }
+        }
+        let batch = outputs.batch();
+        let errors: Vec<(Option<&Path>, ContentError)> = jobs
             .par_iter()
-            .zip(bodies.par_iter())
-            .map(|(page, body)| {
-                let (view, base) = self.language(&page.lang, &page.source)?;
-                let mut context = base.clone();
-                self.add_page(&mut context, view, page, body);
-                let Some((section, per_page)) = page.listing() else {
-                    return Ok(vec![Output::html(&page.url, self.render(&page.template, &context, &page.source)?)]);
+            .enumerate()
+            .map_init(Contexts::new, |contexts, (index, job)| {
+                let (page, body) = match job {
+                    Job::Page(page, body) | Job::Listing(page, body, _) => (*page, *body),
                 };
-                let items = self
-                    .reports
-                    .list(&page.lang, section)
-                    .iter()
-                    .map(|report| summary(site, &view.schedule.stages, report))
-                    .collect();
-                paginate(items, per_page, &page.url)
-                    .into_iter()
-                    .map(|paginator| {
-                        let url = paginator.url.clone();
+                let (view, mut context) = self.language(contexts, &page.lang, &page.source)?;
+                self.add_page(&mut context, view, page, body);
+                let url = match job {
+                    Job::Page(..) => page.url.clone(),
+                    Job::Listing(_, _, number) => {
+                        let (section, per_page) = page.listing().unwrap_or_default();
+                        let list = self.reports.list(&page.lang, section);
+                        let items = self.summaries(page_of(list, per_page, *number));
+                        let paginator = paginator(list.len(), items, per_page, *number, &page.url);
                         context.insert("paginator", &paginator);
-                        Ok(Output::html(&url, self.render(&page.template, &context, &page.source)?))
-                    })
-                    .collect()
+                        paginator.url
+                    }
+                };
+                let html = self.render(&page.template, context.context, &page.source)?;
+                outputs.write((batch, index), Output::html(&url, html));
+                Ok(())
             })
+            .enumerate()
+            .filter_map(|(index, result)| Some((jobs.get(index).map(|job| job.page().source.as_path()), result.err()?)))
             .collect();
-        gather(rendered)
+        first_per_page(errors)
     }
 
-    /// The tag index of a listing and each tag's reports, page by page.
-    pub(crate) fn tag_pages(&self, listing: &Page) -> Result<Vec<Output>, Vec<ContentError>> {
+    /// The tag index of a listing and each tag's reports, page by page, each written as it
+    /// is done.
+    pub(crate) fn tag_pages(&self, listing: &Page, outputs: &Outputs) -> Result<(), Vec<ContentError>> {
         let site = self.site;
         let Some((section, per_page)) = listing.listing() else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let lang = listing.lang.as_str();
-        let (view, base) = self.language(lang, &listing.source).map_err(|err| vec![err])?;
         let listing_link = Link { title: listing.front.title.clone(), url: listing.url.clone() };
         let tags = self.reports.tags(site, lang, section);
         let tag_links: Vec<Link> = tags
@@ -189,47 +253,62 @@ impl<'a> Renderer<'a> {
             .map(|tag| Link { title: format!("{} ({})", tag.name, tag.reports.len()), url: tag.url.clone() })
             .collect();
         let index_url = format!("{}tags/", listing.url);
-        let mut context = base.clone();
         let translation = site.translation(lang);
-        let description = translation.get("tags_description").to_string();
-        insert_plain_page(&mut context, site, view, &listing.front.title, &index_url, description);
-        context.insert("listing", &listing_link);
-        context.insert("tags", &tag_links);
-        let index =
-            self.render("tags.html", &context, &listing.source).map(|html| vec![Output::html(&index_url, html)]);
-        let tag_pages: Vec<Result<Vec<Output>, ContentError>> = tags
+        let mut jobs = vec![TagJob::Index];
+        for tag in &tags {
+            jobs.extend((1..=page_count(tag.reports.len(), per_page)).map(|number| TagJob::Tag(tag, number)));
+        }
+        let batch = outputs.batch();
+        let errors: Vec<(Option<&str>, ContentError)> = jobs
             .par_iter()
-            .map(|tag| {
-                let mut context = base.clone();
-                let description = translation.get("tag_description").replace("{tag}", &tag.name);
-                insert_plain_page(&mut context, site, view, &tag.name, &tag.url, description);
+            .enumerate()
+            .map_init(Contexts::new, |contexts, (index, job)| {
+                let (view, mut context) = self.language(contexts, lang, &listing.source)?;
                 context.insert("listing", &listing_link);
-                context.insert("tags_url", &index_url);
-                let items: Vec<_> =
-                    tag.reports.iter().map(|report| summary(site, &view.schedule.stages, report)).collect();
-                paginate(items, per_page, &tag.url)
-                    .into_iter()
-                    .map(|paginator| {
-                        let url = paginator.url.clone();
+                let (template, url) = match job {
+                    TagJob::Index => {
+                        let description = translation.get("tags_description").to_string();
+                        insert_plain_page(&mut context, site, view, &listing.front.title, &index_url, description);
+                        context.insert("tags", &tag_links);
+                        ("tags.html", index_url.clone())
+                    }
+                    TagJob::Tag(tag, number) => {
+                        let description = translation.get("tag_description").replace("{tag}", &tag.name);
+                        insert_plain_page(&mut context, site, view, &tag.name, &tag.url, description);
+                        context.insert("tags_url", &index_url);
+                        let items = self.summaries(page_of(&tag.reports, per_page, *number));
+                        let paginator = paginator(tag.reports.len(), items, per_page, *number, &tag.url);
                         context.insert("paginator", &paginator);
-                        Ok(Output::html(&url, self.render("tag.html", &context, &listing.source)?))
-                    })
-                    .collect()
+                        ("tag.html", paginator.url)
+                    }
+                };
+                let html = self.render(template, context.context, &listing.source)?;
+                outputs.write((batch, index), Output::html(&url, html));
+                Ok(())
+            })
+            .enumerate()
+            .filter_map(|(index, result)| {
+                let tag = match jobs.get(index) {
+                    Some(TagJob::Tag(tag, _)) => Some(tag.url.as_str()),
+                    _ => None,
+                };
+                Some((tag, result.err()?))
             })
             .collect();
-        gather(std::iter::once(index).chain(tag_pages))
+        first_per_page(errors)
     }
 
     /// The 404 page of `lang`, at `/<lang>/404.html`.
     pub(crate) fn not_found(&self, lang: &str) -> Result<Vec<Output>, Vec<ContentError>> {
-        let (view, base) = self.language(lang, &self.site.content_dir.join("config.toml")).map_err(|err| vec![err])?;
-        let mut context = base.clone();
+        let mut contexts = Contexts::new();
+        let config = self.site.content_dir.join("config.toml");
+        let (view, mut context) = self.language(&mut contexts, lang, &config).map_err(|err| vec![err])?;
         context.insert("translations", &view.languages);
-        let html = self.render("404.html", &context, self.templates_dir).map_err(|err| vec![err])?;
+        let html = self.render("404.html", context.context, self.templates_dir).map_err(|err| vec![err])?;
         Ok(vec![Output::file(&format!("{lang}/404.html"), html.into_bytes())])
     }
 
-    fn add_page(&self, context: &mut Context, view: &LanguageView, page: &Page, body: &str) {
+    fn add_page(&self, context: &mut PageContext, view: &LanguageView, page: &Page, body: &str) {
         let (site, reports, children) = (self.site, self.reports, &self.children);
         // A language the page is not written in is named, with a notice instead of a link.
         let translations: Vec<LanguageLink> = site
@@ -273,23 +352,22 @@ impl<'a> Renderer<'a> {
             children: page
                 .section_dir()
                 .and_then(|dir| children.get(&(page.lang.as_str(), dir)))
-                .cloned()
-                .unwrap_or_default(),
+                .map_or(&[], Vec::as_slice),
         };
         context.insert("page", &page_view);
         context.insert("translations", &translations);
         context.insert("missing_languages", &missing);
         if page.is_report() {
-            context.insert("report", &report_view(site, reports, &view.schedule.stages, page));
+            let report = self
+                .summaries
+                .get(&(page.lang.as_str(), page.canonical.as_str()))
+                .and_then(|summary| report_view(site, reports, summary, page));
+            context.insert("report", &report);
         }
         if let Some(stage) = page.stage_page() {
             // The newest few; the listing has the rest.
-            let about: Vec<_> = reports
-                .about_stage(&page.lang, stage)
-                .into_iter()
-                .take(10)
-                .map(|report| summary(site, &view.schedule.stages, report))
-                .collect();
+            let about = reports.about_stage(&page.lang, stage);
+            let about: Vec<&ReportSummary> = self.summaries(about.get(..10).unwrap_or(&about));
             context.insert("stage_reports", &about);
         }
         // The heavy parts only where a template shows them.
@@ -302,22 +380,37 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// All outputs, or all errors.
-fn gather(
-    results: impl IntoIterator<Item = Result<Vec<Output>, ContentError>>,
-) -> Result<Vec<Output>, Vec<ContentError>> {
-    let mut outputs = Vec::new();
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok(pages) => outputs.extend(pages),
-            Err(err) => errors.push(err),
-        }
-    }
+/// The errors of a step, the first of each page only: a listing that cannot be rendered
+/// fails the same way on every one of its pages. `errors` are in job order, each with the
+/// page it renders.
+fn first_per_page<K: PartialEq>(mut errors: Vec<(K, ContentError)>) -> Result<(), Vec<ContentError>> {
+    errors.dedup_by(|later, earlier| later.0 == earlier.0);
     if errors.is_empty() {
-        Ok(outputs)
+        Ok(())
     } else {
-        Err(errors)
+        Err(errors.into_iter().map(|(_, error)| error).collect())
+    }
+}
+
+/// A language's shared context with one page's own keys on top; they are taken off again
+/// when the page is done. Page keys never share a name with a [`LanguageView`] field.
+struct PageContext<'c> {
+    context: &'c mut Context,
+    own: Vec<&'static str>,
+}
+
+impl PageContext<'_> {
+    fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.context.insert(key, value);
+        self.own.push(key);
+    }
+}
+
+impl Drop for PageContext<'_> {
+    fn drop(&mut self) {
+        for key in &self.own {
+            self.context.remove(key);
+        }
     }
 }
 
@@ -346,7 +439,7 @@ fn children_by_section(site: &Site) -> HashMap<(&str, &str), Vec<Link>> {
 
 /// A generated page (a tag listing) with no content file behind it.
 fn insert_plain_page(
-    context: &mut Context,
+    context: &mut PageContext,
     site: &Site,
     view: &LanguageView,
     title: &str,
@@ -361,7 +454,7 @@ fn insert_plain_page(
         permalink: format!("{}{url}", site.config.base_url),
         includes: &[],
         stage: None,
-        children: Vec::new(),
+        children: &[],
     };
     context.insert("page", &page);
     let own: Vec<&LanguageLink> = view.languages.iter().filter(|link| link.current).collect();

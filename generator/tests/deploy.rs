@@ -264,7 +264,7 @@ fn the_real_site_goes_up_once_then_only_what_changed() {
         ("ky/calendar.ics", "text/calendar; charset=utf-8", REVALIDATE),
         ("ky/otchettor/atom.xml", "application/atom+xml; charset=utf-8", REVALIDATE),
         ("sitemap.xml", "application/xml; charset=utf-8", REVALIDATE),
-        ("ky/search.json", "application/json", REVALIDATE),
+        ("ky/pagefind/pagefind-entry.json", "application/json", REVALIDATE),
         (stylesheet.as_str(), "text/css; charset=utf-8", IMMUTABLE),
     ] {
         assert_eq!(aws.headers(key), (content_type.to_string(), cache_control.to_string()), "{key}");

@@ -98,7 +98,7 @@ fn drafts_are_previewed_but_never_published() {
     let content = root.path().join("content");
     let published = common::build(&content, MOMENT);
     assert!(!published.exists("ky/otchettor/dayar-emes/index.html"));
-    assert!(!published.read("ky/search.json").contains("Даяр эмес"));
+    assert!(!search_pages(&published, "ky").iter().any(|page| page["meta"]["title"] == "Даяр эмес"));
     assert!(!published.read("ky/otchettor/atom.xml").contains("Даяр эмес"));
     let output = root.path().join("preview");
     let options = generator::BuildOptions { drafts: true, ..common::options(&content, &output, MOMENT) };
@@ -157,19 +157,42 @@ fn the_feeds_read_in_a_real_atom_parser() {
     assert!(ky.contains("src=&quot;https://mektep.vap.kg/images/meeting."), "links inside entries are absolute");
 }
 
+/// The pages in a language's search index, as Pagefind stores them: one gzipped fragment each,
+/// JSON after a marker.
+fn search_pages(site: &common::Built, lang: &str) -> Vec<serde_json::Value> {
+    let folder = site.output.join(format!("{lang}/pagefind/fragment"));
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let mut text = String::new();
+        let file = std::fs::File::open(entry.unwrap().path()).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).unwrap();
+        pages.push(serde_json::from_str(text.strip_prefix("pagefind_dcd").unwrap()).unwrap());
+    }
+    pages
+}
+
 #[test]
 fn the_search_index_holds_each_languages_own_pages() {
     let root = fixture();
     let site = common::build(&root.path().join("content"), MOMENT);
-    let ky: serde_json::Value = serde_json::from_str(&site.read("ky/search.json")).unwrap();
-    let ru: serde_json::Value = serde_json::from_str(&site.read("ru/search.json")).unwrap();
-    let titles = |index: &serde_json::Value| {
-        index.as_array().unwrap().iter().map(|e| e["t"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    let (ky, ru) = (search_pages(&site, "ky"), search_pages(&site, "ru"));
+    let titles = |pages: &[serde_json::Value]| {
+        pages.iter().map(|page| page["meta"]["title"].as_str().unwrap().to_string()).collect::<Vec<_>>()
     };
     assert!(titles(&ky).contains(&"Мектепке катышуу үчүн конкурс жарыяланды".to_string()));
     assert!(!titles(&ky).iter().any(|t| t.starts_with("Неделя")));
     assert!(titles(&ru).iter().any(|t| t.starts_with("Календарь наставничества")));
-    let entry = ru.as_array().unwrap().iter().find(|e| e["t"] == "Неделя 3").unwrap();
-    assert_eq!(entry["x"], "Консультации продолжаются.");
-    assert_eq!(entry["u"], "/ru/otchety/nedelya-3/");
+    let week = ru.iter().find(|page| page["meta"]["title"] == "Неделя 3").unwrap();
+    assert_eq!(week["url"], "/ru/otchety/nedelya-3/");
+    assert!(week["content"].as_str().unwrap().contains("Консультации продолжаются."), "{week}");
+    assert_eq!(week["meta"]["date"], "3 февраля 2021 г.");
+    // Each language's bundle knows only its own: Russian is stemmed, Kyrgyz (which Pagefind
+    // has no stemmer for) is indexed as written and found by prefix.
+    let entry = |lang: &str| {
+        serde_json::from_str::<serde_json::Value>(&site.read(&format!("{lang}/pagefind/pagefind-entry.json"))).unwrap()
+    };
+    assert_eq!(entry("ru")["languages"]["ru"]["wasm"], "ru");
+    assert_eq!(entry("ky")["languages"]["ky"]["wasm"], serde_json::Value::Null);
+    assert_eq!(entry("ky")["languages"].as_object().unwrap().len(), 1);
+    assert!(!site.exists("ky/pagefind/pagefind-ui.js"), "Pagefind's own interface is not published");
 }

@@ -155,7 +155,10 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
     // The production security headers, on pages and on the intake's answers.
     let (_, page) = get(port, "/ky/").unwrap();
     let lower = page.to_lowercase();
-    assert!(lower.contains("content-security-policy: default-src 'self'; script-src 'self' 'sha256-"), "{page}");
+    assert!(
+        lower.contains("content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{page}"
+    );
     assert!(lower.contains("x-content-type-options: nosniff") && lower.contains("referrer-policy: "), "{page}");
 
     // Hostile requests get an error, never a file outside the site and never a crash.

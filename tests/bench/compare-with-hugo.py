@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Builds a generated corpus of reports with our generator and with Hugo, side by side, and
-prints build time, peak memory and pages made by each, and their ratios; then the time of
-our rebuild after editing one report.
+"""Builds a generated corpus of reports with our generator and with Hugo, alternating the
+two in one run, and prints for each build time, peak memory, pages made and output bytes,
+and ours against Hugo's as ratios (the targets: at most 0.5x Hugo's time and 0.3x its peak
+memory; output, search index aside, within 1.2x Hugo's bytes); then the time of our rebuild
+after editing one report.
 
-    python3 tests/bench/compare-with-hugo.py [--reports 2500] [--runs 3]
+    python3 tests/bench/compare-with-hugo.py [--reports 2500 ...] [--runs 3]
 
---reports is per language (the site is Kyrgyz and Russian). Hugo comes from Debian
-(`apt-get install hugo`); its templates in tests/bench/hugo/layouts do the same work as
-ours: each report with its date, stage, tags, text and previous/next, listings ten to a
-page, tag pages ten to a page, a tag index, a feed per language and a sitemap.
+--reports is per language (the site is Kyrgyz and Russian); given several sizes, it also
+prints how our time grows against the page count (target: 10x the pages in at most 11x the
+time). Hugo comes from Debian; it is installed with apt-get when missing. Its templates in
+tests/bench/hugo/layouts do the same work as ours: each report with its date, stage, tags,
+text and previous/next, listings ten to a page, tag pages ten to a page, a tag index, a feed
+per language and a sitemap.
 """
 import argparse, os, random, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -83,36 +87,72 @@ def pages(folder: Path):
     return sum(1 for _ in folder.rglob("*.html"))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reports", type=int, default=2500, help="reports per language")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    if not shutil.which("hugo"):
-        sys.exit("hugo is not installed: apt-get install hugo")
-    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "generator"], cwd=REPO, check=True)
-    generator = REPO / "target/release/generator"
+def output_bytes(folder: Path):
+    """Bytes of every file, the search index (Pagefind bundles, search.json) aside."""
+    total = 0
+    for path in folder.rglob("*"):
+        if path.is_file() and "pagefind" not in path.relative_to(folder).parts and path.name != "search.json":
+            total += path.stat().st_size
+    return total
+
+
+def ensure_hugo():
+    if shutil.which("hugo"):
+        return
+    print("hugo is missing: installing Debian's", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "hugo"], check=True, stdout=subprocess.DEVNULL)
+
+
+def compare(generator: Path, reports: int, runs: int):
+    """Median time and peak memory of both generators on one corpus, run alternately."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        ours, hugo = make_corpus(root, args.reports)
+        ours, hugo = make_corpus(root, reports)
         ours_out, hugo_out = root / "ours-public", root / "hugo-public"
-        ours_cmd = [generator, "build", "--content", ours, "--templates", REPO / "templates", "--output", ours_out, "--at", "2021-12-01T12:00:00+06:00"]
-        hugo_cmd = ["hugo", "--source", hugo, "--destination", hugo_out, "--quiet", "--cleanDestinationDir"]
-        results = {}
-        for name, command in [("ours", ours_cmd), ("hugo", hugo_cmd)]:
-            runs = [run(command) for _ in range(args.runs)]
-            results[name] = (statistics.median(t for t, _ in runs), max(m for _, m in runs))
+        commands = {
+            "ours": [generator, "build", "--content", ours, "--templates", REPO / "templates", "--output", ours_out, "--at", "2021-12-01T12:00:00+06:00"],
+            "hugo": ["hugo", "--source", hugo, "--destination", hugo_out, "--quiet", "--cleanDestinationDir"],
+        }
+        measured = {"ours": [], "hugo": []}
+        # Alternating spreads whatever else the machine does over both.
+        for _ in range(runs):
+            for name, command in commands.items():
+                measured[name].append(run(command))
+        results = {name: (statistics.median(t for t, _ in runs_), max(m for _, m in runs_)) for name, runs_ in measured.items()}
+        sizes = {"ours": (pages(ours_out), output_bytes(ours_out)), "hugo": (pages(hugo_out), output_bytes(hugo_out))}
         edited = ours / "reports" / "bench-7.ky.md"
         edited.write_text(edited.read_text(encoding="utf-8") + "\nТүзөтүү.\n", encoding="utf-8")
-        rebuild, _ = run(ours_cmd)
-        print(f"corpus: {args.reports} reports per language, 2 languages; {args.runs} runs each, median time, peak memory")
-        print(f"{'':8} {'time':>9} {'peak RSS':>10} {'HTML pages':>11}")
-        for name, out in [("ours", ours_out), ("hugo", hugo_out)]:
-            seconds, memory = results[name]
-            print(f"{name:8} {seconds:8.2f}s {memory:8.0f}MB {pages(out):11}")
-        (t_ours, m_ours), (t_hugo, m_hugo) = results["ours"], results["hugo"]
-        print(f"ratio    hugo/ours time {t_hugo / t_ours:.2f}x, hugo/ours memory {m_hugo / m_ours:.2f}x")
-        print(f"rebuild after editing one report (ours, full rebuild as serve does): {rebuild:.2f}s")
+        rebuild, _ = run(commands["ours"])
+    print(f"corpus: {reports} reports per language, 2 languages; {runs} runs each, alternating; median time, peak memory")
+    print(f"{'':8} {'time':>9} {'peak RSS':>10} {'HTML pages':>11} {'output MB':>10}")
+    for name in ["ours", "hugo"]:
+        seconds, memory = results[name]
+        count, size = sizes[name]
+        print(f"{name:8} {seconds:8.2f}s {memory:8.0f}MB {count:11} {size / 1e6:10.1f}")
+    (t_ours, m_ours), (t_hugo, m_hugo) = results["ours"], results["hugo"]
+    b_ours, b_hugo = sizes["ours"][1], sizes["hugo"][1]
+    print(f"ours/hugo: time {t_ours / t_hugo:.2f}x (target <= 0.5x), peak memory {m_ours / m_hugo:.2f}x (target <= 0.3x), "
+          f"output bytes without search index {b_ours / b_hugo:.2f}x (target <= 1.2x)")
+    print(f"rebuild after editing one report (ours, full rebuild as serve does): {rebuild:.2f}s")
+    return t_ours
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, nargs="+", default=[2500], help="reports per language; several sizes to see the growth")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ensure_hugo()
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "generator"], cwd=REPO, check=True)
+    generator = REPO / "target/release/generator"
+    times = {}
+    for reports in args.reports:
+        times[reports] = compare(generator, reports, args.runs)
+        print()
+    sizes = sorted(times)
+    for small, big in zip(sizes, sizes[1:]):
+        print(f"growth {small} -> {big} reports per language: {big / small:.1f}x the pages, {times[big] / times[small]:.1f}x our time "
+              f"(target: at most 1.1x the page growth)")
 
 
 if __name__ == "__main__":

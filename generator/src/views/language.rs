@@ -16,8 +16,9 @@ pub(crate) struct LanguageView<'a> {
     pub(crate) t: &'a std::collections::BTreeMap<String, String>,
     pub(crate) languages: Vec<LanguageLink<'a>>,
     pub(crate) nav: Vec<Link>,
-    /// URL of every page in this language by content path (`apply`, `stages/_index`),
-    /// so templates can link to a page without knowing its slug.
+    /// URL of every page in this language but reports by content path (`apply`,
+    /// `stages/_index`), so templates can link to a page without knowing its slug. Reports
+    /// are left out: every page carries this, and a site can have tens of thousands of them.
     pub(crate) urls: std::collections::BTreeMap<&'a str, &'a str>,
     pub(crate) schedule: ScheduleView,
     /// Inserted only for pages that show them (see `render::add_page`).
@@ -105,7 +106,7 @@ pub(crate) fn language_view<'a>(
         urls: site
             .pages
             .iter()
-            .filter(|page| page.lang == lang)
+            .filter(|page| page.lang == lang && !page.is_report())
             .map(|page| (page.canonical.as_str(), page.url.as_str()))
             .collect(),
         schedule,

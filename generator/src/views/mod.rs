@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub(crate) use language::{language_view, LanguageLink, LanguageView};
 pub(crate) use page::PageView;
-pub(crate) use report::{paginate, report_view, summary};
+pub(crate) use report::{page_count, page_of, paginator, report_view, summary, ReportSummary};
 
 /// A titled link.
 #[derive(Serialize, Clone)]

@@ -16,5 +16,5 @@ pub(crate) struct PageView<'a> {
     pub(crate) includes: &'a [String],
     pub(crate) stage: Option<&'a StageView>,
     /// Pages directly in this section, for section pages.
-    pub(crate) children: Vec<Link>,
+    pub(crate) children: &'a [Link],
 }

@@ -26,9 +26,9 @@ pub(crate) struct ReportSummary {
 
 /// What a report's own page shows besides its text.
 #[derive(Serialize)]
-pub(crate) struct ReportView {
+pub(crate) struct ReportView<'s> {
     #[serde(flatten)]
-    pub(crate) summary: ReportSummary,
+    pub(crate) summary: &'s ReportSummary,
     /// The older and newer report in the same language.
     pub(crate) previous: Option<Link>,
     pub(crate) next: Option<Link>,
@@ -38,8 +38,8 @@ pub(crate) struct ReportView {
 
 /// One page of a listing.
 #[derive(Serialize)]
-pub(crate) struct Paginator {
-    pub(crate) items: Vec<ReportSummary>,
+pub(crate) struct Paginator<'s> {
+    pub(crate) items: Vec<&'s ReportSummary>,
     pub(crate) number: usize,
     pub(crate) total: usize,
     pub(crate) previous: Option<String>,
@@ -82,23 +82,40 @@ pub(crate) fn summary(site: &Site, stages: &[StageView], page: &Page) -> ReportS
     }
 }
 
-/// A report's own page: its summary, its neighbours and its listing; `None` for other pages.
-pub(crate) fn report_view(site: &Site, reports: &Reports, stages: &[StageView], page: &Page) -> Option<ReportView> {
+/// A report's own page: its summary (made once, see [`summary`]), its neighbours and its
+/// listing; `None` for other pages.
+pub(crate) fn report_view<'s>(
+    site: &Site,
+    reports: &Reports,
+    summary: &'s ReportSummary,
+    page: &Page,
+) -> Option<ReportView<'s>> {
     let neighbours = reports.neighbours(page)?;
     let link = |other: &Page| Link { title: other.front.title.clone(), url: other.url.clone() };
     let listing = site.page(&page.lang, &format!("{}/_index", neighbours.section)).map(link)?;
-    Some(ReportView {
-        summary: summary(site, stages, page),
-        next: neighbours.newer.map(link),
-        previous: neighbours.older.map(link),
-        listing,
-    })
+    Some(ReportView { summary, next: neighbours.newer.map(link), previous: neighbours.older.map(link), listing })
 }
 
-/// Splits a listing into pages of `per_page`; the first is at `base`, then `base/page/N/`.
-pub(crate) fn paginate(items: Vec<ReportSummary>, per_page: usize, base: &str) -> Vec<Paginator> {
-    let per_page = per_page.max(1);
-    let total = items.len().div_ceil(per_page).max(1);
+/// How many pages a listing of `items` takes, `per_page` to a page; an empty one has one.
+pub(crate) fn page_count(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page.max(1)).max(1)
+}
+
+/// The part of `list` on page `number` (from 1), `per_page` to a page.
+pub(crate) fn page_of<T>(list: &[T], per_page: usize, number: usize) -> &[T] {
+    list.chunks(per_page.max(1)).nth(number.saturating_sub(1)).unwrap_or_default()
+}
+
+/// Page `number` (from 1) of a listing of `count` reports, `per_page` to a page, showing
+/// `items` (see [`page_of`]): the first is at `base`, then `base/page/N/`.
+pub(crate) fn paginator<'s>(
+    count: usize,
+    items: Vec<&'s ReportSummary>,
+    per_page: usize,
+    number: usize,
+    base: &str,
+) -> Paginator<'s> {
+    let total = page_count(count, per_page);
     let url = |number: usize| {
         if number == 1 {
             base.to_string()
@@ -106,24 +123,13 @@ pub(crate) fn paginate(items: Vec<ReportSummary>, per_page: usize, base: &str) -
             format!("{base}page/{number}/")
         }
     };
-    let mut chunks: Vec<Vec<ReportSummary>> = items.chunks(per_page).map(<[_]>::to_vec).collect();
-    if chunks.is_empty() {
-        chunks.push(Vec::new());
+    Paginator {
+        items,
+        number,
+        total,
+        previous: (number > 1).then(|| url(number - 1)),
+        next: (number < total).then(|| url(number + 1)),
+        pages: (1..=total).map(|n| PageLink { number: n, url: url(n), current: n == number }).collect(),
+        url: url(number),
     }
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(index, items)| {
-            let number = index + 1;
-            Paginator {
-                items,
-                number,
-                total,
-                previous: (number > 1).then(|| url(number - 1)),
-                next: (number < total).then(|| url(number + 1)),
-                pages: (1..=total).map(|n| PageLink { number: n, url: url(n), current: n == number }).collect(),
-                url: url(number),
-            }
-        })
-        .collect()
 }
