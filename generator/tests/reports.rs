@@ -196,3 +196,29 @@ fn the_search_index_holds_each_languages_own_pages() {
     assert_eq!(entry("ky")["languages"].as_object().unwrap().len(), 1);
     assert!(!site.exists("ky/pagefind/pagefind-ui.js"), "Pagefind's own interface is not published");
 }
+
+/// Every file of the site, by path, with its bytes.
+fn files(site: &common::Built) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(&site.output)
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let path = entry.path().strip_prefix(&site.output).unwrap().to_string_lossy().to_string();
+            (path, std::fs::read(entry.path()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_content_builds_the_same_bytes_search_index_included() {
+    // A deploy uploads what changed: a bundle that differed from build to build would be
+    // uploaded, and invalidated, every time.
+    let root = fixture();
+    let content = root.path().join("content");
+    let (first, second) = (files(&common::build(&content, MOMENT)), files(&common::build(&content, MOMENT)));
+    assert!(first.keys().any(|path| path.starts_with("ru/pagefind/index/")), "the search index is part of the site");
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>(), "the same files");
+    let differing: Vec<&String> = first.iter().filter(|(path, bytes)| second.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
+    assert!(differing.is_empty(), "these files differ between two builds: {differing:?}");
+}

@@ -31,10 +31,20 @@ pub(crate) struct LocalFile {
     pub(crate) cache_control: &'static str,
 }
 
+/// Pagefind names its index chunks, fragments, filters and metadata by a hash of what they
+/// hold (its own hash, not ours), and `pagefind-entry.json`, which revalidates, names the
+/// current ones: those can be kept for a year. Its scripts and WebAssembly keep their names
+/// from build to build, so they revalidate like pages.
+fn is_search_chunk(key: &str) -> bool {
+    key.split('/').any(|folder| folder == "pagefind")
+        && [".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta"].iter().any(|extension| key.ends_with(extension))
+}
+
 impl LocalFile {
     pub(crate) fn new(key: &str, bytes: Vec<u8>) -> Self {
         let digest = hex(&Sha256::digest(&bytes));
-        let cache_control = if carries_digest(key, &digest) { IMMUTABLE } else { REVALIDATE };
+        let cache_control =
+            if carries_digest(key, &digest) || is_search_chunk(key) { IMMUTABLE } else { REVALIDATE };
         Self { key: key.to_string(), content_type: content_type(key), cache_control, digest, bytes }
     }
 
@@ -264,6 +274,20 @@ mod tests {
         assert_eq!(LocalFile::new("style.css", css).cache_control, REVALIDATE);
         assert_eq!(LocalFile::new("style.3f2a9c1b.css", b"other".to_vec()).cache_control, REVALIDATE);
         assert_eq!(local("ky/index.html", "<p>").cache_control, REVALIDATE);
+    }
+
+    #[test]
+    fn search_chunks_are_cached_for_a_year_and_their_entry_point_revalidates() {
+        for chunk in ["ky/pagefind/index/unknown_5e1d2a.pf_index", "ru/pagefind/fragment/ru_0a9b8c7.pf_fragment",
+            "ru/pagefind/pagefind.ru_44e1f0.pf_meta", "ky/pagefind/filter/unknown_1f2e.pf_filter"]
+        {
+            assert_eq!(local(chunk, "x").cache_control, IMMUTABLE, "{chunk}");
+        }
+        for entry in ["ky/pagefind/pagefind-entry.json", "ky/pagefind/pagefind.js", "ru/pagefind/wasm.ru.pagefind",
+            "reports/notes.pf_index"]
+        {
+            assert_eq!(local(entry, "x").cache_control, REVALIDATE, "{entry}");
+        }
     }
 
     #[test]
