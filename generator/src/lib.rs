@@ -190,7 +190,8 @@ fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite
         outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
         outputs.extend(keep(renderer.tag_pages(listing, outputs).map(|()| Vec::new())));
     }
-    outputs.extend(keep(search::indexes(&site, &bodies)));
+    // The last step that needs the pages' HTML; it lets go of it before its heavy part.
+    outputs.extend(keep(search::indexes(&site, bodies)));
     for lang in &site.config.languages {
         outputs.extend(keep(renderer.not_found(lang)));
     }

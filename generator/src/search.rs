@@ -19,14 +19,16 @@ fn bundle_dir(lang: &str) -> String {
     format!("{lang}/pagefind/")
 }
 
-/// Every language's bundle; `bodies` are the pages' HTML in `site.pages` order.
+/// Every language's bundle; `bodies` are the pages' HTML in `site.pages` order, the last
+/// use of them: they are dropped once written out, before Pagefind builds its indexes, which
+/// is when a build needs the most memory.
 ///
 /// Each page's search document (below) is written to a scratch folder at its page's path and
 /// Pagefind indexes that folder one language at a time. Its folder indexing parses the
 /// documents on every core and keeps them once; adding pages one by one through its API
 /// holds a lock per page, keeps a second copy of each, and looks every new URL up in a list
 /// of all the pages before it, which made indexing grow with the square of the page count.
-pub(crate) fn indexes(site: &Site, bodies: &[String]) -> Result<Vec<Output>, Vec<ContentError>> {
+pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, Vec<ContentError>> {
     let failed = |what: &str, error: &dyn std::fmt::Display| {
         vec![ContentError::new(&site.content_dir, format!("the search index {what}: {error}"))]
     };
@@ -37,9 +39,10 @@ pub(crate) fn indexes(site: &Site, bodies: &[String]) -> Result<Vec<Output>, Vec
     let written: Vec<ContentError> = site
         .pages
         .iter()
-        .zip(bodies)
+        .zip(&bodies)
         .filter_map(|(page, body)| write_document(scratch.path(), site, page, body).err())
         .collect();
+    drop(bodies);
     if !written.is_empty() {
         return Err(written);
     }
