@@ -32,20 +32,8 @@ pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, V
     let failed = |what: &str, error: &dyn std::fmt::Display| {
         vec![ContentError::new(&site.content_dir, format!("the search index {what}: {error}"))]
     };
-    let scratch = scratch_folder().map_err(|error| failed("has no scratch folder", &error))?;
-    // One after another, in the site's order: Pagefind numbers pages in the order it finds
-    // the files, and a folder lists its files in the order they were made (tmpfs) or by name
-    // (ext4), so the same site gives the same bundle, which a deploy then leaves alone.
-    let written: Vec<ContentError> = site
-        .pages
-        .iter()
-        .zip(&bodies)
-        .filter_map(|(page, body)| write_document(scratch.path(), site, page, body).err())
-        .collect();
+    let scratch = write_documents(site, &bodies).map_err(|error| failed("could not be prepared", &error))?;
     drop(bodies);
-    if !written.is_empty() {
-        return Err(written);
-    }
     // Pagefind's API is async only, and it parses on Rayon's threads: one language at a time
     // keeps those threads free for it.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -54,43 +42,56 @@ pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, V
         .map_err(|error| failed("could not start", &error))?;
     let mut outputs = Vec::new();
     for lang in &site.config.languages {
+        let documents = site.pages.iter().filter(|page| &page.lang == lang).count();
         let files = runtime
-            .block_on(language_index(scratch.path(), lang))
+            .block_on(language_index(scratch.path(), lang, documents))
             .map_err(|error| failed(&format!("of `{lang}` could not be built"), &format!("{error:#}")))?;
         outputs.extend(files);
     }
     Ok(outputs)
 }
 
-/// A folder for the documents, removed when dropped: in memory-backed `/dev/shm` where the
-/// system has it (tens of thousands of small files are much cheaper there than on ext4: at
-/// 5,000 reports per language the build took 14.5 s instead of 26 s here), else in the
-/// system's temporary folder.
-fn scratch_folder() -> std::io::Result<tempfile::TempDir> {
+/// Every page's search document, at its page's path in a scratch folder that is removed when
+/// dropped. The folder is in memory-backed `/dev/shm` where the system has one (tens of
+/// thousands of small files cost much less there than on ext4: at 5,000 reports per language
+/// the build took 14.5 s instead of 26 s here); when that is missing or full, in the system's
+/// temporary folder.
+fn write_documents(site: &Site, bodies: &[String]) -> std::io::Result<tempfile::TempDir> {
     let mut builder = tempfile::Builder::new();
     builder.prefix("mektep-search-");
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         if let Ok(folder) = builder.tempdir_in(shm) {
-            return Ok(folder);
+            if write_all(folder.path(), site, bodies).is_ok() {
+                return Ok(folder);
+            }
         }
     }
-    builder.tempdir()
+    let folder = builder.tempdir()?;
+    write_all(folder.path(), site, bodies)?;
+    Ok(folder)
 }
 
-fn write_document(scratch: &Path, site: &Site, page: &Page, body: &str) -> Result<(), ContentError> {
-    let path = scratch.join(page_path(&page.url));
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, document(site, page, body)));
-    written.map_err(|error| {
-        ContentError::new(&page.source, format!("this page's search document could not be written: {error}"))
-    })
+/// One after another, in the site's order: Pagefind numbers pages in the order it walks the
+/// folder, which it does not sort. tmpfs lists a folder's files in the order they were made,
+/// so the same site gives the same bundle, which a deploy then leaves alone. (ext4 lists them
+/// in an order of its own per file system: stable on one machine, not across machines.)
+fn write_all(scratch: &Path, site: &Site, bodies: &[String]) -> std::io::Result<()> {
+    for (page, body) in site.pages.iter().zip(bodies) {
+        let path = scratch.join(page_path(&page.url));
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, document(site, page, body)));
+        written.map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", path.display())))?;
+    }
+    Ok(())
 }
 
 /// The bundle of one language, as outputs under [`bundle_dir`].
-async fn language_index(scratch: &Path, lang: &str) -> anyhow::Result<Vec<Output>> {
+/// `documents` is how many pages of the language were written: Pagefind skips a file it
+/// cannot read or parse with a log line only, which would leave a page unfindable unseen.
+async fn language_index(scratch: &Path, lang: &str, documents: usize) -> anyhow::Result<Vec<Output>> {
     // Pagefind stems the languages it has a Snowball stemmer for, Russian among them. It has
     // none for Kyrgyz: told `ky`, it indexes words as written (its bundle then loads the
     // generic WebAssembly, `wasm.unknown.pagefind`), and its search matches words by prefix,
@@ -98,7 +99,11 @@ async fn language_index(scratch: &Path, lang: &str) -> anyhow::Result<Vec<Output
     let options = PagefindServiceConfig::builder().force_language(lang.to_string()).build();
     let mut index = PagefindIndex::new(Some(options))?;
     // URLs are the documents' paths below the scratch folder: `/ky/reports/x/`.
-    index.add_directory(scratch.to_string_lossy().to_string(), Some(format!("{lang}/**/*.html"))).await?;
+    let indexed =
+        index.add_directory(scratch.to_string_lossy().to_string(), Some(format!("{lang}/**/*.html"))).await?;
+    if indexed != documents {
+        anyhow::bail!("Pagefind indexed {indexed} of the language's {documents} pages");
+    }
     let files = index.get_files().await?;
     Ok(files
         .into_iter()
