@@ -17,6 +17,19 @@ pub(crate) struct Assets<'a> {
     pub(crate) fingerprints: &'a Fingerprints,
 }
 
+/// Why raw HTML in content is refused, if it is: scripts (in any letter case), and the
+/// attributes that steer the search index, which would hide pages from search or retitle them.
+fn refused_html(html: &str) -> Option<&'static str> {
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("<script") {
+        Some("scripts are not allowed in content")
+    } else if lower.contains("data-pagefind") {
+        Some("`data-pagefind-…` attributes are the search's own and are not allowed in content")
+    } else {
+        None
+    }
+}
+
 /// Renders `body` (which starts on file line `body_line`) to HTML. `resolve` turns the
 /// content path of an internal link (`stages/iii.md`) into the URL of that page in the
 /// same language, or `None` when there is no such page. Images must be files of the site,
@@ -51,8 +64,9 @@ pub(crate) fn render(
                 };
                 Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
-            Event::Html(html) | Event::InlineHtml(html) if html.contains("<script") => {
-                errors.push(ContentError::at_line(path, line_at(range.start), "scripts are not allowed in content"));
+            Event::Html(html) | Event::InlineHtml(html) if refused_html(&html).is_some() => {
+                let problem = refused_html(&html).unwrap_or_default();
+                errors.push(ContentError::at_line(path, line_at(range.start), problem));
                 continue;
             }
             other => other,
@@ -456,5 +470,20 @@ mod tests {
                 proptest::prop_assert!(error.to_string().starts_with("a.ky.md"), "{error}");
             }
         }
+    }
+
+    #[test]
+    fn scripts_and_search_attributes_in_raw_html_are_refused_at_their_line() {
+        for (body, expected) in [
+            ("Text.\n\n<SCRIPT>alert(1)</SCRIPT>\n", "scripts are not allowed"),
+            ("Text.\n\n<div data-pagefind-body>x</div>\n", "`data-pagefind-…` attributes"),
+            ("Text <span data-Pagefind-meta=\"title\">x</span>.\n", "`data-pagefind-…` attributes"),
+        ] {
+            let errors = render(Path::new("a.ky.md"), body, 5, &assets(), |_| None).unwrap_err();
+            assert_eq!(errors.len(), 1, "{body}");
+            let message = errors[0].to_string();
+            assert!(message.contains(expected) && message.contains("a.ky.md:"), "{body}: {message}");
+        }
+        assert!(render(Path::new("a.ky.md"), "<b>bold</b> text\n", 5, &assets(), |_| None).is_ok());
     }
 }
