@@ -99,8 +99,7 @@ async fn language_index(scratch: &Path, lang: &str, documents: usize) -> anyhow:
     let options = PagefindServiceConfig::builder().force_language(lang.to_string()).build();
     let mut index = PagefindIndex::new(Some(options))?;
     // URLs are the documents' paths below the scratch folder: `/ky/reports/x/`.
-    let indexed =
-        index.add_directory(scratch.to_string_lossy().to_string(), Some(format!("{lang}/**/*.html"))).await?;
+    let indexed = index.add_directory(scratch.to_string_lossy().to_string(), Some(format!("{lang}/**/*.html"))).await?;
     if indexed != documents {
         anyhow::bail!("Pagefind indexed {indexed} of the language's {documents} pages");
     }

@@ -96,7 +96,8 @@ fn assets_are_published_under_their_content_hash_and_every_page_points_there() {
     assert!(html.contains(&format!("<a href=\"/{img}\">Чоң сүрөт</a>")), "a link to the picture follows it too");
     assert!(site.read("ky/otchettor/atom.xml").contains(&format!("https://mektep.vap.kg/{img}")));
 
-    for fixed in ["robots.txt", "sitemap.xml", "404.html", "ky/calendar.ics", "ky/pagefind/pagefind.js", "ky/otchettor/atom.xml"]
+    for fixed in
+        ["robots.txt", "sitemap.xml", "404.html", "ky/calendar.ics", "ky/pagefind/pagefind.js", "ky/otchettor/atom.xml"]
     {
         assert!(site.exists(fixed), "{fixed} keeps its name");
     }

@@ -219,6 +219,7 @@ fn the_same_content_builds_the_same_bytes_search_index_included() {
     let (first, second) = (files(&common::build(&content, MOMENT)), files(&common::build(&content, MOMENT)));
     assert!(first.keys().any(|path| path.starts_with("ru/pagefind/index/")), "the search index is part of the site");
     assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>(), "the same files");
-    let differing: Vec<&String> = first.iter().filter(|(path, bytes)| second.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
+    let differing: Vec<&String> =
+        first.iter().filter(|(path, bytes)| second.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
     assert!(differing.is_empty(), "these files differ between two builds: {differing:?}");
 }

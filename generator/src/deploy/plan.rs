@@ -273,9 +273,12 @@ mod tests {
 
     #[test]
     fn search_chunks_revalidate_and_their_entry_goes_up_with_the_pages() {
-        for key in ["ky/pagefind/index/unknown_5e1d2a.pf_index", "ru/pagefind/fragment/ru_0a9b8c7.pf_fragment",
-            "ru/pagefind/pagefind.ru_44e1f0.pf_meta", "ky/pagefind/pagefind.js"]
-        {
+        for key in [
+            "ky/pagefind/index/unknown_5e1d2a.pf_index",
+            "ru/pagefind/fragment/ru_0a9b8c7.pf_fragment",
+            "ru/pagefind/pagefind.ru_44e1f0.pf_meta",
+            "ky/pagefind/pagefind.js",
+        ] {
             assert_eq!(local(key, "x").cache_control, REVALIDATE, "{key}");
             assert!(!local(key, "x").is_page(), "{key}");
         }
