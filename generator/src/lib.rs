@@ -6,9 +6,10 @@
 //! templates → add feeds and tag pages per listing, the search index and 404 page per
 //! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
 //! compute the Content-Security-Policy. Pages are written as they are made, into a fresh
-//! folder that replaces the output folder only once every step succeeded. `render_site` runs these steps in this order,
-//! one call each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported
-//! with its file (and line where there is one). [`deploy()`] uploads a built site to S3.
+//! folder that replaces the output folder only once every step succeeded. `render_site`
+//! runs these steps in this order, one call each. [`check`] runs the same steps but writes
+//! nothing. Every problem found on the way is collected and reported with its file (and line
+//! where there is one). [`deploy()`] uploads a built site to S3.
 
 mod calendar;
 mod csp;

@@ -52,6 +52,12 @@ pub(crate) fn render(
     let mut events: Vec<Event> = Vec::new();
     let mut offsets: Vec<usize> = Vec::new();
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        if let Event::Html(html) | Event::InlineHtml(html) = &event {
+            if let Some(problem) = refused_html(html) {
+                errors.push(ContentError::at_line(path, line_at(range.start), problem));
+                continue;
+            }
+        }
         let event = match event {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest_url = resolve_link(&dest_url, &resolve).unwrap_or_else(|message| {
@@ -63,11 +69,6 @@ pub(crate) fn render(
                     None => dest_url,
                 };
                 Event::Start(Tag::Link { link_type, dest_url, title, id })
-            }
-            Event::Html(html) | Event::InlineHtml(html) if refused_html(&html).is_some() => {
-                let problem = refused_html(&html).unwrap_or_default();
-                errors.push(ContentError::at_line(path, line_at(range.start), problem));
-                continue;
             }
             other => other,
         };
