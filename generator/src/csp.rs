@@ -23,6 +23,12 @@ pub(crate) fn content_security_policy(outputs: &[Output]) -> (String, Vec<(Strin
     (policy(&hashes), problems)
 }
 
+/// The policy of a page without inline scripts.
+pub(crate) fn base_policy() -> &'static str {
+    static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| policy(&BTreeSet::new()))
+}
+
 /// The policy string, allowing the inline scripts with these `'sha256-…'` sources.
 fn policy(script_hashes: &BTreeSet<String>) -> String {
     // The search (Pagefind) compiles its WebAssembly, in the page or in its worker: that

@@ -23,6 +23,7 @@ mod load;
 mod markdown;
 mod new_report;
 mod output;
+mod preview;
 mod render;
 mod reports;
 mod search;
@@ -106,11 +107,17 @@ impl std::error::Error for BuildError {}
 /// Builds the site into `options.output_dir`, replacing what was there only on success.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    let (site, _) = build_keeping(options, false)?;
+    Ok(site.report(started))
+}
+
+/// [`build`], keeping what the preview needs when `for_preview`.
+fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedSite, Option<Kept>), BuildError> {
     // Pages are written as they are made, into a fresh folder swapped in once all is good.
     let next = output::NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
     let outputs = Outputs::into_folder(&next);
-    let site = match render_site(options, &outputs) {
-        Ok(site) => site,
+    let built = match render_site(options, &outputs, for_preview) {
+        Ok(built) => built,
         Err(errors) => {
             next.discard();
             return Err(BuildError::Content(errors));
@@ -121,13 +128,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(BuildError::Write(err));
     }
     next.swap_in().map_err(BuildError::Write)?;
-    Ok(site.report(started))
+    Ok(built)
 }
 
 /// Runs every step of a build and reports all problems, writing nothing.
 pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let site = render_site(options, &Outputs::checked_only()).map_err(BuildError::Content)?;
+    let (site, _) = render_site(options, &Outputs::checked_only(), false).map_err(BuildError::Content)?;
     Ok(site.report(started))
 }
 
@@ -151,7 +158,25 @@ impl RenderedSite {
     }
 }
 
-fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite, Vec<ContentError>> {
+/// What a build holds at its end that the preview keeps, to apply an edit to instead of
+/// building again (see [`preview`]).
+pub(crate) struct Kept {
+    site: load::Site,
+    tera: tera::Tera,
+    templates: std::collections::HashSet<String>,
+    bodies: Vec<String>,
+    documents: search::Documents,
+    fingerprints: Fingerprints,
+    written: output::Written,
+    /// The content file behind each page's output path.
+    sources: HashMap<String, PathBuf>,
+}
+
+fn render_site(
+    options: &BuildOptions,
+    outputs: &Outputs,
+    for_preview: bool,
+) -> Result<(RenderedSite, Option<Kept>), Vec<ContentError>> {
     let mut tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
     let (site, mut errors) =
@@ -185,14 +210,30 @@ fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite
             Vec::new()
         })
     };
-    outputs.extend(keep(renderer.pages(&bodies, outputs).map(|()| Vec::new())));
+    outputs.extend(keep(renderer.pages(&bodies, outputs, None).map(|()| Vec::new())));
     // Each listing of reports has a feed and tag pages.
     for listing in site.pages.iter().filter(|page| page.listing().is_some()) {
         outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
-        outputs.extend(keep(renderer.tag_pages(listing, outputs).map(|()| Vec::new())));
+        outputs.extend(keep(renderer.tag_pages(listing, outputs, None).map(|()| Vec::new())));
     }
-    // The last step that needs the pages' HTML; it lets go of it before its heavy part.
-    outputs.extend(keep(search::indexes(&site, bodies)));
+    // The last step that needs the pages' HTML; a build lets go of it before its heavy part.
+    let (bodies, documents) = if for_preview {
+        match search::Documents::write(&site, &bodies) {
+            Ok(documents) => {
+                for lang in &site.config.languages {
+                    outputs.extend(keep(documents.bundle(&site, lang)));
+                }
+                (bodies, Some(documents))
+            }
+            Err(found) => {
+                keep(Err(found));
+                (bodies, None)
+            }
+        }
+    } else {
+        outputs.extend(keep(search::indexes(&site, bodies)));
+        (Vec::new(), None)
+    };
     for lang in &site.config.languages {
         outputs.extend(keep(renderer.not_found(lang)));
     }
@@ -215,7 +256,7 @@ fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite
     outputs.extend(assets);
 
     let files = outputs.count();
-    let written = outputs.written();
+    let mut written = outputs.written();
     let sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
     let link_errors =
@@ -226,8 +267,7 @@ fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite
     // One page of each kind of inline scripts needs what all of them need.
     let (content_security_policy, _) = csp::content_security_policy(&written.policy_pages);
     if !written.blocked.is_empty() {
-        return Err(written
-            .blocked
+        return Err(std::mem::take(&mut written.blocked)
             .into_iter()
             .map(|(path, problem)| {
                 let source = sources.get(&path).map(PathBuf::as_path).unwrap_or(&options.templates_dir);
@@ -239,7 +279,12 @@ fn render_site(options: &BuildOptions, outputs: &Outputs) -> Result<RenderedSite
             .collect());
     }
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    Ok(RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings })
+    let rendered = RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings };
+    drop(renderer);
+    drop(reports);
+    let kept =
+        documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
+    Ok((rendered, kept))
 }
 
 /// `{{ asset(path="/style.css") }}` in a template: the URL the file is published at.

@@ -26,6 +26,11 @@ impl PageLinks {
             .collect();
         Self { path: path.to_string(), links, ids: attribute_values(html, "id").map(Box::from).collect() }
     }
+
+    /// The output path of the page.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 /// `pages` are the HTML pages in output order and `files` every output path; `sources` maps

@@ -29,6 +29,8 @@ pub(crate) struct Site {
     pub(crate) warnings: Vec<ContentError>,
     /// Position in `pages` by (language, canonical path).
     index: HashMap<(String, String), usize>,
+    /// How pages got their kind, template and URL, for reading one again ([`Site::reload_report`]).
+    resolver: Resolver,
 }
 
 impl Site {
@@ -82,6 +84,16 @@ pub(crate) enum PageKind {
     Section { dir: String, per_page: Option<usize> },
     /// A page of a section that lists its pages: dated, listed, tagged, in the feed.
     Report { date: NaiveDate, section: String },
+}
+
+impl PageKind {
+    /// A report's section directory.
+    fn section(&self) -> Option<&str> {
+        match self {
+            PageKind::Report { section, .. } => Some(section),
+            _ => None,
+        }
+    }
 }
 
 impl Page {
@@ -200,7 +212,8 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     parsed.sort_by(|a, b| (&a.lang, &a.canonical).cmp(&(&b.lang, &b.canonical)));
 
     let mut warnings = Vec::new();
-    let pages = resolve_pages(parsed, &config, &schedule, &mut errors, &mut warnings);
+    let resolver = Resolver::new(&parsed, &config, &schedule);
+    let pages: Vec<Page> = parsed.into_iter().map(|page| resolver.resolve(page, &mut errors, &mut warnings)).collect();
     check_translations(&pages, languages, &broken, dir, &mut errors);
     check_front_matter(&pages, (!schedule_broken).then_some(&schedule), sources.templates, &mut errors);
     check_unique_urls(&pages, &mut errors);
@@ -218,6 +231,7 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
             pages,
             unreadable: broken,
             warnings,
+            resolver,
         },
         errors,
     ))
@@ -340,32 +354,38 @@ impl Parsed {
     }
 }
 
-/// Decides what each page is, its template and its URL.
+/// Decides what a page is, its template and its URL, from what the whole site says: which
+/// sections are dated (with their pages' template), the programme's days, and the URL
+/// segment of every section.
 ///
 /// Pages of a section with `paginate_by` are reports: each needs a date. A date outside the
 /// programme is worth a warning (a typo in the year?) but never stops a report that is
 /// published today, whatever year today is.
-fn resolve_pages(
-    parsed: Vec<Parsed>,
-    config: &SiteConfig,
-    schedule: &Schedule,
-    errors: &mut Vec<ContentError>,
-    warnings: &mut Vec<ContentError>,
-) -> Vec<Page> {
-    // Dated sections, with the template of their pages.
-    let dated: HashMap<String, Option<String>> = parsed
-        .iter()
-        .filter(|page| page.front.paginate_by.is_some())
-        .filter_map(|page| section_dir(&page.canonical).map(|dir| (dir.to_string(), page.front.page_template.clone())))
-        .collect();
-    let window = config.programme_days().or_else(|| {
-        let first = schedule.stages.iter().map(|stage| stage.period.first_day()).min()?;
-        let last = schedule.stages.iter().map(|stage| stage.period.end_exclusive()).max()?.pred_opt()?;
-        Some((first, last))
-    });
-    let urls = Urls::new(&parsed);
-    let mut pages = Vec::with_capacity(parsed.len());
-    for page in parsed {
+struct Resolver {
+    /// Dated sections, with the template of their pages.
+    dated: HashMap<String, Option<String>>,
+    window: Option<(NaiveDate, NaiveDate)>,
+    urls: Urls,
+}
+
+impl Resolver {
+    fn new(parsed: &[Parsed], config: &SiteConfig, schedule: &Schedule) -> Self {
+        let dated = parsed
+            .iter()
+            .filter(|page| page.front.paginate_by.is_some())
+            .filter_map(|page| {
+                section_dir(&page.canonical).map(|dir| (dir.to_string(), page.front.page_template.clone()))
+            })
+            .collect();
+        let window = config.programme_days().or_else(|| {
+            let first = schedule.stages.iter().map(|stage| stage.period.first_day()).min()?;
+            let last = schedule.stages.iter().map(|stage| stage.period.end_exclusive()).max()?.pred_opt()?;
+            Some((first, last))
+        });
+        Self { dated, window, urls: Urls::new(parsed) }
+    }
+
+    fn resolve(&self, page: Parsed, errors: &mut Vec<ContentError>, warnings: &mut Vec<ContentError>) -> Page {
         let date_line = page.lines.date.unwrap_or(1);
         let date = page.front.date.as_ref().and_then(|date| {
             let day = day_of(date);
@@ -379,12 +399,12 @@ fn resolve_pages(
             day
         });
         let own_dir = section_dir(&page.canonical);
-        // The section whose pages are reports, with the template of its pages.
+        // The section whose pages are reports, with the template of their pages.
         let dated_section = parent_section(&page.canonical)
             .filter(|_| own_dir.is_none())
-            .and_then(|section| dated.get_key_value(section));
+            .and_then(|section| self.dated.get_key_value(section));
         if dated_section.is_some() {
-            match (date, window) {
+            match (date, self.window) {
                 (None, _) if page.front.date.is_none() => errors.push(ContentError::at_line(
                     &page.source,
                     2,
@@ -417,8 +437,8 @@ fn resolve_pages(
             (None, None, None) if own_dir.is_some() => "section.html".into(),
             (None, None, None) => "page.html".into(),
         };
-        pages.push(Page {
-            url: urls.of(&page),
+        Page {
+            url: self.urls.of(&page),
             kind,
             template,
             source: page.source,
@@ -428,9 +448,64 @@ fn resolve_pages(
             lines: page.lines,
             body: page.body,
             body_line: page.body_line,
-        });
+        }
     }
-    pages
+}
+
+/// A report read again by [`Site::reload_report`].
+pub(crate) enum Reloaded {
+    /// The report, at the same URL and in the same section, with its warnings.
+    InPlace(Box<Page>, Vec<ContentError>),
+    /// The edit moves the page within the site (its URL, kind, section, languages or draft
+    /// state changed): only a whole load can place it.
+    Moved,
+}
+
+impl Site {
+    /// Reads the report at `index` in `pages` again from its file and checks it as loading
+    /// does. The site is left as it is: [`Site::replace`] puts the result in.
+    pub(crate) fn reload_report(
+        &self,
+        index: usize,
+        templates: &HashSet<String>,
+    ) -> Result<Reloaded, Vec<ContentError>> {
+        let Some(old) = self.pages.get(index).filter(|page| page.is_report()) else {
+            return Ok(Reloaded::Moved);
+        };
+        let text = read(&old.source).map_err(|error| vec![error])?;
+        let doc = parse_document(&old.source, &text).map_err(|error| vec![error])?;
+        let parsed = Parsed {
+            body: doc.body.to_string(),
+            body_line: doc.body_line,
+            front: doc.front,
+            lines: doc.lines,
+            source: old.source.clone(),
+            lang: old.lang.clone(),
+            canonical: old.canonical.clone(),
+        };
+        let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+        let page = self.resolver.resolve(parsed, &mut errors, &mut warnings);
+        check_front_matter(std::slice::from_ref(&page), Some(&self.schedule), templates, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let same_place = page.url == old.url
+            && page.kind.section() == old.kind.section()
+            && page.front.draft == old.front.draft
+            && page.front.languages == old.front.languages;
+        Ok(if same_place { Reloaded::InPlace(Box::new(page), warnings) } else { Reloaded::Moved })
+    }
+
+    /// Puts a page read by [`Site::reload_report`] in place of the one at `index`, with its
+    /// warnings in place of the old page's; gives the old page back.
+    pub(crate) fn replace(&mut self, index: usize, page: Page, warnings: Vec<ContentError>) -> Option<Page> {
+        let slot = self.pages.get_mut(index)?;
+        let source = page.source.clone();
+        let old = std::mem::replace(slot, page);
+        self.warnings.retain(|warning| warning.file != source);
+        self.warnings.extend(warnings);
+        Some(old)
+    }
 }
 
 fn check_front_matter(

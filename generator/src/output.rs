@@ -94,6 +94,9 @@ impl NextFolder {
 /// Shared by the rendering threads.
 pub(crate) struct Outputs {
     folder: Option<PathBuf>,
+    /// Keep every output's bytes instead of writing them (the preview checks an edit's pages
+    /// before it writes any).
+    collect: bool,
     batches: AtomicU32,
     state: Mutex<State>,
 }
@@ -112,6 +115,10 @@ struct State {
     /// One page for each distinct policy the pages need: together they need what all do.
     policies: BTreeMap<String, Output>,
     kept: HashMap<String, Vec<u8>>,
+    /// The policy of each page with inline scripts, by path; every other page needs only
+    /// [`crate::csp::base_policy`].
+    scripted: HashMap<String, String>,
+    collected: Vec<(Order, Output)>,
     error: Option<anyhow::Error>,
 }
 
@@ -124,6 +131,8 @@ pub(crate) struct Written {
     pub(crate) blocked: Vec<(String, String)>,
     /// A page of each kind of inline scripts, enough for the site's policy.
     pub(crate) policy_pages: Vec<Output>,
+    /// The policy of each page with inline scripts, by path.
+    pub(crate) scripted: HashMap<String, String>,
 }
 
 impl Outputs {
@@ -137,8 +146,23 @@ impl Outputs {
         Self::new(None)
     }
 
+    /// Outputs kept in memory, for [`Outputs::take_collected`].
+    pub(crate) fn collecting() -> Self {
+        Self { collect: true, ..Self::new(None) }
+    }
+
     fn new(folder: Option<PathBuf>) -> Self {
-        Self { folder, batches: AtomicU32::new(0), state: Mutex::new(State::default()) }
+        Self { folder, collect: false, batches: AtomicU32::new(0), state: Mutex::new(State::default()) }
+    }
+
+    /// What was made, in output order, when made [`Outputs::collecting`].
+    pub(crate) fn take_collected(&self) -> Vec<Output> {
+        let Ok(mut state) = self.state.lock() else {
+            return Vec::new();
+        };
+        let mut collected = std::mem::take(&mut state.collected);
+        collected.sort_by_key(|(order, _)| *order);
+        collected.into_iter().map(|(_, output)| output).collect()
     }
 
     /// Keeps the bytes of the outputs at `path` once written, for [`Outputs::kept`].
@@ -198,8 +222,18 @@ impl Outputs {
             if !blocked.is_empty() {
                 state.blocked.push((order, blocked));
             }
+            if policy != crate::csp::base_policy() {
+                if let Some(output) = &output {
+                    state.scripted.insert(output.path.clone(), policy.clone());
+                }
+            }
             if !state.policies.contains_key(&policy) {
                 if let Some(output) = output.take() {
+                    if self.collect {
+                        state
+                            .collected
+                            .push((order, Output { path: output.path.clone(), bytes: output.bytes.clone() }));
+                    }
                     if keep {
                         state.kept.insert(output.path.clone(), output.bytes.clone());
                     }
@@ -207,8 +241,13 @@ impl Outputs {
                 }
             }
         }
-        if let Some(output) = output.filter(|_| keep) {
-            state.kept.insert(output.path, output.bytes);
+        if let Some(output) = output {
+            if keep {
+                state.kept.insert(output.path.clone(), output.bytes.clone());
+            }
+            if self.collect {
+                state.collected.push((order, output));
+            }
         }
     }
 
@@ -230,7 +269,13 @@ impl Outputs {
     /// What the checks need, in output order.
     pub(crate) fn written(&self) -> Written {
         let Ok(mut state) = self.state.lock() else {
-            return Written { files: HashSet::new(), pages: Vec::new(), blocked: Vec::new(), policy_pages: Vec::new() };
+            return Written {
+                files: HashSet::new(),
+                pages: Vec::new(),
+                blocked: Vec::new(),
+                policy_pages: Vec::new(),
+                scripted: HashMap::new(),
+            };
         };
         let mut pages = std::mem::take(&mut state.pages);
         pages.sort_by_key(|(order, _)| *order);
@@ -241,6 +286,22 @@ impl Outputs {
             pages: pages.into_iter().map(|(_, links)| links).collect(),
             blocked: blocked.into_iter().flat_map(|(_, blocked)| blocked).collect(),
             policy_pages: std::mem::take(&mut state.policies).into_values().collect(),
+            scripted: std::mem::take(&mut state.scripted),
         }
     }
+}
+
+/// Writes `outputs` over the files of a site being served, each to a temporary file beside it
+/// that is then renamed over it: a reader gets the whole old file or the whole new one.
+pub(crate) fn replace_files(root: &Path, outputs: &[Output]) -> anyhow::Result<()> {
+    outputs.par_iter().try_for_each(|output| {
+        let path = root.join(&output.path);
+        let name = path.file_name().context("an output without a file name")?.to_string_lossy().to_string();
+        let temporary = path.with_file_name(format!(".{name}.mektep-new"));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&temporary, &output.bytes).with_context(|| format!("writing {}", temporary.display()))?;
+        std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))
+    })
 }

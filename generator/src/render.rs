@@ -20,6 +20,12 @@ use crate::views::{
     ReportSummary,
 };
 
+/// How many of the newest reports the home page shows, as `latest_reports`.
+pub(crate) const LATEST_REPORTS: usize = 3;
+
+/// How many of a stage's newest reports its page shows, as `stage_reports`.
+pub(crate) const STAGE_REPORTS: usize = 10;
+
 /// Loads every `*.html` under `templates/` (not `templates/static/`), named by relative path.
 pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     let mut tera = Tera::default();
@@ -62,23 +68,8 @@ fn tera_message(err: &tera::Error) -> String {
 /// Renders every page's Markdown to HTML, resolving `@/` links per language and pointing
 /// images at their fingerprinted names.
 pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<Vec<String>, Vec<ContentError>> {
-    let assets = markdown::Assets { content_dir: &site.content_dir, fingerprints };
-    let urls: HashMap<(&str, &str), &str> =
-        site.pages.iter().map(|page| ((page.lang.as_str(), page.canonical.as_str()), page.url.as_str())).collect();
-
-    let bodies: Vec<Result<String, Vec<ContentError>>> = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            markdown::render(&page.source, &page.body, page.body_line, &assets, |file| {
-                let canonical = file.strip_suffix(".md")?;
-                match urls.get(&(page.lang.as_str(), canonical)) {
-                    Some(url) => Some(url.to_string()),
-                    None => site.unreadable.contains(canonical).then(|| "#".to_string()),
-                }
-            })
-        })
-        .collect();
+    let bodies: Vec<Result<String, Vec<ContentError>>> =
+        site.pages.par_iter().map(|page| render_body(site, page, fingerprints)).collect();
     let mut errors = Vec::new();
     let bodies: Vec<String> =
         bodies.into_iter().filter_map(|body| body.map_err(|found| errors.extend(found)).ok()).collect();
@@ -87,6 +78,18 @@ pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<
     } else {
         Err(errors)
     }
+}
+
+/// One page's Markdown to HTML, as [`render_bodies`] does it, for a page edited in the preview.
+pub(crate) fn render_body(site: &Site, page: &Page, fingerprints: &Fingerprints) -> Result<String, Vec<ContentError>> {
+    let assets = markdown::Assets { content_dir: &site.content_dir, fingerprints };
+    markdown::render(&page.source, &page.body, page.body_line, &assets, |file| {
+        let canonical = file.strip_suffix(".md")?;
+        match site.page(&page.lang, canonical) {
+            Some(target) => Some(target.url.clone()),
+            None => site.unreadable.contains(canonical).then(|| "#".to_string()),
+        }
+    })
 }
 
 /// What rendering a page needs besides the page: the templates, the reports, and what every
@@ -103,6 +106,19 @@ pub(crate) struct Renderer<'a> {
     children: HashMap<(&'a str, &'a str), Vec<Link>>,
     /// Every report as listings show it, by (language, canonical path); made once.
     summaries: HashMap<(&'a str, &'a str), ReportSummary>,
+}
+
+/// The pages an edit touched, for the preview to render again; `None` in their place renders
+/// every page of a step.
+#[derive(Default, Debug, PartialEq, Eq)]
+pub(crate) struct Touched {
+    /// Content pages (not listings), by position in `site.pages`.
+    pub(crate) pages: HashSet<usize>,
+    /// Pages of listings: (the listing's position in `site.pages`, page number from 1).
+    pub(crate) listing_pages: HashSet<(usize, usize)>,
+    /// Pages of tags, by (the tag's URL, page number from 1); a listing's tag index by
+    /// (its URL, 0).
+    pub(crate) tag_pages: HashSet<(String, usize)>,
 }
 
 /// One thread's contexts, one per language, each the shared part cloned once.
@@ -141,7 +157,7 @@ impl<'a> Renderer<'a> {
             .config
             .languages
             .iter()
-            .map(|lang| (lang.as_str(), language_view(site, lang, options.now, options.pinned, reports)))
+            .map(|lang| (lang.as_str(), language_view(site, lang, options.now, options.pinned)))
             .collect();
         let mut shared = HashMap::new();
         for (lang, view) in &views {
@@ -195,15 +211,28 @@ impl<'a> Renderer<'a> {
 
     /// Every content page through its template, in parallel, each written as it is done; a
     /// listing page by page. `bodies` are the pages' HTML in `site.pages` order.
-    pub(crate) fn pages(&self, bodies: &[String], outputs: &Outputs) -> Result<(), Vec<ContentError>> {
+    /// With `only`, just the pages it names.
+    pub(crate) fn pages(
+        &self,
+        bodies: &[String],
+        outputs: &Outputs,
+        only: Option<&Touched>,
+    ) -> Result<(), Vec<ContentError>> {
         let site = self.site;
         let mut jobs = Vec::new();
-        for (page, body) in site.pages.iter().zip(bodies) {
+        for (index, (page, body)) in site.pages.iter().zip(bodies).enumerate() {
             match page.listing() {
-                None => jobs.push(Job::Page(page, body.as_str())),
+                None if only.is_none_or(|only| only.pages.contains(&index)) => {
+                    jobs.push(Job::Page(page, body.as_str()))
+                }
+                None => {}
                 Some((section, per_page)) => {
                     let count = page_count(self.reports.list(&page.lang, section).len(), per_page);
-                    jobs.extend((1..=count).map(|number| Job::Listing(page, body.as_str(), number)));
+                    jobs.extend(
+                        (1..=count)
+                            .filter(|number| only.is_none_or(|only| only.listing_pages.contains(&(index, *number))))
+                            .map(|number| Job::Listing(page, body.as_str(), number)),
+                    );
                 }
             }
         }
@@ -240,7 +269,13 @@ impl<'a> Renderer<'a> {
 
     /// The tag index of a listing and each tag's reports, page by page, each written as it
     /// is done.
-    pub(crate) fn tag_pages(&self, listing: &Page, outputs: &Outputs) -> Result<(), Vec<ContentError>> {
+    /// With `only`, just the pages it names.
+    pub(crate) fn tag_pages(
+        &self,
+        listing: &Page,
+        outputs: &Outputs,
+        only: Option<&Touched>,
+    ) -> Result<(), Vec<ContentError>> {
         let site = self.site;
         let Some((section, per_page)) = listing.listing() else {
             return Ok(());
@@ -254,9 +289,18 @@ impl<'a> Renderer<'a> {
             .collect();
         let index_url = format!("{}tags/", listing.url);
         let translation = site.translation(lang);
-        let mut jobs = vec![TagJob::Index];
+        let wanted =
+            |url: &str, number: usize| only.is_none_or(|only| only.tag_pages.contains(&(url.to_string(), number)));
+        let mut jobs = Vec::new();
+        if wanted(&index_url, 0) {
+            jobs.push(TagJob::Index);
+        }
         for tag in &tags {
-            jobs.extend((1..=page_count(tag.reports.len(), per_page)).map(|number| TagJob::Tag(tag, number)));
+            jobs.extend(
+                (1..=page_count(tag.reports.len(), per_page))
+                    .filter(|number| wanted(&tag.url, *number))
+                    .map(|number| TagJob::Tag(tag, number)),
+            );
         }
         let batch = outputs.batch();
         let errors: Vec<(Option<&str>, ContentError)> = jobs
@@ -364,10 +408,14 @@ impl<'a> Renderer<'a> {
                 .and_then(|summary| report_view(site, reports, summary, page));
             context.insert("report", &report);
         }
+        if page.canonical == "_index" {
+            let latest = reports.latest(&page.lang, LATEST_REPORTS);
+            context.insert("latest_reports", &self.summaries(&latest));
+        }
         if let Some(stage) = page.stage_page() {
             // The newest few; the listing has the rest.
             let about = reports.about_stage(&page.lang, stage);
-            let about: Vec<&ReportSummary> = self.summaries(about.get(..10).unwrap_or(&about));
+            let about: Vec<&ReportSummary> = self.summaries(about.get(..STAGE_REPORTS).unwrap_or(&about));
             context.insert("stage_reports", &about);
         }
         // The heavy parts only where a template shows them.

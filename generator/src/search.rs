@@ -15,40 +15,65 @@ use crate::output::{page_path, Output};
 use crate::ContentError;
 
 /// The folder of a language's bundle inside the site: `ky/pagefind/`.
-fn bundle_dir(lang: &str) -> String {
+pub(crate) fn bundle_dir(lang: &str) -> String {
     format!("{lang}/pagefind/")
 }
 
 /// Every language's bundle; `bodies` are the pages' HTML in `site.pages` order, the last
 /// use of them: they are dropped once written out, before Pagefind builds its indexes, which
 /// is when a build needs the most memory.
-///
-/// Each page's search document (below) is written to a scratch folder at its page's path and
-/// Pagefind indexes that folder one language at a time. Its folder indexing parses the
-/// documents on every core and keeps them once; adding pages one by one through its API
-/// holds a lock per page, keeps a second copy of each, and looks every new URL up in a list
-/// of all the pages before it, which made indexing grow with the square of the page count.
 pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, Vec<ContentError>> {
-    let failed = |what: &str, error: &dyn std::fmt::Display| {
-        vec![ContentError::new(&site.content_dir, format!("the search index {what}: {error}"))]
-    };
-    let scratch = write_documents(site, &bodies).map_err(|error| failed("could not be prepared", &error))?;
+    let documents = Documents::write(site, &bodies)?;
     drop(bodies);
-    // Pagefind's API is async only, and it parses on Rayon's threads: one language at a time
-    // keeps those threads free for it.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| failed("could not start", &error))?;
     let mut outputs = Vec::new();
     for lang in &site.config.languages {
-        let documents = site.pages.iter().filter(|page| &page.lang == lang).count();
-        let files = runtime
-            .block_on(language_index(scratch.path(), lang, documents))
-            .map_err(|error| failed(&format!("of `{lang}` could not be built"), &format!("{error:#}")))?;
-        outputs.extend(files);
+        outputs.extend(documents.bundle(site, lang)?);
     }
     Ok(outputs)
+}
+
+/// Every page's search document (below), written to a scratch folder at its page's path, from
+/// which Pagefind indexes one language at a time. Its folder indexing parses the documents on
+/// every core and keeps them once; adding pages one by one through its API holds a lock per
+/// page, keeps a second copy of each, and looks every new URL up in a list of all the pages
+/// before it, which made indexing grow with the square of the page count.
+///
+/// The preview keeps the folder between edits: an edited report rewrites its own document,
+/// and only its language's bundle is made again.
+pub(crate) struct Documents {
+    scratch: tempfile::TempDir,
+}
+
+impl Documents {
+    pub(crate) fn write(site: &Site, bodies: &[String]) -> Result<Self, Vec<ContentError>> {
+        let scratch = write_documents(site, bodies).map_err(|error| failed(site, "could not be prepared", &error))?;
+        Ok(Self { scratch })
+    }
+
+    /// Writes `page`'s document again, over the old one: the folder keeps its order.
+    pub(crate) fn rewrite(&self, site: &Site, page: &Page, body: &str) -> Result<(), Vec<ContentError>> {
+        let path = self.scratch.path().join(page_path(&page.url));
+        std::fs::write(&path, document(site, page, body))
+            .map_err(|error| failed(site, "could not be updated", &format!("{}: {error}", path.display())))
+    }
+
+    /// The bundle of `lang`, as outputs under [`bundle_dir`].
+    pub(crate) fn bundle(&self, site: &Site, lang: &str) -> Result<Vec<Output>, Vec<ContentError>> {
+        // Pagefind's API is async only, and it parses on Rayon's threads: its own runtime on
+        // this thread keeps those threads free for it.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| failed(site, "could not start", &error))?;
+        let documents = site.pages.iter().filter(|page| page.lang == lang).count();
+        runtime
+            .block_on(language_index(self.scratch.path(), lang, documents))
+            .map_err(|error| failed(site, &format!("of `{lang}` could not be built"), &format!("{error:#}")))
+    }
+}
+
+fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<ContentError> {
+    vec![ContentError::new(&site.content_dir, format!("the search index {what}: {error}"))]
 }
 
 /// Every page's search document, at its page's path in a scratch folder that is removed when

@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
-use crate::{build, BuildOptions};
+use crate::preview::{Preview, Update};
+use crate::BuildOptions;
 
 /// What `serve` needs besides the build's options.
 #[derive(Debug, Clone)]
@@ -53,23 +54,30 @@ struct Generation {
     content_security_policy: HeaderValue,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, PartialEq)]
 struct Live {
-    /// Successful builds so far: a page reloads itself when this changes.
+    /// Successful builds and edits so far: a page reloads itself when this changes.
     build: u64,
     /// Why the last build failed, shown on the open page; empty when it did not.
     errors: Vec<String>,
+    /// Whether a search bundle is being made again after an edit.
+    indexing: bool,
 }
 
 struct Shared {
     current: RwLock<Option<Arc<Generation>>>,
-    live: RwLock<Live>,
+    /// Sent to every page waiting on [`LIVE_PATH`] when it changes.
+    live: tokio::sync::watch::Sender<Live>,
     store: SqliteStore,
 }
 
 impl Shared {
     fn generation(&self) -> Option<Arc<Generation>> {
         self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn set_live(&self, change: impl FnOnce(&mut Live)) {
+        self.live.send_modify(change);
     }
 }
 
@@ -88,13 +96,20 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
     // The preview shows drafts, so that editors see them before they are published.
     build_options.drafts = true;
     let store = SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let shared = Arc::new(Shared { current: RwLock::new(None), live: RwLock::new(Live::default()), store });
-    let builds = Builds { options: build_options.clone(), fixed_clock, generation: 0 };
+    let shared =
+        Arc::new(Shared { current: RwLock::new(None), live: tokio::sync::watch::Sender::new(Live::default()), store });
+    // The watcher names files by their absolute paths: so must the build.
+    for dir in [&mut build_options.content_dir, &mut build_options.templates_dir] {
+        if let Ok(absolute) = std::fs::canonicalize(&dir) {
+            *dir = absolute;
+        }
+    }
+    let builds = Builds { options: build_options.clone(), fixed_clock, generation: 0, preview: None };
     let mut builds = tokio::task::spawn_blocking({
         let shared = Arc::clone(&shared);
         move || {
             let mut builds = builds;
-            builds.rebuild(&shared);
+            builds.rebuild(&shared, None);
             builds
         }
     })
@@ -118,15 +133,15 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let rebuilding = Arc::clone(&shared);
     std::thread::spawn(move || {
         while let Ok(first) = events.recv() {
-            // Reading sources during a build raises access events; only changes count.
-            if !first.is_ok_and(|event: notify::Event| {
-                event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove()
-            }) {
+            let mut changed = Some(Vec::new());
+            if !note_change(first, &mut changed) {
                 continue;
             }
             // Editors save several files at once; wait for the burst to end.
-            while events.recv_timeout(Duration::from_millis(150)).is_ok() {}
-            builds.rebuild(&rebuilding);
+            while let Ok(event) = events.recv_timeout(Duration::from_millis(50)) {
+                note_change(event, &mut changed);
+            }
+            builds.rebuild(&rebuilding, changed);
         }
     });
 
@@ -144,25 +159,97 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The rebuild loop's own state: where builds go and which one is next.
+/// Adds the files a watcher event names to `changed`; `None` there means "anything may have
+/// changed". Returns whether the event is a change: reading sources during a build raises
+/// access events, which are not.
+fn note_change(event: notify::Result<notify::Event>, changed: &mut Option<Vec<PathBuf>>) -> bool {
+    match event {
+        Ok(event) if event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove() => {
+            match changed {
+                Some(paths) if !event.paths.is_empty() && !event.need_rescan() => paths.extend(event.paths),
+                _ => *changed = None,
+            }
+            true
+        }
+        Ok(_) => false,
+        Err(_) => {
+            *changed = None;
+            true
+        }
+    }
+}
+
+/// The rebuild loop's own state: where builds go, which one is next, and what the last one
+/// kept for applying edits.
 struct Builds {
     options: BuildOptions,
     fixed_clock: bool,
     generation: u64,
+    preview: Option<Preview>,
 }
 
 impl Builds {
+    /// Applies an edit of `changed` files to the site being served when only reports changed;
+    /// otherwise (and with `changed` unknown) builds the whole site again.
+    fn rebuild(&mut self, shared: &Shared, changed: Option<Vec<PathBuf>>) {
+        if let (Some(preview), Some(changed)) = (self.preview.as_mut(), changed) {
+            match preview.update(&changed) {
+                Update::Applied { files, elapsed, languages, warnings } => {
+                    if files > 0 {
+                        eprintln!("updated {files} files in {} ms", elapsed.as_millis());
+                    }
+                    warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
+                    shared.set_live(|live| {
+                        live.build += u64::from(files > 0);
+                        live.errors.clear();
+                        live.indexing = !languages.is_empty();
+                    });
+                    if !languages.is_empty() {
+                        let started = std::time::Instant::now();
+                        match preview.reindex(&languages) {
+                            Ok(written) => eprintln!(
+                                "search of {} updated in {} ms ({written} files)",
+                                languages.join(", "),
+                                started.elapsed().as_millis()
+                            ),
+                            Err(errors) => {
+                                errors.iter().for_each(|error| eprintln!("error: {error}"));
+                                // What is served is no longer what was kept: start again.
+                                self.preview = None;
+                                shared.set_live(|live| live.indexing = false);
+                                return self.rebuild(shared, None);
+                            }
+                        }
+                        shared.set_live(|live| live.indexing = false);
+                    }
+                    return;
+                }
+                Update::Failed(errors) => {
+                    let message = crate::BuildError::Content(errors).to_string();
+                    eprintln!("{message}");
+                    shared.set_live(|live| live.errors = message.lines().map(str::to_string).collect());
+                    return;
+                }
+                Update::NeedsWholeBuild(why) => eprintln!("building the whole site: {why}"),
+            }
+        }
+        self.build_whole(shared);
+    }
+
     /// Builds into a fresh folder; on success it becomes what is served, and the folder
     /// before the previous one is removed (the previous may still be answering a request).
-    fn rebuild(&mut self, shared: &Shared) {
+    fn build_whole(&mut self, shared: &Shared) {
         if !self.fixed_clock {
             self.options.now = now();
         }
         self.generation += 1;
         let root = self.options.output_dir.join(format!("build-{}", self.generation));
         let options = BuildOptions { output_dir: root.clone(), ..self.options.clone() };
-        match build(&options) {
-            Ok(report) => {
+        // A failed build leaves nothing to apply the next edit to.
+        self.preview = None;
+        match Preview::build(&options) {
+            Ok((preview, report)) => {
+                self.preview = Some(preview);
                 eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
                 report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
                 let clock = if self.fixed_clock { Clock::Fixed(options.now) } else { Clock::System };
@@ -178,9 +265,10 @@ impl Builds {
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; script-src 'self'"));
                 *shared.current.write().unwrap_or_else(|p| p.into_inner()) =
                     Some(Arc::new(Generation { root, intake, content_security_policy }));
-                let mut live = shared.live.write().unwrap_or_else(|p| p.into_inner());
-                live.build += 1;
-                live.errors.clear();
+                shared.set_live(|live| {
+                    live.build += 1;
+                    live.errors.clear();
+                });
                 if let Some(old) = self.generation.checked_sub(2) {
                     let _ = std::fs::remove_dir_all(self.options.output_dir.join(format!("build-{old}")));
                 }
@@ -189,8 +277,7 @@ impl Builds {
             // on the open page.
             Err(err) => {
                 eprintln!("{err}");
-                shared.live.write().unwrap_or_else(|p| p.into_inner()).errors =
-                    err.to_string().lines().map(str::to_string).collect();
+                shared.set_live(|live| live.errors = err.to_string().lines().map(str::to_string).collect());
             }
         }
     }
@@ -204,10 +291,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .as_ref()
         .map_or_else(|| HeaderValue::from_static("default-src 'self'"), |g| g.content_security_policy.clone());
     let mut response = if path == LIVE_PATH {
-        let live = shared.live.read().unwrap_or_else(|p| p.into_inner());
-        let status = serde_json::json!({ "build": live.build, "errors": live.errors });
-        ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], status.to_string())
-            .into_response()
+        live_status(&shared, request.uri().query().unwrap_or("")).await
     } else if let Some(intake) =
         generation.as_ref().and_then(|g| g.intake.clone()).filter(|i| path.starts_with(i.path()))
     {
@@ -222,6 +306,24 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     response
+}
+
+/// The live status, as JSON. With `?seen=N` (the `build` a page last saw), the answer waits
+/// until something changes, or 25 s pass, so an edit reaches the open page at once.
+async fn live_status(shared: &Shared, query: &str) -> Response {
+    let seen = query.split('&').find_map(|pair| pair.strip_prefix("seen=")).and_then(|n| n.parse::<u64>().ok());
+    let mut changes = shared.live.subscribe();
+    let first = changes.borrow_and_update().clone();
+    let live = match seen {
+        Some(seen) if seen == first.build && first.errors.is_empty() && !first.indexing => {
+            let _ = tokio::time::timeout(Duration::from_secs(25), changes.changed()).await;
+            changes.borrow().clone()
+        }
+        _ => first,
+    };
+    let status = serde_json::json!({ "build": live.build, "errors": live.errors, "indexing": live.indexing });
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], status.to_string())
+        .into_response()
 }
 
 /// Hands a request for the intake's path to the function's handler, as API Gateway would.
@@ -344,11 +446,12 @@ const LIVE_SCRIPT: &str = r#"
     box.textContent = errors.join("\n");
   }
   function poll() {
-    fetch("/_mektep/status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
+    var url = "/_mektep/status" + (seen === null ? "" : "?seen=" + seen);
+    fetch(url, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
       if (seen !== null && status.build !== seen) { location.reload(); return; }
       seen = status.build;
       show(status.errors);
-      setTimeout(poll, 500);
+      setTimeout(poll, status.errors.length || status.indexing ? 500 : 0);
     }, function () { setTimeout(poll, 2000); });
   }
   poll();

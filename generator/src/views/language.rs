@@ -4,11 +4,9 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::form::{form_view, FormView};
-use super::report::{summary, ReportSummary};
 use super::schedule::{schedule_view, ScheduleView};
 use super::Link;
 use crate::load::{Page, Site};
-use crate::reports::Reports;
 
 #[derive(Serialize)]
 pub(crate) struct LanguageView<'a> {
@@ -26,8 +24,6 @@ pub(crate) struct LanguageView<'a> {
     pub(crate) criteria: Vec<CriterionView<'a>>,
     #[serde(skip)]
     pub(crate) form: Option<FormView<'a>>,
-    /// The newest reports, for the home page.
-    pub(crate) latest_reports: Vec<ReportSummary>,
     /// The search page of this language, when the site has one.
     pub(crate) search_url: Option<&'a str>,
     pub(crate) contact: ContactView<'a>,
@@ -69,7 +65,6 @@ pub(crate) fn language_view<'a>(
     lang: &'a str,
     now: DateTime<FixedOffset>,
     pinned: bool,
-    reports: &Reports,
 ) -> LanguageView<'a> {
     let translation = site.translation(lang);
     let dates = &translation.dates;
@@ -85,8 +80,6 @@ pub(crate) fn language_view<'a>(
     nav.sort_by_key(|(page, _)| page.front.weight);
 
     let home_of = |other: &str| format!("/{other}/");
-    let latest_reports =
-        reports.latest(lang, 3).into_iter().map(|page| summary(site, &schedule.stages, page)).collect();
     LanguageView {
         lang,
         t: &translation.strings,
@@ -124,7 +117,6 @@ pub(crate) fn language_view<'a>(
             })
             .collect(),
         form: site.form.as_ref().map(|form| form_view(form, site, lang, now, pinned)),
-        latest_reports,
         search_url: site.page(lang, "search").map(|page| page.url.as_str()),
         contact: ContactView {
             address: site.config.contact.address.get(lang),
