@@ -260,7 +260,7 @@ fn render_site(
     let sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
     let link_errors =
-        links::check_links(&written.pages, &written.files, &sources, &options.templates_dir, &fingerprints);
+        links::check_links(&written.pages, None, &written.files, &sources, &options.templates_dir, &fingerprints);
     if !link_errors.is_empty() {
         return Err(link_errors);
     }

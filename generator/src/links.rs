@@ -27,6 +27,11 @@ impl PageLinks {
         Self { path: path.to_string(), links, ids: attribute_values(html, "id").map(Box::from).collect() }
     }
 
+    /// Whether `other` has the same ids: links to this page's parts then still hold.
+    pub(crate) fn same_ids(&self, other: &PageLinks) -> bool {
+        self.ids == other.ids
+    }
+
     /// The output path of the page.
     pub(crate) fn path(&self) -> &str {
         &self.path
@@ -35,9 +40,11 @@ impl PageLinks {
 
 /// `pages` are the HTML pages in output order and `files` every output path; `sources` maps
 /// an output path to the file an editor would fix (the content file, or a template);
-/// `fingerprints` names the files that are published under another name.
+/// `fingerprints` names the files that are published under another name. With `only`, the
+/// links of just those pages (positions in `pages`) are checked.
 pub(crate) fn check_links(
     pages: &[PageLinks],
+    only: Option<&HashSet<usize>>,
     files: &HashSet<String>,
     sources: &HashMap<String, PathBuf>,
     fallback: &Path,
@@ -45,7 +52,8 @@ pub(crate) fn check_links(
 ) -> Vec<ContentError> {
     let ids: HashMap<&str, &HashSet<Box<str>>> = pages.iter().map(|page| (page.path.as_str(), &page.ids)).collect();
     let mut errors = Vec::new();
-    for page in pages {
+    let checked = pages.iter().enumerate().filter(|(at, _)| only.is_none_or(|only| only.contains(at)));
+    for (_, page) in checked {
         let source = sources.get(&page.path).map(PathBuf::as_path).unwrap_or(fallback);
         for link in page.links.iter().map(|link| &**link) {
             let Some((file, fragment)) = target(&page.path, link) else {
@@ -140,7 +148,7 @@ mod tests {
             .map(|output| PageLinks::scan(&output.path, std::str::from_utf8(&output.bytes).unwrap()))
             .collect();
         let files = outputs.iter().map(|output| output.path.clone()).collect();
-        check_links(&pages, &files, &HashMap::new(), Path::new("templates"), fingerprints)
+        check_links(&pages, None, &files, &HashMap::new(), Path::new("templates"), fingerprints)
     }
 
     #[test]

@@ -637,7 +637,8 @@ mod tests {
     fn resolve(parsed: Vec<Parsed>) -> (Vec<Page>, Vec<ContentError>) {
         let config = SiteConfig::parse(Path::new("config.toml"), include_str!("../../content/config.toml")).unwrap();
         let mut errors = Vec::new();
-        let pages = resolve_pages(parsed, &config, &Schedule::default(), &mut errors, &mut Vec::new());
+        let resolver = Resolver::new(&parsed, &config, &Schedule::default());
+        let pages = parsed.into_iter().map(|page| resolver.resolve(page, &mut errors, &mut Vec::new())).collect();
         (pages, errors)
     }
 

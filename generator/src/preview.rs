@@ -92,17 +92,19 @@ impl Preview {
         edited.sort_unstable();
         edited.dedup();
         if edited.is_empty() {
-            return Update::Applied {
-                files: 0,
-                elapsed: started.elapsed(),
-                languages: Vec::new(),
-                warnings: Vec::new(),
-            };
+            return nothing(started);
         }
         let mut fresh = Vec::new();
         for index in &edited {
             match self.kept.site.reload_report(*index, &self.kept.templates) {
                 Ok(Reloaded::InPlace(page, warnings)) => {
+                    // Saved again as it was (editors do), or a second event of one save.
+                    let unchanged = self.kept.site.pages.get(*index).is_some_and(|old| {
+                        old.front == page.front && old.body == page.body && old.body_line == page.body_line
+                    });
+                    if unchanged {
+                        continue;
+                    }
                     match render_body(&self.kept.site, &page, &self.kept.fingerprints) {
                         Ok(body) => fresh.push((*index, *page, body, warnings)),
                         Err(errors) => return Update::Failed(errors),
@@ -118,7 +120,11 @@ impl Preview {
                 Err(errors) => return Update::Failed(errors),
             }
         }
+        if fresh.is_empty() {
+            return nothing(started);
+        }
         // Put the edit in, remembering what it replaced in case it cannot be applied.
+        let fresh_indices: HashSet<usize> = fresh.iter().map(|(index, ..)| *index).collect();
         let mut replaced = Vec::new();
         let mut warnings = Vec::new();
         for (index, page, body, page_warnings) in fresh {
@@ -134,7 +140,7 @@ impl Preview {
             };
             replaced.push((index, old_page, old_body, old_warnings));
         }
-        let edited: HashSet<usize> = edited.into_iter().collect();
+        let edited: HashSet<usize> = fresh_indices;
         let outcome = self.apply(&edited);
         if !matches!(outcome, Ok(Ok(_))) {
             for (index, page, body, old_warnings) in replaced {
@@ -218,18 +224,23 @@ impl Preview {
                 return Ok(Err(format!("it changes the inline scripts of /{}", output.path)));
             }
         }
-        // Every link of the site is checked again: a page may link to a part of an edited one.
+        // The links of the pages made again are checked; when one of them lost or gained an
+        // id, every page's are, as any page may link to a part of it.
         let mut swapped = Vec::new();
+        let mut same_ids = true;
         for links in written.pages {
             let Some(at) = self.links_at.get(links.path()).copied() else {
                 return Ok(Err(format!("it makes a new page, /{}", links.path())));
             };
             if let Some(slot) = self.kept.written.pages.get_mut(at) {
+                same_ids &= slot.same_ids(&links);
                 swapped.push((at, std::mem::replace(slot, links)));
             }
         }
+        let remade: HashSet<usize> = swapped.iter().map(|(at, _)| *at).collect();
         let link_errors = links::check_links(
             &self.kept.written.pages,
+            same_ids.then_some(&remade),
             &self.kept.written.files,
             &self.kept.sources,
             &self.options.templates_dir,
@@ -296,6 +307,11 @@ impl Preview {
         }
         Ok(written)
     }
+}
+
+/// An edit that changes nothing the site is made from.
+fn nothing(started: Instant) -> Update {
+    Update::Applied { files: 0, elapsed: started.elapsed(), languages: Vec::new(), warnings: Vec::new() }
 }
 
 /// Whether a file of Pagefind's bundle is named by a hash of what it holds.

@@ -138,7 +138,7 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
                 continue;
             }
             // Editors save several files at once; wait for the burst to end.
-            while let Ok(event) = events.recv_timeout(Duration::from_millis(50)) {
+            while let Ok(event) = events.recv_timeout(Duration::from_millis(30)) {
                 note_change(event, &mut changed);
             }
             builds.rebuild(&rebuilding, changed);
@@ -297,7 +297,8 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     {
         answer_intake(&shared.store, &intake, request).await
     } else if let Some(generation) = generation {
-        serve_file(&generation.root, request).await
+        let build = shared.live.borrow().build;
+        serve_file(&generation.root, build, request).await
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "the site has not been built yet: see the terminal").into_response()
     };
@@ -342,18 +343,23 @@ async fn answer_intake(store: &SqliteStore, intake: &Intake, request: Request) -
 /// A file of the build, as the CDN would serve it: `index.html` for folders, a redirect to
 /// the folder's URL with a slash, the language's 404 page for anything else. HTML pages get
 /// the live-reload script.
-async fn serve_file(root: &Path, request: Request) -> Response {
+async fn serve_file(root: &Path, build: u64, request: Request) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
+    // File times have whole seconds: two edits within one would be "not modified" to a
+    // browser revalidating its copy. The preview always answers with the file.
+    let mut request = request;
+    request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    request.headers_mut().remove(header::IF_NONE_MATCH);
     let response = match ServeDir::new(root).append_index_html_on_directories(true).oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };
     if response.status() == StatusCode::NOT_FOUND {
-        return not_found(root, &path).await;
+        return not_found(root, build, &path).await;
     }
     let mut response = response;
     // A folder's URL without its slash: the CDN's URL rules answer 301, and so does the preview.
@@ -379,13 +385,14 @@ async fn serve_file(root: &Path, request: Request) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let html = with_live_reload(&String::from_utf8_lossy(&bytes));
+    let html = with_live_reload(&String::from_utf8_lossy(&bytes), build);
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    parts.headers.remove(header::LAST_MODIFIED);
     Response::from_parts(parts, Body::from(html))
 }
 
-async fn not_found(root: &Path, path: &str) -> Response {
+async fn not_found(root: &Path, build: u64, path: &str) -> Response {
     let lang = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let lang_page = (!lang.is_empty() && !lang.contains("..")).then(|| root.join(lang).join("404.html"));
     let mut page = None;
@@ -395,13 +402,18 @@ async fn not_found(root: &Path, path: &str) -> Response {
             break;
         }
     }
-    let body = page.map_or_else(|| "404".to_string(), |bytes| with_live_reload(&String::from_utf8_lossy(&bytes)));
+    let body =
+        page.map_or_else(|| "404".to_string(), |bytes| with_live_reload(&String::from_utf8_lossy(&bytes), build));
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-fn with_live_reload(html: &str) -> String {
+/// The page with the live-reload script, which is told the build the page is of: an edit
+/// saved before the script first asks still reloads the page.
+fn with_live_reload(html: &str, build: u64) -> String {
     match html.rfind("</body>") {
-        Some(end) => format!("{}<script>{LIVE_SCRIPT}</script>\n{}", &html[..end], &html[end..]),
+        Some(end) => {
+            format!("{}<script data-build=\"{build}\">{LIVE_SCRIPT}</script>\n{}", &html[..end], &html[end..])
+        }
         None => html.to_string(),
     }
 }
@@ -434,7 +446,7 @@ fn with_live_script(policy: &str) -> String {
 /// each successful rebuild and shows build errors over the page.
 const LIVE_SCRIPT: &str = r#"
 (function () {
-  var seen = null, box = null;
+  var seen = Number(document.currentScript.dataset.build), box = null;
   function show(errors) {
     if (!errors.length) { if (box) { box.remove(); box = null; } return; }
     if (!box) {
@@ -446,10 +458,8 @@ const LIVE_SCRIPT: &str = r#"
     box.textContent = errors.join("\n");
   }
   function poll() {
-    var url = "/_mektep/status" + (seen === null ? "" : "?seen=" + seen);
-    fetch(url, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
-      if (seen !== null && status.build !== seen) { location.reload(); return; }
-      seen = status.build;
+    fetch("/_mektep/status?seen=" + seen, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (status) {
+      if (status.build !== seen) { location.reload(); return; }
       show(status.errors);
       setTimeout(poll, status.errors.length || status.indexing ? 500 : 0);
     }, function () { setTimeout(poll, 2000); });

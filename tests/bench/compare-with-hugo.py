@@ -141,7 +141,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, nargs="+", default=[2500], help="reports per language; several sizes to see the growth")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-corpus", type=Path, metavar="DIR",
+                        help="only write our content with the first --reports size into DIR/ours/content (for other benchmarks)")
     args = parser.parse_args()
+    if args.write_corpus:
+        make_corpus(args.write_corpus, args.reports[0])
+        return
     ensure_hugo()
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "generator"], cwd=REPO, check=True)
     generator = REPO / "target/release/generator"
