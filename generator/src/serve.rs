@@ -317,7 +317,11 @@ async fn live_status(shared: &Shared, query: &str) -> Response {
     let first = changes.borrow_and_update().clone();
     let live = match seen {
         Some(seen) if seen == first.build && first.errors.is_empty() && !first.indexing => {
-            let _ = tokio::time::timeout(Duration::from_secs(25), changes.changed()).await;
+            // Ctrl+C ends the wait too: the server stops once its requests are answered.
+            tokio::select! {
+                _ = tokio::time::timeout(Duration::from_secs(25), changes.changed()) => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
             changes.borrow().clone()
         }
         _ => first,
