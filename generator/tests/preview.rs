@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use generator::BuildOptions;
@@ -143,15 +143,7 @@ fn edits_of_reports_are_applied_in_place_and_match_a_whole_build() {
     let log = root.path().join("serve.log");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_generator"))
-            .args(["serve", "--port", &port.to_string(), "--at", AT, "--content"])
-            .arg(&content)
-            .arg("--templates")
-            .arg(common::repo().join("templates"))
-            .arg("--output")
-            .arg(root.path().join("public"))
-            .arg("--store")
-            .arg(root.path().join("applications.sqlite"))
+        common::serve_command(&content, root.path(), port, AT)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -44,15 +44,7 @@ fn start() -> (tempfile::TempDir, std::path::PathBuf, u16, Server) {
     common::copy_tree(&common::repo().join("content"), &content);
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_generator"))
-            .args(["serve", "--port", &port.to_string(), "--at", "2020-12-01T12:00:00+06:00", "--content"])
-            .arg(&content)
-            .arg("--templates")
-            .arg(common::repo().join("templates"))
-            .arg("--output")
-            .arg(root.path().join("public"))
-            .arg("--store")
-            .arg(root.path().join("applications.sqlite"))
+        common::serve_command(&content, root.path(), port, "2020-12-01T12:00:00+06:00")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

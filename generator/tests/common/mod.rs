@@ -105,3 +105,19 @@ pub fn build_with_templates(content: &Path, templates: &Path, moment: &str) -> B
 pub fn build_real_site(moment: &str) -> Built {
     build(&repo().join("content"), moment)
 }
+
+/// `generator serve` on `content` with the real templates, as of `at`, on `port`, writing
+/// into `root` (its builds and its store); output streams are left to the caller.
+pub fn serve_command(content: &Path, root: &Path, port: u16, at: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_generator"));
+    command
+        .args(["serve", "--port", &port.to_string(), "--at", at, "--content"])
+        .arg(content)
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .arg("--output")
+        .arg(root.join("public"))
+        .arg("--store")
+        .arg(root.join("applications.sqlite"));
+    command
+}
