@@ -82,8 +82,10 @@ fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<Content
 /// the build took 14.5 s instead of 26 s here); when that is missing or full, in the system's
 /// temporary folder.
 fn write_documents(site: &Site, bodies: &[String]) -> std::io::Result<tempfile::TempDir> {
+    sweep_scratch(Sweep::Abandoned);
+    let prefix = scratch_prefix(std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix("mektep-search-");
+    builder.prefix(&prefix);
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         if let Ok(folder) = builder.tempdir_in(shm) {
@@ -95,6 +97,55 @@ fn write_documents(site: &Site, bodies: &[String]) -> std::io::Result<tempfile::
     let folder = builder.tempdir()?;
     write_all(folder.path(), site, bodies)?;
     Ok(folder)
+}
+
+/// The start of the names of a process's scratch folders: its id tells whether they are still
+/// in use.
+fn scratch_prefix(pid: u32) -> String {
+    format!("{SCRATCH}{pid}-")
+}
+
+const SCRATCH: &str = "mektep-search-";
+
+/// Which scratch folders [`sweep_scratch`] removes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sweep {
+    /// This process's own, when it stops.
+    Own,
+    /// Those of processes that no longer run: a build or preview stopped by a signal or
+    /// closed terminal cannot remove its own, and in `/dev/shm` they would hold memory until
+    /// the machine restarts.
+    Abandoned,
+}
+
+/// Removes scratch folders, best effort. A process is known to be gone only where `/proc`
+/// lists the running ones (Linux); elsewhere nothing is taken as abandoned.
+pub(crate) fn sweep_scratch(sweep: Sweep) {
+    sweep_in(&[Path::new("/dev/shm"), &std::env::temp_dir()], sweep, std::process::id());
+}
+
+fn sweep_in(dirs: &[&Path], sweep: Sweep, own: u32) {
+    let proc = Path::new("/proc");
+    if sweep == Sweep::Abandoned && !proc.join("self").exists() {
+        return;
+    }
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(pid) = name.strip_prefix(SCRATCH).and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let remove = match sweep {
+                Sweep::Own => pid == own,
+                Sweep::Abandoned => pid != own && !proc.join(pid.to_string()).exists(),
+            };
+            if remove {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 /// One after another, in the site's order: Pagefind numbers pages in the order it walks the
@@ -181,6 +232,28 @@ fn document(site: &Site, page: &Page, body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{scratch_prefix, sweep_in, Sweep};
+
+    #[test]
+    fn scratch_folders_of_processes_that_are_gone_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = |name: String| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.join("ky")).unwrap();
+            path
+        };
+        // A process id above Linux's largest (2^22) is never running; 1 always is.
+        let gone = folder(format!("{}aB3x", scratch_prefix(4_999_999)));
+        let running = folder(format!("{}aB3x", scratch_prefix(1)));
+        let own = folder(format!("{}aB3x", scratch_prefix(4_999_998)));
+        let unrelated = folder("mektep-search-notes".to_string());
+        sweep_in(&[dir.path()], Sweep::Abandoned, 4_999_998);
+        assert!(!gone.exists(), "the folder of a process that is gone");
+        assert!(running.exists() && own.exists() && unrelated.exists());
+        sweep_in(&[dir.path()], Sweep::Own, 4_999_998);
+        assert!(!own.exists() && running.exists() && unrelated.exists());
+    }
+
     #[test]
     fn only_what_the_search_page_loads_is_published() {
         for kept in

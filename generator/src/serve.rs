@@ -149,14 +149,30 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .fallback(answer)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(shared);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving")?;
+    axum::serve(listener, app).with_graceful_shutdown(stopped()).await.context("serving")?;
     drop(watcher);
+    // The rebuilding thread still holds the preview's search documents; they go with it.
+    crate::search::sweep_scratch(crate::search::Sweep::Own);
     Ok(())
+}
+
+/// Resolves when the preview is asked to stop: Ctrl+C, `kill`, or its terminal closed.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hangup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Adds the files a watcher event names to `changed`; `None` there means "anything may have
@@ -317,10 +333,10 @@ async fn live_status(shared: &Shared, query: &str) -> Response {
     let first = changes.borrow_and_update().clone();
     let live = match seen {
         Some(seen) if seen == first.build && first.errors.is_empty() && !first.indexing => {
-            // Ctrl+C ends the wait too: the server stops once its requests are answered.
+            // A stop ends the wait too: the server stops once its requests are answered.
             tokio::select! {
                 _ = tokio::time::timeout(Duration::from_secs(25), changes.changed()) => {}
-                _ = tokio::signal::ctrl_c() => {}
+                _ = stopped() => {}
             }
             changes.borrow().clone()
         }

@@ -175,3 +175,40 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
     assert!(server.0.try_wait().unwrap().is_none(), "the server is still running");
     drop((idle, slow));
 }
+
+/// The preview's scratch folders for the search index: `mektep-search-<pid>-…` in /dev/shm
+/// or the temporary folder.
+fn scratch_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let prefix = format!("mektep-search-{pid}-");
+    [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flat_map(|entries| entries.flatten())
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|entry| entry.path())
+        .collect()
+}
+
+#[test]
+fn a_stopped_or_killed_preview_leaves_no_search_documents_behind() {
+    // `kill` stops it as a closed terminal or a service manager would: its own are removed.
+    let (_root, _content, _port, mut server) = start();
+    let pid = server.0.id();
+    assert_eq!(scratch_of(pid).len(), 1, "the running preview keeps its documents");
+    assert!(Command::new("kill").arg(pid.to_string()).status().unwrap().success());
+    let started = Instant::now();
+    while server.0.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(10), "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(scratch_of(pid).is_empty(), "SIGTERM left {:?}", scratch_of(pid));
+
+    // Killed outright, it cannot: the next build removes what it left.
+    let (_root, _content, _port, mut server) = start();
+    let pid = server.0.id();
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    assert_eq!(scratch_of(pid).len(), 1);
+    common::build_real_site("2020-12-01T12:00:00+06:00");
+    assert!(scratch_of(pid).is_empty(), "a build left {:?} of a process that is gone", scratch_of(pid));
+}
