@@ -23,6 +23,12 @@ pub struct SiteConfig {
     /// last day if unset.
     #[serde(default)]
     pub programme: Option<String>,
+    /// At most how many pages of one language a search index holds (12,000 if unset). A
+    /// language with more is indexed in parts that its search page loads together: making
+    /// an index takes about 65 KB of memory per page, and each further part adds about
+    /// 60 KB to what a search downloads.
+    #[serde(default)]
+    pub search_index_pages: Option<usize>,
     pub contact: Contact,
 }
 
@@ -78,6 +84,9 @@ impl SiteConfig {
                     format!("`programme` must be two days like `2020-11-01/2021-12-31`, not `{programme}`"),
                 );
             }
+        }
+        if config.search_index_pages == Some(0) {
+            complain("search_index_pages", "`search_index_pages` must be at least 1".into());
         }
         if parse_offset(&config.timezone).is_none() {
             complain("timezone", format!("`timezone` must be a UTC offset like `+06:00`, not `{}`", config.timezone));
@@ -170,5 +179,15 @@ phones = ["0312 000000"]
         let errors = SiteConfig::parse(Path::new("config.toml"), &text).unwrap_err();
         assert_eq!(errors[0].message, "contact.person has no `ru` text");
         assert_eq!(errors[0].line, Some(8));
+    }
+
+    #[test]
+    fn a_search_index_of_no_pages_is_refused_on_its_line() {
+        let text = VALID.replace("timezone = \"+06:00\"\n", "timezone = \"+06:00\"\nsearch_index_pages = 0\n");
+        let errors = SiteConfig::parse(Path::new("config.toml"), &text).unwrap_err();
+        assert_eq!(errors[0].message, "`search_index_pages` must be at least 1");
+        assert_eq!(errors[0].line, Some(5));
+        let text = text.replace("search_index_pages = 0", "search_index_pages = 500");
+        assert_eq!(SiteConfig::parse(Path::new("config.toml"), &text).unwrap().search_index_pages, Some(500));
     }
 }

@@ -221,7 +221,9 @@ fn render_site(
         match search::Documents::write(&site, &bodies) {
             Ok(documents) => {
                 for lang in &site.config.languages {
-                    outputs.extend(keep(documents.bundle(&site, lang)));
+                    for part in 0..documents.parts.count(lang) {
+                        outputs.extend(keep(documents.bundle(&site, lang, part)));
+                    }
                 }
                 (bodies, Some(documents))
             }

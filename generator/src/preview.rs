@@ -13,7 +13,7 @@
 //! the reason printed. The moment the site is shown as of stays the one of the last whole
 //! build.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,9 @@ pub(crate) struct Preview {
 
 /// What [`Preview::update`] did.
 pub(crate) enum Update {
-    /// The edit is on disk; the search bundles of `languages` follow with [`Preview::reindex`].
-    Applied { files: usize, elapsed: Duration, languages: Vec<String>, warnings: Vec<String> },
+    /// The edit is on disk; the `search` index parts, as (language, part), follow with
+    /// [`Preview::reindex`].
+    Applied { files: usize, elapsed: Duration, search: Vec<(String, usize)>, warnings: Vec<String> },
     /// Nothing was changed: only a whole build can apply this edit, for the reason given.
     NeedsWholeBuild(String),
     /// The edit has problems; nothing was changed, and the preview stays as it was.
@@ -151,17 +152,20 @@ impl Preview {
             }
         }
         match outcome {
-            Ok(Ok((files, languages))) => Update::Applied { files, elapsed: started.elapsed(), languages, warnings },
+            Ok(Ok((files, search))) => Update::Applied { files, elapsed: started.elapsed(), search, warnings },
             Ok(Err(why)) => Update::NeedsWholeBuild(why),
             Err(errors) => Update::Failed(errors),
         }
     }
 
     /// Renders and writes the pages showing the `edited` reports (positions in `site.pages`),
-    /// already in the site: the number of files written and the languages edited; or why a
+    /// already in the site: the number of files written and the search index parts edited; or why a
     /// whole build is needed; or the problems found, with nothing written.
     #[allow(clippy::type_complexity)]
-    fn apply(&mut self, edited: &HashSet<usize>) -> Result<Result<(usize, Vec<String>), String>, Vec<ContentError>> {
+    fn apply(
+        &mut self,
+        edited: &HashSet<usize>,
+    ) -> Result<Result<(usize, Vec<(String, usize)>), String>, Vec<ContentError>> {
         let site = &self.kept.site;
         let shown = Shown::of(site, &self.options);
         let touched = match self.shown.touched_by(&shown, edited, site) {
@@ -256,25 +260,27 @@ impl Preview {
         }
         output::replace_files(&self.options.output_dir, &made)
             .map_err(|error| vec![ContentError::new(&self.options.output_dir, format!("{error:#}"))])?;
+        let mut search = BTreeSet::new();
         for index in edited {
             if let (Some(page), Some(body)) = (site.pages.get(*index), self.kept.bodies.get(*index)) {
-                self.kept.documents.rewrite(site, page, body)?;
+                self.kept.documents.rewrite(site, *index, body)?;
+                search.insert((page.lang.clone(), self.kept.documents.parts.of_page(*index)));
             }
         }
         self.shown = shown;
-        Ok(Ok((made.len(), languages)))
+        Ok(Ok((made.len(), search.into_iter().collect())))
     }
 
-    /// Makes the search bundles of `languages` again after an edit, and puts them in place
-    /// of the old ones: new files first, then the entry file that names them, then the old
-    /// files no longer named are removed. Returns how many files were written.
-    pub(crate) fn reindex(&mut self, languages: &[String]) -> Result<usize, Vec<ContentError>> {
+    /// Makes the `search` index parts, as (language, part), again after an edit, and puts
+    /// them in place of the old ones: new files first, then the entry file that names them,
+    /// then the old files no longer named are removed. Returns how many files were written.
+    pub(crate) fn reindex(&mut self, search: &[(String, usize)]) -> Result<usize, Vec<ContentError>> {
         let site = &self.kept.site;
         let root = &self.options.output_dir;
         let mut written = 0;
-        for lang in languages {
-            let bundle = self.kept.documents.bundle(site, lang)?;
-            let prefix = search::bundle_dir(lang);
+        for (lang, part) in search {
+            let bundle = self.kept.documents.bundle(site, lang, *part)?;
+            let prefix = search::bundle_dir(lang, *part);
             let names: HashSet<&str> = bundle.iter().map(|file| file.path.as_str()).collect();
             // Chunk and fragment names are hashes of their contents: one already there is the same.
             let (entry, rest): (Vec<&Output>, Vec<&Output>) =
@@ -311,7 +317,7 @@ impl Preview {
 
 /// An edit that changes nothing the site is made from.
 fn nothing(started: Instant) -> Update {
-    Update::Applied { files: 0, elapsed: started.elapsed(), languages: Vec::new(), warnings: Vec::new() }
+    Update::Applied { files: 0, elapsed: started.elapsed(), search: Vec::new(), warnings: Vec::new() }
 }
 
 /// Whether a file of Pagefind's bundle is named by a hash of what it holds.

@@ -4,7 +4,13 @@
 //! words and the fragments of the results it shows: about 150 KB with 2,000 reports per
 //! language (tests/e2e/search.test.mjs measures it), where one JSON file of every page grew
 //! with the site. Each language has its own bundle, so a Kyrgyz search loads nothing Russian.
+//!
+//! A language of more than `search_index_pages` pages (content/config.toml, 12,000 if unset)
+//! is indexed in equal parts, `ky/pagefind/`, `ky/pagefind-2/`, …, which its search page
+//! merges: Pagefind holds every page of an index in memory while it makes it, about 65 KB a
+//! page, so parts keep a build's memory bounded whatever the size of the site.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use pagefind::api::PagefindIndex;
@@ -14,9 +20,65 @@ use crate::load::{Page, Site};
 use crate::output::{page_path, Output};
 use crate::ContentError;
 
-/// The folder of a language's bundle inside the site: `ky/pagefind/`.
-pub(crate) fn bundle_dir(lang: &str) -> String {
-    format!("{lang}/pagefind/")
+/// How many pages one index holds at most when content/config.toml does not say.
+const INDEX_PAGES: usize = 12_000;
+
+/// The folder of part `part` (from 0) of a language's bundle inside the site: `ky/pagefind/`,
+/// then `ky/pagefind-2/` and on.
+pub(crate) fn bundle_dir(lang: &str, part: usize) -> String {
+    match part {
+        0 => format!("{lang}/pagefind/"),
+        _ => format!("{lang}/pagefind-{}/", part + 1),
+    }
+}
+
+/// Which part of its language's search index each page is in.
+pub(crate) struct Parts {
+    /// By position in `site.pages`.
+    of_page: Vec<usize>,
+    counts: HashMap<String, usize>,
+}
+
+impl Parts {
+    /// A language's pages, in the site's order, split into the fewest parts of at most
+    /// `search_index_pages`, as equal as can be.
+    pub(crate) fn of(site: &Site) -> Self {
+        let most = site.config.search_index_pages.unwrap_or(INDEX_PAGES).max(1);
+        let mut totals: HashMap<&str, usize> = HashMap::new();
+        for page in &site.pages {
+            *totals.entry(page.lang.as_str()).or_default() += 1;
+        }
+        let size = |total: usize| total.div_ceil(total.div_ceil(most).max(1)).max(1);
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let of_page = site
+            .pages
+            .iter()
+            .map(|page| {
+                let lang = page.lang.as_str();
+                let position = seen.entry(lang).or_default();
+                let part = *position / size(totals.get(lang).copied().unwrap_or(1));
+                *position += 1;
+                part
+            })
+            .collect();
+        let counts = totals.into_iter().map(|(lang, total)| (lang.to_string(), total.div_ceil(size(total)))).collect();
+        Self { of_page, counts }
+    }
+
+    /// How many parts the index of `lang` has; one for a language without pages.
+    pub(crate) fn count(&self, lang: &str) -> usize {
+        self.counts.get(lang).copied().unwrap_or(1).max(1)
+    }
+
+    /// The part of the page at `index` in `site.pages`.
+    pub(crate) fn of_page(&self, index: usize) -> usize {
+        self.of_page.get(index).copied().unwrap_or(0)
+    }
+
+    /// The URLs of the parts of `lang`'s bundle, for its search page.
+    pub(crate) fn urls(&self, lang: &str) -> Vec<String> {
+        (0..self.count(lang)).map(|part| format!("/{}", bundle_dir(lang, part))).collect()
+    }
 }
 
 /// Every language's bundle; `bodies` are the pages' HTML in `site.pages` order, the last
@@ -27,47 +89,61 @@ pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, V
     drop(bodies);
     let mut outputs = Vec::new();
     for lang in &site.config.languages {
-        outputs.extend(documents.bundle(site, lang)?);
+        for part in 0..documents.parts.count(lang) {
+            outputs.extend(documents.bundle(site, lang, part)?);
+        }
     }
     Ok(outputs)
 }
 
-/// Every page's search document (below), written to a scratch folder at its page's path, from
-/// which Pagefind indexes one language at a time. Its folder indexing parses the documents on
+/// Every page's search document (below), written to a scratch folder at its page's path in a
+/// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time. Its folder indexing parses the documents on
 /// every core and keeps them once; adding pages one by one through its API holds a lock per
 /// page, keeps a second copy of each, and looks every new URL up in a list of all the pages
 /// before it, which made indexing grow with the square of the page count.
 ///
 /// The preview keeps the folder between edits: an edited report rewrites its own document,
-/// and only its language's bundle is made again.
+/// and only its part of the index is made again.
 pub(crate) struct Documents {
     scratch: tempfile::TempDir,
+    pub(crate) parts: Parts,
 }
 
 impl Documents {
     pub(crate) fn write(site: &Site, bodies: &[String]) -> Result<Self, Vec<ContentError>> {
-        let scratch = write_documents(site, bodies).map_err(|error| failed(site, "could not be prepared", &error))?;
-        Ok(Self { scratch })
+        let parts = Parts::of(site);
+        let scratch =
+            write_documents(site, &parts, bodies).map_err(|error| failed(site, "could not be prepared", &error))?;
+        Ok(Self { scratch, parts })
     }
 
-    /// Writes `page`'s document again, over the old one: the folder keeps its order.
-    pub(crate) fn rewrite(&self, site: &Site, page: &Page, body: &str) -> Result<(), Vec<ContentError>> {
-        let path = self.scratch.path().join(page_path(&page.url));
+    /// Writes the document of the page at `index` again, over the old one: the folder keeps
+    /// its order.
+    pub(crate) fn rewrite(&self, site: &Site, index: usize, body: &str) -> Result<(), Vec<ContentError>> {
+        let Some(page) = site.pages.get(index) else {
+            return Ok(());
+        };
+        let path = part_folder(self.scratch.path(), &page.lang, self.parts.of_page(index)).join(page_path(&page.url));
         std::fs::write(&path, document(site, page, body))
             .map_err(|error| failed(site, "could not be updated", &format!("{}: {error}", path.display())))
     }
 
-    /// The bundle of `lang`, as outputs under [`bundle_dir`].
-    pub(crate) fn bundle(&self, site: &Site, lang: &str) -> Result<Vec<Output>, Vec<ContentError>> {
+    /// Part `part` of the bundle of `lang`, as outputs under [`bundle_dir`].
+    pub(crate) fn bundle(&self, site: &Site, lang: &str, part: usize) -> Result<Vec<Output>, Vec<ContentError>> {
         // Pagefind's API is async only, and it parses on Rayon's threads: its own runtime on
         // this thread keeps those threads free for it.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|error| failed(site, "could not start", &error))?;
-        let documents = site.pages.iter().filter(|page| page.lang == lang).count();
+        let documents = (0..site.pages.len())
+            .filter(|index| {
+                self.parts.of_page(*index) == part && site.pages.get(*index).is_some_and(|p| p.lang == lang)
+            })
+            .count();
+        let folder = part_folder(self.scratch.path(), lang, part);
         runtime
-            .block_on(language_index(self.scratch.path(), lang, documents))
+            .block_on(part_index(&folder, lang, part, documents))
             .map_err(|error| failed(site, &format!("of `{lang}` could not be built"), &format!("{error:#}")))
     }
 }
@@ -81,7 +157,7 @@ fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<Content
 /// thousands of small files cost much less there than on ext4: at 5,000 reports per language
 /// the build took 14.5 s instead of 26 s here); when that is missing or full, in the system's
 /// temporary folder.
-fn write_documents(site: &Site, bodies: &[String]) -> std::io::Result<tempfile::TempDir> {
+fn write_documents(site: &Site, parts: &Parts, bodies: &[String]) -> std::io::Result<tempfile::TempDir> {
     sweep_scratch(Sweep::Abandoned);
     let prefix = scratch_prefix(std::process::id());
     let mut builder = tempfile::Builder::new();
@@ -89,13 +165,13 @@ fn write_documents(site: &Site, bodies: &[String]) -> std::io::Result<tempfile::
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         if let Ok(folder) = builder.tempdir_in(shm) {
-            if write_all(folder.path(), site, bodies).is_ok() {
+            if write_all(folder.path(), site, parts, bodies).is_ok() {
                 return Ok(folder);
             }
         }
     }
     let folder = builder.tempdir()?;
-    write_all(folder.path(), site, bodies)?;
+    write_all(folder.path(), site, parts, bodies)?;
     Ok(folder)
 }
 
@@ -105,7 +181,7 @@ fn scratch_prefix(pid: u32) -> String {
     format!("{SCRATCH}{pid}-")
 }
 
-const SCRATCH: &str = "mektep-search-";
+const SCRATCH: &str = "mektep-search-documents-";
 
 /// Which scratch folders [`sweep_scratch`] removes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -133,7 +209,7 @@ fn sweep_in(dirs: &[&Path], sweep: Sweep, own: u32) {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            let Some(pid) = name.strip_prefix(SCRATCH).and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
+            let Some(pid) = name.strip_prefix(SCRATCH).and_then(|rest| rest.split_once('-')?.0.parse::<u32>().ok())
             else {
                 continue;
             };
@@ -152,9 +228,9 @@ fn sweep_in(dirs: &[&Path], sweep: Sweep, own: u32) {
 /// folder, which it does not sort. tmpfs lists a folder's files in the order they were made,
 /// so the same site gives the same bundle, which a deploy then leaves alone. (ext4 lists them
 /// in an order of its own per file system: stable on one machine, not across machines.)
-fn write_all(scratch: &Path, site: &Site, bodies: &[String]) -> std::io::Result<()> {
-    for (page, body) in site.pages.iter().zip(bodies) {
-        let path = scratch.join(page_path(&page.url));
+fn write_all(scratch: &Path, site: &Site, parts: &Parts, bodies: &[String]) -> std::io::Result<()> {
+    for (index, (page, body)) in site.pages.iter().zip(bodies).enumerate() {
+        let path = part_folder(scratch, &page.lang, parts.of_page(index)).join(page_path(&page.url));
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
@@ -164,20 +240,25 @@ fn write_all(scratch: &Path, site: &Site, bodies: &[String]) -> std::io::Result<
     Ok(())
 }
 
-/// The bundle of one language, as outputs under [`bundle_dir`].
-/// `documents` is how many pages of the language were written: Pagefind skips a file it
+/// Where the documents of part `part` of `lang`'s index are written in the scratch folder.
+fn part_folder(scratch: &Path, lang: &str, part: usize) -> std::path::PathBuf {
+    scratch.join(format!("{lang}-{part}"))
+}
+
+/// One part of one language's bundle, from the documents in `folder`, as outputs under
+/// [`bundle_dir`]. `documents` is how many were written there: Pagefind skips a file it
 /// cannot read or parse with a log line only, which would leave a page unfindable unseen.
-async fn language_index(scratch: &Path, lang: &str, documents: usize) -> anyhow::Result<Vec<Output>> {
+async fn part_index(folder: &Path, lang: &str, part: usize, documents: usize) -> anyhow::Result<Vec<Output>> {
     // Pagefind stems the languages it has a Snowball stemmer for, Russian among them. It has
     // none for Kyrgyz: told `ky`, it indexes words as written (its bundle then loads the
     // generic WebAssembly, `wasm.unknown.pagefind`), and its search matches words by prefix,
     // so `кеңешк` finds `кеңешке`.
     let options = PagefindServiceConfig::builder().force_language(lang.to_string()).build();
     let mut index = PagefindIndex::new(Some(options))?;
-    // URLs are the documents' paths below the scratch folder: `/ky/reports/x/`.
-    let indexed = index.add_directory(scratch.to_string_lossy().to_string(), Some(format!("{lang}/**/*.html"))).await?;
+    // URLs are the documents' paths below their part's folder: `/ky/reports/x/`.
+    let indexed = index.add_directory(folder.to_string_lossy().to_string(), Some("**/*.html".to_string())).await?;
     if indexed != documents {
-        anyhow::bail!("Pagefind indexed {indexed} of the language's {documents} pages");
+        anyhow::bail!("Pagefind indexed {indexed} of the {documents} pages of part {}", part + 1);
     }
     let files = index.get_files().await?;
     Ok(files
@@ -185,7 +266,7 @@ async fn language_index(scratch: &Path, lang: &str, documents: usize) -> anyhow:
         .filter(|file| needed(&file.filename.to_string_lossy()))
         .map(|file| {
             let name = file.filename.to_string_lossy().replace('\\', "/");
-            Output::file(&format!("{}{name}", bundle_dir(lang)), file.contents)
+            Output::file(&format!("{}{name}", bundle_dir(lang, part)), file.contents)
         })
         .collect())
 }
@@ -246,7 +327,7 @@ mod tests {
         let gone = folder(format!("{}aB3x", scratch_prefix(4_999_999)));
         let running = folder(format!("{}aB3x", scratch_prefix(1)));
         let own = folder(format!("{}aB3x", scratch_prefix(4_999_998)));
-        let unrelated = folder("mektep-search-notes".to_string());
+        let unrelated = folder(format!("{}12345", super::SCRATCH));
         sweep_in(&[dir.path()], Sweep::Abandoned, 4_999_998);
         assert!(!gone.exists(), "the folder of a process that is gone");
         assert!(running.exists() && own.exists() && unrelated.exists());

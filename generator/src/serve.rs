@@ -210,7 +210,7 @@ impl Builds {
     fn rebuild(&mut self, shared: &Shared, changed: Option<Vec<PathBuf>>) {
         if let (Some(preview), Some(changed)) = (self.preview.as_mut(), changed) {
             match preview.update(&changed) {
-                Update::Applied { files, elapsed, languages, warnings } => {
+                Update::Applied { files, elapsed, search, warnings } => {
                     if files > 0 {
                         eprintln!("updated {files} files in {} ms", elapsed.as_millis());
                     }
@@ -218,14 +218,16 @@ impl Builds {
                     shared.set_live(|live| {
                         live.build += u64::from(files > 0);
                         live.errors.clear();
-                        live.indexing = !languages.is_empty();
+                        live.indexing = !search.is_empty();
                     });
-                    if !languages.is_empty() {
+                    if !search.is_empty() {
                         let started = std::time::Instant::now();
-                        match preview.reindex(&languages) {
+                        let named: Vec<String> =
+                            search.iter().map(|(lang, part)| crate::search::bundle_dir(lang, *part)).collect();
+                        match preview.reindex(&search) {
                             Ok(written) => eprintln!(
                                 "search of {} updated in {} ms ({written} files)",
-                                languages.join(", "),
+                                named.join(", "),
                                 started.elapsed().as_millis()
                             ),
                             Err(errors) => {

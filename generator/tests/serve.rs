@@ -176,10 +176,10 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
     drop((idle, slow));
 }
 
-/// The preview's scratch folders for the search index: `mektep-search-<pid>-…` in /dev/shm
-/// or the temporary folder.
+/// The preview's scratch folders for the search index: `mektep-search-documents-<pid>-…` in
+/// /dev/shm or the temporary folder.
 fn scratch_of(pid: u32) -> Vec<std::path::PathBuf> {
-    let prefix = format!("mektep-search-{pid}-");
+    let prefix = format!("mektep-search-documents-{pid}-");
     [std::path::PathBuf::from("/dev/shm"), std::env::temp_dir()]
         .iter()
         .filter_map(|dir| std::fs::read_dir(dir).ok())

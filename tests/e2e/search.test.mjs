@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -113,17 +113,17 @@ const WORDS = {
 const MARKER = { ky: "белги", ru: "метка" };
 const TAGS = { ky: ["Бюджет", "Шайлоо", "Айыл", "Кеңеш"], ru: ["Бюджет", "Выборы", "Село", "Кенеш"] };
 
-/** content/ plus `REPORTS` generated reports per language, each with a word of its own. */
-function largeContent(dir) {
+/** content/ plus `reports` generated reports per language, each with a word of its own. */
+function largeContent(dir, reports = REPORTS, marker = MARKER) {
   cpSync(join(repo, "content"), dir, { recursive: true });
   for (const lang of ["ky", "ru"]) {
-    for (let n = 0; n < REPORTS; n++) {
+    for (let n = 0; n < reports; n++) {
       const sentences = WORDS[lang];
       const paragraphs = [0, 1, 2, 3].map((p) =>
         Array.from({ length: 8 }, (_, s) => sentences[(n + p + s) % sentences.length]).join(" "));
       const date = `2021-${String(1 + (Math.floor(n / 28) % 12)).padStart(2, "0")}-${String(1 + (n % 28)).padStart(2, "0")}`;
       writeFileSync(join(dir, "reports", `generated-${n}.${lang}.md`),
-        `+++\ntitle = "${lang === "ky" ? "Отчет" : "Отчёт"} ${n}: ${MARKER[lang]}${n}"\nslug = "generated-${n}"\ndate = ${date}\n` +
+        `+++\ntitle = "${lang === "ky" ? "Отчет" : "Отчёт"} ${n}: ${marker[lang]}${n}"\nslug = "generated-${n}"\ndate = ${date}\n` +
         `stage = "${["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][n % 9]}"\n` +
         `tags = ["${TAGS[lang][n % 4]}"]\nsummary = "${sentences[n % sentences.length]}"\n+++\n\n${paragraphs.join("\n\n")}\n`);
     }
@@ -137,10 +137,8 @@ const freePort = () => new Promise((done) => {
   });
 });
 
-test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { timeout: 600_000 }, async () => {
-  const work = mkdtempSync(join(tmpdir(), "mektep-search-"));
-  const content = join(work, "content");
-  largeContent(content);
+/** `generator serve` on `content` in `work`, on a free port, until it answers; with a browser. */
+async function serveLarge(work, content) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", "2021-12-01T12:00:00+06:00",
@@ -149,12 +147,30 @@ test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { tim
   let log = "";
   server.stderr.on("data", (chunk) => { log += chunk; });
   const browser = await launchBrowser();
+  const stop = async () => {
+    await browser.close();
+    server.kill();
+    rmSync(work, { recursive: true, force: true });
+  };
   try {
     for (let i = 0; ; i++) {
       try { if ((await fetch(`${base}/ky/`)).ok) break; } catch { /* not yet */ }
       if (i > 1500) throw new Error(`generator serve did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, browser, stop };
+}
+
+test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { timeout: 600_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), "mektep-search-test-"));
+  const content = join(work, "content");
+  largeContent(content);
+  const { base, browser, stop } = await serveLarge(work, content);
+  try {
     for (const lang of ["ky", "ru"]) {
       const build = readdirSync(join(work, "public")).find((name) => name.startsWith("build-"));
       const folder = join(work, "public", build, lang, "pagefind");
@@ -188,8 +204,51 @@ test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { tim
       await context.close();
     }
   } finally {
-    await browser.close();
-    server.kill();
-    rmSync(work, { recursive: true, force: true });
+    await stop();
+  }
+});
+
+test("a language indexed in parts is searched in all of them", { timeout: 300_000 }, async () => {
+  // 150 reports per language, at most 50 pages to an index: four parts per language.
+  const work = mkdtempSync(join(tmpdir(), "mektep-search-test-"));
+  const content = join(work, "content");
+  // A marker no word of the real content starts with.
+  const marker = { ky: "зымбыр", ru: "зымбыр" };
+  largeContent(content, 150, marker);
+  const config = join(content, "config.toml");
+  writeFileSync(config, readFileSync(config, "utf8").replace(/^timezone = .*$/m, "$&\nsearch_index_pages = 50"));
+  const { base, browser, stop } = await serveLarge(work, content);
+  try {
+    for (const [lang, path] of [["ky", "/ky/izdoo/"], ["ru", "/ru/poisk/"]]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+      // Every report's title has a word starting with the marker: all 150 are found, from
+      // every part, and each once.
+      const sizes = await traffic(context, async () => {
+        await page.goto(`${base}${path}?q=${marker[lang]}`);
+        await page.waitForSelector("#search-results li");
+      });
+      const parts = new Set(sizes.map(({ url }) => url.match(new RegExp(`/${lang}/(pagefind(?:-\\d+)?)/`))?.[1]).filter(Boolean));
+      assert.deepEqual([...parts].sort(), ["pagefind", "pagefind-2", "pagefind-3", "pagefind-4"]);
+      assert.equal(await page.textContent("#search-status"), `${lang === "ky" ? "Табылды:" : "Найдено:"} 150`);
+      const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
+      console.log(`${lang} in 4 parts: ${total} bytes in ${sizes.length} responses`);
+      // A report of the last part and one of the first, each by its own word. Each part
+      // ranks on its own, and a part without the word offers its nearest instead (Pagefind
+      // shortens a word it does not know): the report is among the results, not always first.
+      for (const n of [149, 0]) {
+        await page.goto(`${base}${path}?q=${marker[lang]}${n}`);
+        await page.waitForSelector("#search-results li");
+        const titles = await page.locator("#search-results h2").allTextContents();
+        assert.ok(titles.includes(`${lang === "ky" ? "Отчет" : "Отчёт"} ${n}: ${marker[lang]}${n}`), titles.join(" | "));
+        assert.ok(titles.length <= 4, `one result or a near one from each part: ${titles.join(" | ")}`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  } finally {
+    await stop();
   }
 });

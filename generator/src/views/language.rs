@@ -26,6 +26,8 @@ pub(crate) struct LanguageView<'a> {
     pub(crate) form: Option<FormView<'a>>,
     /// The search page of this language, when the site has one.
     pub(crate) search_url: Option<&'a str>,
+    /// The URLs of the parts of this language's search index, which its search page merges.
+    pub(crate) search_bundles: Vec<String>,
     pub(crate) contact: ContactView<'a>,
     pub(crate) calendar_url: String,
     /// The moment the site shows itself as of, written out.
@@ -118,6 +120,7 @@ pub(crate) fn language_view<'a>(
             .collect(),
         form: site.form.as_ref().map(|form| form_view(form, site, lang, now, pinned)),
         search_url: site.page(lang, "search").map(|page| page.url.as_str()),
+        search_bundles: crate::search::Parts::of(site).urls(lang),
         contact: ContactView {
             address: site.config.contact.address.get(lang),
             person: site.config.contact.person.get(lang),
