@@ -179,7 +179,7 @@ fn render_site(
 ) -> Result<(RenderedSite, Option<Kept>), Vec<ContentError>> {
     let mut tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
-    let (site, mut errors) =
+    let (mut site, mut errors) =
         load_site(&Sources { content_dir: &options.content_dir, templates: &templates, drafts: options.drafts })?;
     // Static files and the images beside the content are read first: pages point at them by
     // their fingerprinted names.
@@ -216,26 +216,6 @@ fn render_site(
         outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
         outputs.extend(keep(renderer.tag_pages(listing, outputs, None).map(|()| Vec::new())));
     }
-    // The last step that needs the pages' HTML; a build lets go of it before its heavy part.
-    let (bodies, documents) = if for_preview {
-        match search::Documents::write(&site, &bodies) {
-            Ok(documents) => {
-                for lang in &site.config.languages {
-                    for part in 0..documents.parts.count(lang) {
-                        outputs.extend(keep(documents.bundle(&site, lang, part)));
-                    }
-                }
-                (bodies, Some(documents))
-            }
-            Err(found) => {
-                keep(Err(found));
-                (bodies, None)
-            }
-        }
-    } else {
-        outputs.extend(keep(search::indexes(&site, bodies)));
-        (Vec::new(), None)
-    };
     for lang in &site.config.languages {
         outputs.extend(keep(renderer.not_found(lang)));
     }
@@ -257,7 +237,6 @@ fn render_site(
     outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
     outputs.extend(assets);
 
-    let files = outputs.count();
     let mut written = outputs.written();
     let sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
@@ -280,10 +259,32 @@ fn render_site(
             })
             .collect());
     }
-    let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    let rendered = RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings };
     drop(renderer);
     drop(reports);
+    // The search index comes last, once the pages are known to be good: it is the heaviest
+    // step, and a build lets go of what the checks needed (every page's links) and of the
+    // pages' HTML before it.
+    let (bodies, documents) = if for_preview {
+        let documents = search::Documents::write(&site, &bodies)?;
+        for lang in &site.config.languages {
+            for part in 0..documents.parts.count(lang) {
+                outputs.extend(documents.bundle(&site, lang, part)?);
+            }
+        }
+        (bodies, Some(documents))
+    } else {
+        written.pages = Vec::new();
+        // Nor is the Markdown needed any more: the search reads titles and summaries only.
+        for page in &mut site.pages {
+            page.body = String::new();
+        }
+        outputs.extend(search::indexes(&site, bodies)?);
+        (Vec::new(), None)
+    };
+    let files = written.files.len() + outputs.count();
+    written.files.extend(outputs.written().files);
+    let warnings = site.warnings.iter().map(ToString::to_string).collect();
+    let rendered = RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings };
     let kept =
         documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
     Ok((rendered, kept))

@@ -133,7 +133,8 @@ def compare(generator: Path, reports: int, runs: int):
     b_ours, b_hugo = sizes["ours"][1], sizes["hugo"][1]
     print(f"ours/hugo: time {t_ours / t_hugo:.2f}x (target <= 0.5x), peak memory {m_ours / m_hugo:.2f}x (target <= 0.3x), "
           f"output bytes without search index {b_ours / b_hugo:.2f}x (target <= 1.2x)")
-    print(f"rebuild after editing one report (ours, full rebuild as serve does): {rebuild:.2f}s")
+    print(f"whole build again after editing one report (ours; the preview applies such an edit in place, "
+          f"measured by tests/bench/preview-edit.mjs): {rebuild:.2f}s")
     return t_ours
 
 
