@@ -20,6 +20,9 @@ use crate::load::{Page, Site};
 use crate::output::{page_path, Output};
 use crate::ContentError;
 
+/// How many pages' result texts Pagefind puts in one file.
+const PAGES_PER_FRAGMENT_FILE: usize = 4;
+
 /// How many pages one index holds at most when content/config.toml does not say.
 const INDEX_PAGES: usize = 12_000;
 
@@ -253,7 +256,14 @@ async fn part_index(folder: &Path, lang: &str, part: usize, documents: usize) ->
     // none for Kyrgyz: told `ky`, it indexes words as written (its bundle then loads the
     // generic WebAssembly, `wasm.unknown.pagefind`), and its search matches words by prefix,
     // so `кеңешк` finds `кеңешке`.
-    let options = PagefindServiceConfig::builder().force_language(lang.to_string()).build();
+    //
+    // Results' texts are grouped [`PAGES_PER_FRAGMENT_FILE`] to a file: a site of 10,000 reports
+    // per language then writes 5,000 of them instead of 20,000 (each file costs about half a
+    // millisecond to write here, and one upload to deploy), and a page of 20 results loads
+    // a few more kilobytes.
+    let fragment_files = u32::try_from(documents.div_ceil(PAGES_PER_FRAGMENT_FILE)).unwrap_or(u32::MAX).max(1);
+    let options =
+        PagefindServiceConfig::builder().force_language(lang.to_string()).max_fragments(fragment_files).build();
     let mut index = PagefindIndex::new(Some(options))?;
     // URLs are the documents' paths below their part's folder: `/ky/reports/x/`.
     let indexed = index.add_directory(folder.to_string_lossy().to_string(), Some("**/*.html".to_string())).await?;
