@@ -157,8 +157,8 @@ fn the_feeds_read_in_a_real_atom_parser() {
     assert!(ky.contains("src=&quot;https://mektep.vap.kg/images/meeting."), "links inside entries are absolute");
 }
 
-/// The pages in a language's search index, as Pagefind stores them: one gzipped fragment each,
-/// JSON after a marker.
+/// The pages in a language's search index, as Pagefind stores them: gzipped JSON after a
+/// marker, a few pages to a file, by their hashes.
 fn search_pages(site: &common::Built, lang: &str) -> Vec<serde_json::Value> {
     let folder = site.output.join(format!("{lang}/pagefind/fragment"));
     let mut pages = Vec::new();
@@ -166,8 +166,11 @@ fn search_pages(site: &common::Built, lang: &str) -> Vec<serde_json::Value> {
         let mut text = String::new();
         let file = std::fs::File::open(entry.unwrap().path()).unwrap();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).unwrap();
-        pages.push(serde_json::from_str(text.strip_prefix("pagefind_dcd").unwrap()).unwrap());
+        let group: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text.strip_prefix("pagefind_dcd").unwrap()).unwrap();
+        pages.extend(group.into_values());
     }
+    assert!(pages.iter().all(|page| page["url"].is_string()), "{pages:?}");
     pages
 }
 
