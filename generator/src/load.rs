@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use content_model::{ContentError, Form, Schedule, Selection, SiteConfig};
+use rayon::prelude::*;
 
 use crate::front_matter::{parse_document, FrontMatter, KeyLines};
 use crate::slug::{is_valid_slug, slugify};
@@ -191,10 +192,12 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
     errors.extend(read_errors);
     let mut parsed = Vec::new();
     let mut broken = HashSet::new();
-    for file in files {
-        match parse_document(&file.path, &file.text) {
-            Ok(doc) if doc.front.draft && !sources.drafts => {}
-            Ok(doc) => parsed.push(Parsed {
+    // Front matter is parsed on every core; the results are taken in the files' order.
+    let documents: Vec<Result<Option<Parsed>, (String, ContentError)>> = files
+        .into_par_iter()
+        .map(|file| match parse_document(&file.path, &file.text) {
+            Ok(doc) if doc.front.draft && !sources.drafts => Ok(None),
+            Ok(doc) => Ok(Some(Parsed {
                 body: doc.body.to_string(),
                 body_line: doc.body_line,
                 front: doc.front,
@@ -202,9 +205,15 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
                 source: file.path,
                 lang: file.lang,
                 canonical: file.canonical,
-            }),
-            Err(err) => {
-                broken.insert(file.canonical.clone());
+            })),
+            Err(err) => Err((file.canonical, err)),
+        })
+        .collect();
+    for document in documents {
+        match document {
+            Ok(page) => parsed.extend(page),
+            Err((canonical, err)) => {
+                broken.insert(canonical);
                 errors.push(err);
             }
         }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use content_model::ContentError;
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 /// A Markdown file of `content/`, named `<name>.<lang>.md`.
@@ -17,6 +18,14 @@ pub(crate) struct SourceFile {
     pub(crate) text: String,
 }
 
+/// A content file found by the walk, to be read.
+struct Found {
+    path: PathBuf,
+    shown: PathBuf,
+    lang: String,
+    canonical: String,
+}
+
 /// Reads every `*.md` under `content_dir` in a stable order. Files that are not
 /// `<name>.<lang>.md` for a configured language are errors, not silently skipped.
 pub(crate) fn read_sources(
@@ -24,14 +33,14 @@ pub(crate) fn read_sources(
     shown_root: &Path,
     languages: &[String],
 ) -> (Vec<SourceFile>, Vec<ContentError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
+    // The walk decides what is read, in order; the reading itself runs on every core.
+    let mut found: Vec<Result<Found, ContentError>> = Vec::new();
     for entry in WalkDir::new(content_dir).sort_by_file_name() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().unwrap_or(content_dir).to_path_buf();
-                errors.push(ContentError::new(path, format!("cannot be read: {err}")));
+                found.push(Err(ContentError::new(path, format!("cannot be read: {err}"))));
                 continue;
             }
         };
@@ -42,27 +51,45 @@ pub(crate) fn read_sources(
         let shown = shown_root.join(path.strip_prefix(content_dir).unwrap_or(path));
         let relative = path.strip_prefix(content_dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
         let Some((canonical, lang)) = split_name(&relative) else {
-            errors.push(ContentError::new(
+            found.push(Err(ContentError::new(
                 &shown,
                 "a content file must be named `<name>.<language>.md`, for example `about.ky.md`",
-            ));
+            )));
             continue;
         };
         if !languages.iter().any(|known| known == lang) {
-            errors.push(ContentError::new(
+            found.push(Err(ContentError::new(
                 &shown,
                 format!(
                     "`{lang}` is not one of the site's languages ({}) in content/config.toml",
                     languages.join(", ")
                 ),
-            ));
+            )));
             continue;
         }
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                files.push(SourceFile { path: shown, lang: lang.to_string(), canonical: canonical.to_string(), text })
+        found.push(Ok(Found {
+            path: path.to_path_buf(),
+            shown,
+            lang: lang.to_string(),
+            canonical: canonical.to_string(),
+        }));
+    }
+    let read: Vec<Result<SourceFile, ContentError>> = found
+        .into_par_iter()
+        .map(|file| {
+            let Found { path, shown, lang, canonical } = file?;
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(SourceFile { path: shown, lang, canonical, text }),
+                Err(err) => Err(ContentError::new(&shown, format!("cannot be read: {err}"))),
             }
-            Err(err) => errors.push(ContentError::new(&shown, format!("cannot be read: {err}"))),
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for file in read {
+        match file {
+            Ok(file) => files.push(file),
+            Err(error) => errors.push(error),
         }
     }
     (files, errors)
