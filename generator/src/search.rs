@@ -6,9 +6,9 @@
 //! with the site. Each language has its own bundle, so a Kyrgyz search loads nothing Russian.
 //!
 //! A language of more than `search_index_pages` pages (content/config.toml, 12,000 if unset)
-//! is indexed in equal parts, `ky/pagefind/`, `ky/pagefind-2/`, …, which its search page
-//! merges: Pagefind holds every page of an index in memory while it makes it, about 65 KB a
-//! page, so parts keep a build's memory bounded whatever the size of the site.
+//! is indexed in parts of about one size, `ky/pagefind/`, `ky/pagefind-2/`, …, which its
+//! search page merges: Pagefind holds every page of an index in memory while it makes it,
+//! about 65 KB a page, so parts keep a build's memory bounded whatever the size of the site.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,42 +35,52 @@ pub(crate) fn bundle_dir(lang: &str, part: usize) -> String {
     }
 }
 
+/// How many of a language's `total` pages go to one part, with at most `most` to a part.
+fn part_size(total: usize, most: usize) -> usize {
+    total.div_ceil(total.div_ceil(most.max(1)).max(1)).max(1)
+}
+
 /// Which part of its language's search index each page is in.
 pub(crate) struct Parts {
     /// By position in `site.pages`.
     of_page: Vec<usize>,
-    counts: HashMap<String, usize>,
+    /// By language: how many pages it has, and how many go to a part.
+    sizes: HashMap<String, (usize, usize)>,
 }
 
 impl Parts {
     /// A language's pages, in the site's order, split into the fewest parts of at most
-    /// `search_index_pages`, as equal as can be.
+    /// `search_index_pages`, all of one size but the last.
     pub(crate) fn of(site: &Site) -> Self {
-        let most = site.config.search_index_pages.unwrap_or(INDEX_PAGES).max(1);
+        let most = site.config.search_index_pages.unwrap_or(INDEX_PAGES);
         let mut totals: HashMap<&str, usize> = HashMap::new();
         for page in &site.pages {
             *totals.entry(page.lang.as_str()).or_default() += 1;
         }
-        let size = |total: usize| total.div_ceil(total.div_ceil(most).max(1)).max(1);
+        let sizes: HashMap<String, (usize, usize)> =
+            totals.into_iter().map(|(lang, total)| (lang.to_string(), (total, part_size(total, most)))).collect();
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let of_page = site
             .pages
             .iter()
             .map(|page| {
-                let lang = page.lang.as_str();
-                let position = seen.entry(lang).or_default();
-                let part = *position / size(totals.get(lang).copied().unwrap_or(1));
+                let position = seen.entry(page.lang.as_str()).or_default();
+                let part = *position / sizes.get(&page.lang).map_or(1, |(_, size)| *size);
                 *position += 1;
                 part
             })
             .collect();
-        let counts = totals.into_iter().map(|(lang, total)| (lang.to_string(), total.div_ceil(size(total)))).collect();
-        Self { of_page, counts }
+        Self { of_page, sizes }
     }
 
     /// How many parts the index of `lang` has; one for a language without pages.
     pub(crate) fn count(&self, lang: &str) -> usize {
-        self.counts.get(lang).copied().unwrap_or(1).max(1)
+        self.sizes.get(lang).map_or(1, |(total, size)| total.div_ceil(*size).max(1))
+    }
+
+    /// How many pages part `part` of `lang` holds.
+    fn pages_in(&self, lang: &str, part: usize) -> usize {
+        self.sizes.get(lang).map_or(0, |(total, size)| total.saturating_sub(part * size).min(*size))
     }
 
     /// The part of the page at `index` in `site.pages`.
@@ -100,10 +110,11 @@ pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, V
 }
 
 /// Every page's search document (below), written to a scratch folder at its page's path in a
-/// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time. Its folder indexing parses the documents on
-/// every core and keeps them once; adding pages one by one through its API holds a lock per
-/// page, keeps a second copy of each, and looks every new URL up in a list of all the pages
-/// before it, which made indexing grow with the square of the page count.
+/// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time.
+/// Its folder indexing parses the documents on every core and keeps them once; adding pages
+/// one by one through its API holds a lock per page, keeps a second copy of each, and looks
+/// every new URL up in a list of all the pages before it, which made indexing grow with the
+/// square of the page count.
 ///
 /// The preview keeps the folder between edits: an edited report rewrites its own document,
 /// and only its part of the index is made again.
@@ -139,11 +150,7 @@ impl Documents {
             .enable_all()
             .build()
             .map_err(|error| failed(site, "could not start", &error))?;
-        let documents = (0..site.pages.len())
-            .filter(|index| {
-                self.parts.of_page(*index) == part && site.pages.get(*index).is_some_and(|p| p.lang == lang)
-            })
-            .count();
+        let documents = self.parts.pages_in(lang, part);
         let folder = part_folder(self.scratch.path(), lang, part);
         runtime
             .block_on(part_index(&folder, lang, part, documents))
@@ -343,6 +350,22 @@ mod tests {
         assert!(running.exists() && own.exists() && unrelated.exists());
         sweep_in(&[dir.path()], Sweep::Own, 4_999_998);
         assert!(!own.exists() && running.exists() && unrelated.exists());
+    }
+
+    #[test]
+    fn each_part_holds_its_share_of_the_pages() {
+        // (pages, at most to a part) → pages in each part, in order.
+        for (total, most, expected) in [
+            (10, 12_000, vec![10]),
+            (12_001, 12_000, vec![6_001, 6_000]),
+            (50_019, 12_000, vec![10_004, 10_004, 10_004, 10_004, 10_003]),
+            (7, 3, vec![3, 3, 1]),
+        ] {
+            let sizes = [("ky".to_string(), (total, super::part_size(total, most)))].into();
+            let parts = super::Parts { of_page: Vec::new(), sizes };
+            let sizes: Vec<usize> = (0..parts.count("ky")).map(|part| parts.pages_in("ky", part)).collect();
+            assert_eq!(sizes, expected, "{total} pages, at most {most} to a part");
+        }
     }
 
     #[test]
