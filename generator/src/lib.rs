@@ -5,8 +5,9 @@
 //! fingerprint static files and images → render Markdown → render pages through their
 //! templates → add feeds and tag pages per listing, the search index and 404 page per
 //! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
-//! compute the Content-Security-Policy. Pages are written as they are made, into a fresh
-//! folder that replaces the output folder only once every step succeeded. `render_site`
+//! compute the Content-Security-Policy. Pages are written as they are made, into a folder
+//! beside the output folder (the site before, written over) that replaces the output folder
+//! only once every step succeeded. `render_site`
 //! runs these steps in this order, one call each. [`check`] runs the same steps but writes
 //! nothing. Every problem found on the way is collected and reported with its file (and line
 //! where there is one). [`deploy()`] uploads a built site to S3.
@@ -113,7 +114,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
 /// [`build`], keeping what the preview needs when `for_preview`.
 fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedSite, Option<Kept>), BuildError> {
-    // Pages are written as they are made, into a fresh folder swapped in once all is good.
+    // Pages are written as they are made, into a folder swapped in once all is good.
     let next = output::NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
     let outputs = Outputs::into_folder(&next);
     let built = match render_site(options, &outputs, for_preview) {
@@ -127,7 +128,7 @@ fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedS
         next.discard();
         return Err(BuildError::Write(err));
     }
-    next.swap_in().map_err(BuildError::Write)?;
+    next.swap_in(&built.0.made).map_err(BuildError::Write)?;
     Ok(built)
 }
 
@@ -141,6 +142,8 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// What the report says about the files of the site.
 struct RenderedSite {
     files: usize,
+    /// Every output's path.
+    made: std::collections::HashSet<String>,
     pages: usize,
     content_security_policy: String,
     warnings: Vec<String>,
@@ -283,8 +286,9 @@ fn render_site(
     };
     let files = written.files.len() + outputs.count();
     written.files.extend(outputs.written().files);
+    let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    let rendered = RenderedSite { files, pages: site.pages.len(), content_security_policy, warnings };
+    let rendered = RenderedSite { files, made, pages: site.pages.len(), content_security_policy, warnings };
     let kept =
         documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
     Ok((rendered, kept))

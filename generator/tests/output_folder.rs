@@ -1,0 +1,128 @@
+//! A build writes into `.public.next` beside the output folder, which holds the site of the
+//! build before last: it writes over those files and removes the ones it did not make. What
+//! it swaps in must be exactly what a build into an empty folder makes, and nothing outside
+//! the folder may change, whatever an earlier build or someone else left there.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+/// Every file (path → bytes) and folder below `root`.
+fn tree(root: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
+    let mut files = BTreeMap::new();
+    let mut folders = Vec::new();
+    for entry in WalkDir::new(root).min_depth(1) {
+        let entry = entry.unwrap();
+        let path = entry.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        if entry.file_type().is_dir() {
+            folders.push(path);
+        } else {
+            files.insert(path, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    (files, folders)
+}
+
+fn assert_same_site(built: &Path, fresh: &Path) {
+    let (built_files, built_folders) = tree(built);
+    let (fresh_files, fresh_folders) = tree(fresh);
+    let extra: Vec<_> = built_files.keys().filter(|path| !fresh_files.contains_key(*path)).collect();
+    let missing: Vec<_> = fresh_files.keys().filter(|path| !built_files.contains_key(*path)).collect();
+    assert!(extra.is_empty() && missing.is_empty(), "left over: {extra:?}; missing: {missing:?}");
+    let differ: Vec<_> =
+        fresh_files.iter().filter(|(path, bytes)| built_files[*path] != **bytes).map(|(p, _)| p).collect();
+    assert!(differ.is_empty(), "differ from a fresh build: {differ:?}");
+    assert_eq!(built_folders, fresh_folders, "folders");
+}
+
+#[test]
+fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
+    const AT: &str = "2020-12-01T12:00:00+06:00";
+    let root = tempfile::tempdir().unwrap();
+    let content = root.path().join("content");
+    common::copy_tree(&common::repo().join("content"), &content);
+    let output = root.path().join("public");
+    let next = root.path().join(".public.next");
+    let options = common::options(&content, &output, AT);
+    generator::build(&options).unwrap();
+    assert!(!next.exists(), "the first build has no earlier site to keep");
+    generator::build(&options).unwrap();
+    assert_eq!(tree(&next), tree(&output), "the site before is kept to be written over");
+
+    // The content changes: a report goes, one is renamed, one is edited.
+    let reports = content.join("reports");
+    for lang in ["ky", "ru"] {
+        std::fs::remove_file(reports.join(format!("mentoring-calendar.{lang}.md"))).unwrap();
+        std::fs::rename(
+            reports.join(format!("call-for-applications.{lang}.md")),
+            reports.join(format!("call-for-applications-2.{lang}.md")),
+        )
+        .unwrap();
+        let edited = reports.join(format!("how-applications-are-scored.{lang}.md"));
+        let text = std::fs::read_to_string(&edited).unwrap();
+        std::fs::write(&edited, format!("{text}\nКошумча сап.\n")).unwrap();
+    }
+    // And the kept site holds what a careless hand or a hostile one could put there.
+    let outside = root.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim.txt"), "not the site's").unwrap();
+    std::fs::remove_file(next.join("ky/index.html")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.join("victim.txt"), next.join("ky/index.html")).unwrap();
+        std::fs::remove_dir_all(next.join("ru/otchety")).unwrap();
+        std::os::unix::fs::symlink(&outside, next.join("ru/otchety")).unwrap();
+    }
+    std::fs::write(next.join("robots.txt"), "User-agent: *\nDisallow: /\n").unwrap();
+    std::fs::hard_link(next.join("robots.txt"), outside.join("robots-copy.txt")).unwrap();
+    std::fs::remove_file(next.join("sitemap.xml")).unwrap();
+    std::fs::create_dir_all(next.join("sitemap.xml/inside")).unwrap();
+    std::fs::write(next.join("sitemap.xml/inside/file.txt"), "a folder where a file goes").unwrap();
+    std::fs::remove_dir_all(next.join("ky/otchettor")).unwrap();
+    std::fs::write(next.join("ky/otchettor"), "a file where a folder goes").unwrap();
+    std::fs::create_dir_all(next.join("stale/deep/er")).unwrap();
+    std::fs::write(next.join("stale/deep/er/page.html"), "from a build long ago").unwrap();
+
+    generator::build(&options).unwrap();
+
+    let fresh = root.path().join("fresh");
+    generator::build(&common::options(&content, &fresh, AT)).unwrap();
+    assert_same_site(&output, &fresh);
+    assert_eq!(std::fs::read_to_string(outside.join("victim.txt")).unwrap(), "not the site's");
+    let copy = std::fs::read_to_string(outside.join("robots-copy.txt")).unwrap();
+    assert_eq!(copy, "User-agent: *\nDisallow: /\n", "a hard-linked copy");
+    assert_eq!(tree(&outside).0.len(), 2, "nothing was written outside: {:?}", tree(&outside).0.keys());
+}
+
+#[test]
+fn a_failed_build_over_an_earlier_site_leaves_the_next_one_exact() {
+    const AT: &str = "2020-12-01T12:00:00+06:00";
+    let root = tempfile::tempdir().unwrap();
+    let content = root.path().join("content");
+    common::copy_tree(&common::repo().join("content"), &content);
+    let output = root.path().join("public");
+    let options = common::options(&content, &output, AT);
+    generator::build(&options).unwrap();
+    generator::build(&options).unwrap();
+    let before = tree(&output);
+
+    // A broken link stops the build after every page was written into the kept folder.
+    let edited = content.join("reports/how-applications-are-scored.ky.md");
+    let good = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, format!("{good}\n[Жок бет](/ky/no-such-page/)\n")).unwrap();
+    let err = generator::build(&options).unwrap_err().to_string();
+    assert!(err.contains("/ky/no-such-page/"), "{err}");
+    assert_eq!(tree(&output), before, "the site served is untouched");
+
+    std::fs::write(&edited, format!("{good}\nОңдолду.\n")).unwrap();
+    for lang in ["ky", "ru"] {
+        std::fs::remove_file(content.join(format!("reports/mentoring-calendar.{lang}.md"))).unwrap();
+    }
+    generator::build(&options).unwrap();
+    let fresh = root.path().join("fresh");
+    generator::build(&common::options(&content, &fresh, AT)).unwrap();
+    assert_same_site(&output, &fresh);
+}
