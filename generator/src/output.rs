@@ -47,13 +47,29 @@ pub(crate) fn page_path(url: &str) -> String {
 /// the 31,000 files in 26,000 folders of 10,000 reports per language and removing the old
 /// ones took 10 to 14 s of a 28 to 31 s build; writing over a file of the same size costs a
 /// small part of making one. The output folder thus has a hidden sibling of about its size.
+///
+/// Files are reused only where a name means one file (Unix file systems that tell `a` from
+/// `A` and do not normalise Unicode): elsewhere, two spellings of one file would look like a
+/// file made and a file left over, and the sweep would remove what was just written; there
+/// the replaced site is removed, as before. A program still reading a file of the site that
+/// was replaced before the last build (a server's cached file handle) sees it change.
 pub(crate) struct NextFolder {
     dir: PathBuf,
     next: PathBuf,
     old: PathBuf,
-    /// The files an earlier build left in `next`, as (path with `/`, path), to be removed at
-    /// the end unless made again; `None` when `next` started empty.
-    left: Option<Vec<(String, PathBuf)>>,
+    /// Whether the replaced site is kept in `next` for the next build.
+    reuse: bool,
+    /// What an earlier build left in `next`; `None` when `next` started empty.
+    left: Option<Left>,
+    /// Held while the build writes into `next`: a second build into the same folder stops.
+    _lock: Option<std::fs::File>,
+}
+
+/// What an earlier build left in the folder: its files, as (path with `/`, path), removed at
+/// the end unless made again, and its empty folders.
+struct Left {
+    files: Vec<(String, PathBuf)>,
+    empty: Vec<PathBuf>,
 }
 
 impl NextFolder {
@@ -71,56 +87,68 @@ impl NextFolder {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         let next = parent.join(format!(".{name}.next"));
         let old = parent.join(format!(".{name}.old"));
-        // `.old` is left only by a build stopped between the renames of [`NextFolder::swap_in`].
-        if is_folder(&old) && !is_folder(&next) {
-            std::fs::rename(&old, &next).with_context(|| format!("moving {} aside", old.display()))?;
+        recover(dir, &next, &old)?;
+        let recycled = is_folder(&next);
+        if !recycled {
+            std::fs::create_dir_all(&next).with_context(|| format!("creating {}", next.display()))?;
         }
-        for stale in [&old, &next] {
-            if std::fs::symlink_metadata(stale).is_ok() && !(stale == &next && is_folder(&next)) {
-                remove_any(stale).with_context(|| format!("removing {}", stale.display()))?;
-            }
-        }
-        let left = if is_folder(&next) {
+        let lock = lock(&next, dir)?;
+        let reuse = reusable(&next);
+        let left = if recycled && reuse {
             Some(files_left(&next).with_context(|| format!("reading {}", next.display()))?)
         } else {
-            std::fs::create_dir_all(&next).with_context(|| format!("creating {}", next.display()))?;
+            if recycled {
+                empty_folder(&next).with_context(|| format!("emptying {}", next.display()))?;
+            }
             None
         };
-        Ok(Self { dir: dir.to_path_buf(), next, old, left })
+        Ok(Self { dir: dir.to_path_buf(), next, old, reuse, left, _lock: lock })
     }
 
     /// Removes what an earlier build left that this one did not make (`made`: every output
     /// path), then replaces the output folder with the finished site and keeps the site it
     /// replaces as the next build's folder.
     pub(crate) fn swap_in(self, made: &HashSet<String>) -> anyhow::Result<()> {
-        let Self { dir, next, old, left } = self;
-        let mut emptied = std::collections::BTreeSet::new();
-        for (key, path) in left.unwrap_or_default() {
-            if made.contains(&key) {
-                continue;
+        let Self { dir, next, old, reuse, left, _lock } = self;
+        if let Some(Left { files, empty }) = left {
+            let made: HashSet<String> = made.iter().map(|path| normal(path)).collect();
+            let mut emptied: std::collections::BTreeSet<PathBuf> = empty.into_iter().collect();
+            for (key, path) in files {
+                if made.contains(&normal(&key)) {
+                    continue;
+                }
+                // Gone already, or a folder now, where this build put a file or a folder instead.
+                if let Err(error) = std::fs::remove_file(&path) {
+                    if std::fs::symlink_metadata(&path).is_ok_and(|metadata| !metadata.is_dir()) {
+                        return Err(error).with_context(|| format!("removing {}", path.display()));
+                    }
+                }
+                emptied.extend(path.parent().map(Path::to_path_buf));
             }
-            // Gone already, or a folder now, where this build put a file or a folder instead.
-            if let Err(error) = std::fs::remove_file(&path) {
-                if std::fs::symlink_metadata(&path).is_ok_and(|metadata| !metadata.is_dir()) {
-                    return Err(error).with_context(|| format!("removing {}", path.display()));
+            // Deepest first; a folder still holding something stays.
+            for folder in emptied.iter().rev() {
+                let mut folder = folder.as_path();
+                while folder.starts_with(&next) && folder != next && std::fs::remove_dir(folder).is_ok() {
+                    let Some(parent) = folder.parent() else { break };
+                    folder = parent;
                 }
             }
-            emptied.extend(path.parent().map(Path::to_path_buf));
         }
-        // Deepest first; a folder still holding something stays.
-        for folder in emptied.iter().rev() {
-            let mut folder = folder.as_path();
-            while folder != next && std::fs::remove_dir(folder).is_ok() {
-                let Some(parent) = folder.parent() else { break };
-                folder = parent;
-            }
-        }
-        if std::fs::symlink_metadata(&dir).is_ok() {
+        let moved_aside = std::fs::symlink_metadata(&dir).is_ok();
+        if moved_aside {
             std::fs::rename(&dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
         }
-        std::fs::rename(&next, &dir).with_context(|| format!("moving the new site into {}", dir.display()))?;
-        if is_folder(&old) {
-            std::fs::rename(&old, &next).with_context(|| format!("keeping {} for the next build", old.display()))?;
+        if let Err(error) = std::fs::rename(&next, &dir) {
+            if moved_aside {
+                let _ = std::fs::rename(&old, &dir);
+            }
+            return Err(error).with_context(|| format!("moving the new site into {}", dir.display()));
+        }
+        if !reuse && is_folder(&old) {
+            std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+        } else if is_folder(&old) {
+            // Best effort: the next build finds `.old` and keeps it in the same way.
+            let _ = std::fs::rename(&old, &next);
         }
         Ok(())
     }
@@ -128,6 +156,72 @@ impl NextFolder {
     /// Leaves what a failed build wrote for the next build to write over; the output folder
     /// stays as it was.
     pub(crate) fn discard(self) {}
+}
+
+/// Puts right what a build stopped during [`NextFolder::swap_in`]'s three renames left:
+/// output → `.old`, `.next` → output, `.old` → `.next`.
+fn recover(dir: &Path, next: &Path, old: &Path) -> anyhow::Result<()> {
+    if !is_folder(old) {
+        return Ok(());
+    }
+    if std::fs::symlink_metadata(dir).is_err() && is_folder(next) {
+        // Stopped after the first: `.next` is the finished site.
+        std::fs::rename(next, dir).with_context(|| format!("moving the new site into {}", dir.display()))?;
+    }
+    if is_folder(next) {
+        std::fs::remove_dir_all(old).with_context(|| format!("removing {}", old.display()))
+    } else {
+        // Stopped after the second.
+        std::fs::rename(old, next).with_context(|| format!("keeping {} for the next build", old.display()))
+    }
+}
+
+/// Takes the lock of the folder a build writes into, or says which build holds it.
+#[cfg(unix)]
+fn lock(next: &Path, dir: &Path) -> anyhow::Result<Option<std::fs::File>> {
+    let handle = std::fs::File::open(next).with_context(|| format!("opening {}", next.display()))?;
+    match handle.try_lock() {
+        Ok(()) => Ok(Some(handle)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("another build is writing into {} (through {}): let it finish first", dir.display(), next.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error).with_context(|| format!("locking {}", next.display())),
+    }
+}
+
+#[cfg(not(unix))]
+fn lock(_: &Path, _: &Path) -> anyhow::Result<Option<std::fs::File>> {
+    Ok(None)
+}
+
+/// Whether files in `folder` can be written over: on Unix, where the file system keeps names
+/// as given. A probe file is looked up in capitals and in decomposed Unicode.
+fn reusable(folder: &Path) -> bool {
+    if !cfg!(unix) {
+        return false;
+    }
+    let probe = folder.join(".mektep-name-probe-\u{e9}");
+    if std::fs::write(&probe, b"").is_err() {
+        return false;
+    }
+    let exact = [".MEKTEP-NAME-PROBE-\u{e9}", ".mektep-name-probe-e\u{301}"]
+        .iter()
+        .all(|other| std::fs::symlink_metadata(folder.join(other)).is_err());
+    let _ = std::fs::remove_file(&probe);
+    exact
+}
+
+/// Removes everything inside `folder`, keeping the folder (and the lock on it).
+fn empty_folder(folder: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(folder)? {
+        remove_any(&entry?.path())?;
+    }
+    Ok(())
+}
+
+/// A path with `/` and without empty or `.` segments, to compare outputs with files found.
+fn normal(path: &str) -> String {
+    path.split('/').filter(|segment| !segment.is_empty() && *segment != ".").collect::<Vec<_>>().join("/")
 }
 
 /// Whether `path` is a folder itself, not a link to one.
@@ -143,21 +237,29 @@ fn remove_any(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// The files an earlier build left in `folder`. Anything else there that is not a folder (a
-/// link, which a write would follow out of the folder) is removed.
-fn files_left(folder: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+/// What an earlier build left in `folder`. Anything else there that is not a folder (a link,
+/// which a write would follow out of the folder) is removed.
+fn files_left(folder: &Path) -> anyhow::Result<Left> {
     let mut files = Vec::new();
+    let mut folders = Vec::new();
+    let mut holding: HashSet<PathBuf> = HashSet::new();
     for entry in walkdir::WalkDir::new(folder).follow_links(false).min_depth(1) {
         let entry = entry?;
         let kind = entry.file_type();
+        if kind.is_file() || kind.is_dir() {
+            holding.extend(entry.path().parent().map(Path::to_path_buf));
+        }
         if kind.is_file() {
             let key = entry.path().strip_prefix(folder)?.to_string_lossy().replace('\\', "/");
             files.push((key, entry.into_path()));
-        } else if !kind.is_dir() {
+        } else if kind.is_dir() {
+            folders.push(entry.into_path());
+        } else {
             std::fs::remove_file(entry.path()).with_context(|| format!("removing {}", entry.path().display()))?;
         }
     }
-    Ok(files)
+    let empty = folders.into_iter().filter(|folder| !holding.contains(folder)).collect();
+    Ok(Left { files, empty })
 }
 
 /// Writes `bytes` at `path` below `root`. In a folder an earlier build left (`recycled`), a
@@ -170,9 +272,14 @@ fn write_file(root: &Path, path: &Path, bytes: &[u8], recycled: bool) -> std::io
             if !recycled {
                 return Err(error);
             }
+            // Another thread writing below the same folder may remove the same file first.
             for ancestor in parent.ancestors().take_while(|ancestor| *ancestor != root) {
                 if std::fs::symlink_metadata(ancestor).is_ok_and(|metadata| !metadata.is_dir()) {
-                    std::fs::remove_file(ancestor)?;
+                    if let Err(error) = std::fs::remove_file(ancestor) {
+                        if std::fs::symlink_metadata(ancestor).is_ok_and(|metadata| !metadata.is_dir()) {
+                            return Err(error);
+                        }
+                    }
                 }
             }
             std::fs::create_dir_all(parent)?;

@@ -23,6 +23,7 @@ fn tree(root: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
             files.insert(path, std::fs::read(entry.path()).unwrap());
         }
     }
+    folders.sort();
     (files, folders)
 }
 
@@ -83,6 +84,7 @@ fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
     std::fs::write(next.join("sitemap.xml/inside/file.txt"), "a folder where a file goes").unwrap();
     std::fs::remove_dir_all(next.join("ky/otchettor")).unwrap();
     std::fs::write(next.join("ky/otchettor"), "a file where a folder goes").unwrap();
+    std::fs::create_dir_all(next.join("empty/folders")).unwrap();
     std::fs::create_dir_all(next.join("stale/deep/er")).unwrap();
     std::fs::write(next.join("stale/deep/er/page.html"), "from a build long ago").unwrap();
 
@@ -125,4 +127,46 @@ fn a_failed_build_over_an_earlier_site_leaves_the_next_one_exact() {
     let fresh = root.path().join("fresh");
     generator::build(&common::options(&content, &fresh, AT)).unwrap();
     assert_same_site(&output, &fresh);
+}
+
+#[test]
+fn a_build_stopped_between_its_renames_is_put_right_by_the_next() {
+    const AT: &str = "2020-12-01T12:00:00+06:00";
+    let root = tempfile::tempdir().unwrap();
+    let content = root.path().join("content");
+    common::copy_tree(&common::repo().join("content"), &content);
+    let output = root.path().join("public");
+    let options = common::options(&content, &output, AT);
+    generator::build(&options).unwrap();
+    generator::build(&options).unwrap();
+    // Stopped after moving the output aside, before moving the new site in: nothing is
+    // served until the next build, which must start from what is there.
+    std::fs::rename(&output, root.path().join(".public.old")).unwrap();
+    std::fs::remove_file(content.join("reports/mentoring-calendar.ky.md")).unwrap();
+    std::fs::remove_file(content.join("reports/mentoring-calendar.ru.md")).unwrap();
+    generator::build(&options).unwrap();
+    assert!(!root.path().join(".public.old").exists());
+    let fresh = root.path().join("fresh");
+    generator::build(&common::options(&content, &fresh, AT)).unwrap();
+    assert_same_site(&output, &fresh);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_build_into_the_same_folder_at_once_is_refused() {
+    const AT: &str = "2020-12-01T12:00:00+06:00";
+    let root = tempfile::tempdir().unwrap();
+    let output = root.path().join("public");
+    let options = common::options(&common::repo().join("content"), &output, AT);
+    generator::build(&options).unwrap();
+    generator::build(&options).unwrap();
+    let before = tree(&output);
+    // What a build running now holds.
+    let running = std::fs::File::open(root.path().join(".public.next")).unwrap();
+    running.try_lock().unwrap();
+    let err = generator::build(&options).unwrap_err().to_string();
+    assert!(err.contains("another build is writing into") && err.contains("public"), "{err}");
+    assert_eq!(tree(&output), before);
+    drop(running);
+    generator::build(&options).unwrap();
 }
