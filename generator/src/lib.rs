@@ -7,9 +7,8 @@
 //! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
 //! compute the Content-Security-Policy. Pages are written as they are made, into a folder
 //! beside the output folder (the site before, written over) that replaces the output folder
-//! only once every step succeeded. `render_site`
-//! runs these steps in this order, one call each. [`check`] runs the same steps but writes
-//! nothing. Every problem found on the way is collected and reported with its file (and line
+//! only once every step succeeded. `render_site` runs these steps in this order, one call
+//! each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
 //! where there is one). [`deploy()`] uploads a built site to S3.
 
 mod calendar;
@@ -141,7 +140,6 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
 /// What the report says about the files of the site.
 struct RenderedSite {
-    files: usize,
     /// Every output's path.
     made: std::collections::HashSet<String>,
     pages: usize,
@@ -153,7 +151,7 @@ impl RenderedSite {
     fn report(self, started: Instant) -> BuildReport {
         BuildReport {
             pages: self.pages,
-            files: self.files,
+            files: self.made.len(),
             elapsed: started.elapsed(),
             content_security_policy: self.content_security_policy,
             warnings: self.warnings,
@@ -284,11 +282,10 @@ fn render_site(
         outputs.extend(search::indexes(&site, bodies)?);
         (Vec::new(), None)
     };
-    let files = written.files.len() + outputs.count();
     written.files.extend(outputs.written().files);
     let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    let rendered = RenderedSite { files, made, pages: site.pages.len(), content_security_policy, warnings };
+    let rendered = RenderedSite { made, pages: site.pages.len(), content_security_policy, warnings };
     let kept =
         documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
     Ok((rendered, kept))

@@ -118,10 +118,11 @@ impl NextFolder {
                     continue;
                 }
                 // Gone already, or a folder now, where this build put a file or a folder instead.
-                if let Err(error) = std::fs::remove_file(&path) {
-                    if std::fs::symlink_metadata(&path).is_ok_and(|metadata| !metadata.is_dir()) {
+                match std::fs::remove_file(&path) {
+                    Err(error) if is_non_folder(&path) => {
                         return Err(error).with_context(|| format!("removing {}", path.display()));
                     }
+                    _ => {}
                 }
                 emptied.extend(path.parent().map(Path::to_path_buf));
             }
@@ -229,6 +230,11 @@ fn is_folder(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_dir())
 }
 
+/// Whether something other than a folder is at `path`: a file, a link, a device.
+fn is_non_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| !metadata.is_dir())
+}
+
 fn remove_any(path: &Path) -> std::io::Result<()> {
     if is_folder(path) {
         std::fs::remove_dir_all(path)
@@ -274,11 +280,10 @@ fn write_file(root: &Path, path: &Path, bytes: &[u8], recycled: bool) -> std::io
             }
             // Another thread writing below the same folder may remove the same file first.
             for ancestor in parent.ancestors().take_while(|ancestor| *ancestor != root) {
-                if std::fs::symlink_metadata(ancestor).is_ok_and(|metadata| !metadata.is_dir()) {
-                    if let Err(error) = std::fs::remove_file(ancestor) {
-                        if std::fs::symlink_metadata(ancestor).is_ok_and(|metadata| !metadata.is_dir()) {
-                            return Err(error);
-                        }
+                if is_non_folder(ancestor) {
+                    match std::fs::remove_file(ancestor) {
+                        Err(error) if is_non_folder(ancestor) => return Err(error),
+                        _ => {}
                     }
                 }
             }
@@ -487,11 +492,6 @@ impl Outputs {
     /// The bytes of an output named when this was made.
     pub(crate) fn kept(&self, path: &str) -> Option<Vec<u8>> {
         self.state.lock().ok().and_then(|state| state.kept.get(path).cloned())
-    }
-
-    /// How many files were made.
-    pub(crate) fn count(&self) -> usize {
-        self.state.lock().map_or(0, |state| state.files.len())
     }
 
     /// The first file that could not be written, if any.

@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
@@ -39,24 +39,62 @@ fn assert_same_site(built: &Path, fresh: &Path) {
     assert_eq!(built_folders, fresh_folders, "folders");
 }
 
-#[test]
-fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
-    const AT: &str = "2020-12-01T12:00:00+06:00";
+const AT: &str = "2020-12-01T12:00:00+06:00";
+
+/// A copy of the real content in a temporary folder, to be built into its `public`.
+struct Copy {
+    root: tempfile::TempDir,
+    content: PathBuf,
+    output: PathBuf,
+    options: generator::BuildOptions,
+}
+
+fn copy_of_the_site() -> Copy {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
     common::copy_tree(&common::repo().join("content"), &content);
     let output = root.path().join("public");
-    let next = root.path().join(".public.next");
     let options = common::options(&content, &output, AT);
-    generator::build(&options).unwrap();
+    Copy { root, content, output, options }
+}
+
+impl Copy {
+    /// Built twice: `.public.next` holds the first build, kept to be written over.
+    fn built_twice() -> Self {
+        let copy = copy_of_the_site();
+        generator::build(&copy.options).unwrap();
+        generator::build(&copy.options).unwrap();
+        copy
+    }
+
+    fn remove_report(&self, name: &str) {
+        for lang in ["ky", "ru"] {
+            std::fs::remove_file(self.content.join(format!("reports/{name}.{lang}.md"))).unwrap();
+        }
+    }
+
+    /// The output is what a build of the same content into an empty folder makes.
+    fn assert_same_as_a_fresh_build(&self) {
+        let fresh = self.root.path().join("fresh");
+        generator::build(&common::options(&self.content, &fresh, AT)).unwrap();
+        assert_same_site(&self.output, &fresh);
+    }
+}
+
+#[test]
+fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
+    let copy = copy_of_the_site();
+    let (root, content, output, options) = (&copy.root, &copy.content, &copy.output, &copy.options);
+    let next = root.path().join(".public.next");
+    generator::build(options).unwrap();
     assert!(!next.exists(), "the first build has no earlier site to keep");
-    generator::build(&options).unwrap();
+    generator::build(options).unwrap();
     assert_eq!(tree(&next), tree(&output), "the site before is kept to be written over");
 
     // The content changes: a report goes, one is renamed, one is edited.
+    copy.remove_report("mentoring-calendar");
     let reports = content.join("reports");
     for lang in ["ky", "ru"] {
-        std::fs::remove_file(reports.join(format!("mentoring-calendar.{lang}.md"))).unwrap();
         std::fs::rename(
             reports.join(format!("call-for-applications.{lang}.md")),
             reports.join(format!("call-for-applications-2.{lang}.md")),
@@ -88,11 +126,9 @@ fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
     std::fs::create_dir_all(next.join("stale/deep/er")).unwrap();
     std::fs::write(next.join("stale/deep/er/page.html"), "from a build long ago").unwrap();
 
-    generator::build(&options).unwrap();
+    generator::build(options).unwrap();
 
-    let fresh = root.path().join("fresh");
-    generator::build(&common::options(&content, &fresh, AT)).unwrap();
-    assert_same_site(&output, &fresh);
+    copy.assert_same_as_a_fresh_build();
     assert_eq!(std::fs::read_to_string(outside.join("victim.txt")).unwrap(), "not the site's");
     let copy = std::fs::read_to_string(outside.join("robots-copy.txt")).unwrap();
     assert_eq!(copy, "User-agent: *\nDisallow: /\n", "a hard-linked copy");
@@ -101,72 +137,47 @@ fn a_build_over_an_earlier_site_makes_exactly_what_a_fresh_build_makes() {
 
 #[test]
 fn a_failed_build_over_an_earlier_site_leaves_the_next_one_exact() {
-    const AT: &str = "2020-12-01T12:00:00+06:00";
-    let root = tempfile::tempdir().unwrap();
-    let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
-    let output = root.path().join("public");
-    let options = common::options(&content, &output, AT);
-    generator::build(&options).unwrap();
-    generator::build(&options).unwrap();
-    let before = tree(&output);
+    let copy = Copy::built_twice();
+    let before = tree(&copy.output);
 
     // A broken link stops the build after every page was written into the kept folder.
-    let edited = content.join("reports/how-applications-are-scored.ky.md");
+    let edited = copy.content.join("reports/how-applications-are-scored.ky.md");
     let good = std::fs::read_to_string(&edited).unwrap();
     std::fs::write(&edited, format!("{good}\n[Жок бет](/ky/no-such-page/)\n")).unwrap();
-    let err = generator::build(&options).unwrap_err().to_string();
+    let err = generator::build(&copy.options).unwrap_err().to_string();
     assert!(err.contains("/ky/no-such-page/"), "{err}");
-    assert_eq!(tree(&output), before, "the site served is untouched");
+    assert_eq!(tree(&copy.output), before, "the site served is untouched");
 
     std::fs::write(&edited, format!("{good}\nОңдолду.\n")).unwrap();
-    for lang in ["ky", "ru"] {
-        std::fs::remove_file(content.join(format!("reports/mentoring-calendar.{lang}.md"))).unwrap();
-    }
-    generator::build(&options).unwrap();
-    let fresh = root.path().join("fresh");
-    generator::build(&common::options(&content, &fresh, AT)).unwrap();
-    assert_same_site(&output, &fresh);
+    copy.remove_report("mentoring-calendar");
+    generator::build(&copy.options).unwrap();
+    copy.assert_same_as_a_fresh_build();
 }
 
 #[test]
 fn a_build_stopped_between_its_renames_is_put_right_by_the_next() {
-    const AT: &str = "2020-12-01T12:00:00+06:00";
-    let root = tempfile::tempdir().unwrap();
-    let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
-    let output = root.path().join("public");
-    let options = common::options(&content, &output, AT);
-    generator::build(&options).unwrap();
-    generator::build(&options).unwrap();
+    let copy = Copy::built_twice();
     // Stopped after moving the output aside, before moving the new site in: nothing is
     // served until the next build, which must start from what is there.
-    std::fs::rename(&output, root.path().join(".public.old")).unwrap();
-    std::fs::remove_file(content.join("reports/mentoring-calendar.ky.md")).unwrap();
-    std::fs::remove_file(content.join("reports/mentoring-calendar.ru.md")).unwrap();
-    generator::build(&options).unwrap();
-    assert!(!root.path().join(".public.old").exists());
-    let fresh = root.path().join("fresh");
-    generator::build(&common::options(&content, &fresh, AT)).unwrap();
-    assert_same_site(&output, &fresh);
+    let old = copy.root.path().join(".public.old");
+    std::fs::rename(&copy.output, &old).unwrap();
+    copy.remove_report("mentoring-calendar");
+    generator::build(&copy.options).unwrap();
+    assert!(!old.exists());
+    copy.assert_same_as_a_fresh_build();
 }
 
 #[cfg(unix)]
 #[test]
 fn a_second_build_into_the_same_folder_at_once_is_refused() {
-    const AT: &str = "2020-12-01T12:00:00+06:00";
-    let root = tempfile::tempdir().unwrap();
-    let output = root.path().join("public");
-    let options = common::options(&common::repo().join("content"), &output, AT);
-    generator::build(&options).unwrap();
-    generator::build(&options).unwrap();
-    let before = tree(&output);
+    let copy = Copy::built_twice();
+    let before = tree(&copy.output);
     // What a build running now holds.
-    let running = std::fs::File::open(root.path().join(".public.next")).unwrap();
+    let running = std::fs::File::open(copy.root.path().join(".public.next")).unwrap();
     running.try_lock().unwrap();
-    let err = generator::build(&options).unwrap_err().to_string();
+    let err = generator::build(&copy.options).unwrap_err().to_string();
     assert!(err.contains("another build is writing into") && err.contains("public"), "{err}");
-    assert_eq!(tree(&output), before);
+    assert_eq!(tree(&copy.output), before);
     drop(running);
-    generator::build(&options).unwrap();
+    generator::build(&copy.options).unwrap();
 }
