@@ -267,11 +267,7 @@ fn render_site(
     // pages' HTML before it.
     let (bodies, documents) = if for_preview {
         let documents = search::Documents::write(&site, &bodies)?;
-        for lang in &site.config.languages {
-            for part in 0..documents.parts.count(lang) {
-                outputs.extend(documents.bundle(&site, lang, part)?);
-            }
-        }
+        outputs.extend(documents.bundles(&site)?);
         (bodies, Some(documents))
     } else {
         written.pages = Vec::new();

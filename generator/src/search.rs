@@ -100,13 +100,7 @@ impl Parts {
 pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, Vec<ContentError>> {
     let documents = Documents::write(site, &bodies)?;
     drop(bodies);
-    let mut outputs = Vec::new();
-    for lang in &site.config.languages {
-        for part in 0..documents.parts.count(lang) {
-            outputs.extend(documents.bundle(site, lang, part)?);
-        }
-    }
-    Ok(outputs)
+    documents.bundles(site)
 }
 
 /// Every page's search document (below), written to a scratch folder at its page's path in a
@@ -142,20 +136,90 @@ impl Documents {
             .map_err(|error| failed(site, "could not be updated", &format!("{}: {error}", path.display())))
     }
 
+    /// Every part of every language's bundle, as outputs under [`bundle_dir`].
+    ///
+    /// Pagefind reads a part's documents on every core, then indexes and compresses them on
+    /// one. A language in parts therefore reads its next part while the part before is being
+    /// indexed, so that the second core is not idle; one part is indexed at a time, which
+    /// bounds the memory to one part being indexed and one being read. A language in one part
+    /// (up to `search_index_pages`) is read and indexed as before: overlapping the languages
+    /// would hold two languages' pages at once at the size where the index is a build's
+    /// largest use of memory.
+    pub(crate) fn bundles(&self, site: &Site) -> Result<Vec<Output>, Vec<ContentError>> {
+        let mut outputs = Vec::new();
+        for lang in &site.config.languages {
+            std::thread::scope(|scope| {
+                let mut indexing = None;
+                for part in 0..self.parts.count(lang) {
+                    let read = self.read(site, lang, part);
+                    if let Some(previous) = indexing.take() {
+                        outputs.extend(joined(previous)?);
+                    }
+                    let read = read?;
+                    indexing = Some(scope.spawn(move || read.index(site)));
+                }
+                if let Some(last) = indexing {
+                    outputs.extend(joined(last)?);
+                }
+                Ok::<(), Vec<ContentError>>(())
+            })?;
+        }
+        Ok(outputs)
+    }
+
     /// Part `part` of the bundle of `lang`, as outputs under [`bundle_dir`].
     pub(crate) fn bundle(&self, site: &Site, lang: &str, part: usize) -> Result<Vec<Output>, Vec<ContentError>> {
-        // Pagefind's API is async only, and it parses on Rayon's threads: its own runtime on
-        // this thread keeps those threads free for it.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| failed(site, "could not start", &error))?;
+        self.read(site, lang, part)?.index(site)
+    }
+
+    /// Pagefind's reading of the documents of one part.
+    fn read(&self, site: &Site, lang: &str, part: usize) -> Result<ReadPart, Vec<ContentError>> {
         let documents = self.parts.pages_in(lang, part);
         let folder = part_folder(self.scratch.path(), lang, part);
-        runtime
-            .block_on(part_index(&folder, lang, part, documents))
-            .map_err(|error| failed(site, &format!("of `{lang}` could not be built"), &format!("{error:#}")))
+        let index = runtime(site)?
+            .block_on(read_part(&folder, lang, part, documents))
+            .map_err(|error| failed(site, &format!("of `{lang}` could not be built"), &format!("{error:#}")))?;
+        Ok(ReadPart { index, lang: lang.to_string(), part })
     }
+}
+
+/// One part of a language's documents, read by Pagefind and not yet indexed.
+struct ReadPart {
+    index: PagefindIndex,
+    lang: String,
+    part: usize,
+}
+
+impl ReadPart {
+    /// The part's bundle, as outputs under [`bundle_dir`].
+    fn index(self, site: &Site) -> Result<Vec<Output>, Vec<ContentError>> {
+        let Self { mut index, lang, part } = self;
+        let files = runtime(site)?
+            .block_on(index.get_files())
+            .map_err(|error| failed(site, &format!("of `{lang}` could not be built"), &format!("{error:#}")))?;
+        Ok(files
+            .into_iter()
+            .filter(|file| needed(&file.filename.to_string_lossy()))
+            .map(|file| {
+                let name = file.filename.to_string_lossy().replace('\\', "/");
+                Output::file(&format!("{}{name}", bundle_dir(&lang, part)), file.contents)
+            })
+            .collect())
+    }
+}
+
+/// Pagefind's API is async only, and it reads on Rayon's threads: a runtime of its own on the
+/// calling thread keeps those threads free for it.
+fn runtime(site: &Site) -> Result<tokio::runtime::Runtime, Vec<ContentError>> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| failed(site, "could not start", &error))
+}
+
+/// What the thread indexing a part gave back; a panic there is passed on as it was.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<ContentError> {
@@ -255,10 +319,10 @@ fn part_folder(scratch: &Path, lang: &str, part: usize) -> std::path::PathBuf {
     scratch.join(format!("{lang}-{part}"))
 }
 
-/// One part of one language's bundle, from the documents in `folder`, as outputs under
-/// [`bundle_dir`]. `documents` is how many were written there: Pagefind skips a file it
-/// cannot read or parse with a log line only, which would leave a page unfindable unseen.
-async fn part_index(folder: &Path, lang: &str, part: usize, documents: usize) -> anyhow::Result<Vec<Output>> {
+/// Pagefind's reading of the documents in `folder`, one part of one language's bundle.
+/// `documents` is how many were written there: Pagefind skips a file it cannot read or parse
+/// with a log line only, which would leave a page unfindable unseen.
+async fn read_part(folder: &Path, lang: &str, part: usize, documents: usize) -> anyhow::Result<PagefindIndex> {
     // Pagefind stems the languages it has a Snowball stemmer for, Russian among them. It has
     // none for Kyrgyz: told `ky`, it indexes words as written (its bundle then loads the
     // generic WebAssembly, `wasm.unknown.pagefind`), and its search matches words by prefix,
@@ -277,15 +341,7 @@ async fn part_index(folder: &Path, lang: &str, part: usize, documents: usize) ->
     if indexed != documents {
         anyhow::bail!("Pagefind indexed {indexed} of the {documents} pages of part {}", part + 1);
     }
-    let files = index.get_files().await?;
-    Ok(files
-        .into_iter()
-        .filter(|file| needed(&file.filename.to_string_lossy()))
-        .map(|file| {
-            let name = file.filename.to_string_lossy().replace('\\', "/");
-            Output::file(&format!("{}{name}", bundle_dir(lang, part)), file.contents)
-        })
-        .collect())
+    Ok(index)
 }
 
 /// Whether a file of Pagefind's bundle is used by our search page, which talks to
