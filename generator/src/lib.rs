@@ -239,7 +239,7 @@ fn render_site(
     outputs.extend(assets);
 
     let mut written = outputs.written();
-    let sources: HashMap<String, PathBuf> =
+    let mut sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
     let link_errors =
         links::check_links(&written.pages, None, &written.files, &sources, &options.templates_dir, &fingerprints);
@@ -263,25 +263,26 @@ fn render_site(
     drop(renderer);
     drop(reports);
     // The search index comes last, once the pages are known to be good: it is the heaviest
-    // step, and a build lets go of what the checks needed (every page's links) and of the
-    // pages' HTML before it.
+    // step. A build lets go of everything else it can before it: what the checks needed
+    // (every page's links and sources), the pages' HTML, and the pages themselves, once
+    // their search documents hold what the index needs of them.
+    let pages = site.pages.len();
+    let documents = search::Documents::write(&site, &bodies)?;
     let (bodies, documents) = if for_preview {
-        let documents = search::Documents::write(&site, &bodies)?;
-        outputs.extend(documents.bundles(&site)?);
+        documents.bundles(&site, outputs)?;
         (bodies, Some(documents))
     } else {
+        drop(bodies);
         written.pages = Vec::new();
-        // Nor is the Markdown needed any more: the search reads titles and summaries only.
-        for page in &mut site.pages {
-            page.body = String::new();
-        }
-        outputs.extend(search::indexes(&site, bodies)?);
+        sources = HashMap::new();
+        site.pages = Vec::new();
+        documents.bundles_once(&site, outputs)?;
         (Vec::new(), None)
     };
     written.files.extend(outputs.written().files);
     let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
-    let rendered = RenderedSite { made, pages: site.pages.len(), content_security_policy, warnings };
+    let rendered = RenderedSite { made, pages, content_security_policy, warnings };
     let kept =
         documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
     Ok((rendered, kept))

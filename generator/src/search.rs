@@ -17,7 +17,7 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 
 use crate::load::{Page, Site};
-use crate::output::{page_path, Output};
+use crate::output::{page_path, Output, Outputs};
 use crate::ContentError;
 
 /// How many pages' result texts Pagefind puts in one file.
@@ -94,15 +94,6 @@ impl Parts {
     }
 }
 
-/// Every language's bundle; `bodies` are the pages' HTML in `site.pages` order, the last
-/// use of them: they are dropped once written out, before Pagefind builds its indexes, which
-/// is when a build needs the most memory.
-pub(crate) fn indexes(site: &Site, bodies: Vec<String>) -> Result<Vec<Output>, Vec<ContentError>> {
-    let documents = Documents::write(site, &bodies)?;
-    drop(bodies);
-    documents.bundles(site)
-}
-
 /// Every page's search document (below), written to a scratch folder at its page's path in a
 /// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time.
 /// Its folder indexing parses the documents on every core and keeps them once; adding pages
@@ -136,7 +127,8 @@ impl Documents {
             .map_err(|error| failed(site, "could not be updated", &format!("{}: {error}", path.display())))
     }
 
-    /// Every part of every language's bundle, as outputs under [`bundle_dir`].
+    /// Writes every part of every language's bundle under [`bundle_dir`], each as soon as it
+    /// is made, so that a language's index is not held while the next one is made.
     ///
     /// Pagefind reads a part's documents on every core, then builds its index, partly on one
     /// core, and compresses every file of it on one. A language in parts therefore reads its
@@ -146,14 +138,30 @@ impl Documents {
     /// (up to `search_index_pages`, 10,000 reports per language among them) has its largest
     /// use of memory in the index, and would hold two languages' pages at once. (At 50,000
     /// reports per language the largest is earlier, in rendering every page: 1.9 GB, against
-    /// about 0.8 GB for a part being indexed.)
-    pub(crate) fn bundles(&self, site: &Site) -> Result<Vec<Output>, Vec<ContentError>> {
-        let mut outputs = Vec::new();
+    /// about 0.7 GB for a part being indexed.)
+    ///
+    /// The preview keeps the documents, to index a part again after an edit.
+    pub(crate) fn bundles(&self, site: &Site, outputs: &Outputs) -> Result<(), Vec<ContentError>> {
+        self.bundles_letting_go(site, outputs, false)
+    }
+
+    /// [`Documents::bundles`] for a build, which removes each part's documents once Pagefind
+    /// has read them: in `/dev/shm` they are memory too, about 8 KB a page (a file takes whole
+    /// pages of 4 KB there).
+    pub(crate) fn bundles_once(self, site: &Site, outputs: &Outputs) -> Result<(), Vec<ContentError>> {
+        self.bundles_letting_go(site, outputs, true)
+    }
+
+    fn bundles_letting_go(&self, site: &Site, outputs: &Outputs, let_go: bool) -> Result<(), Vec<ContentError>> {
         for lang in &site.config.languages {
             std::thread::scope(|scope| {
                 let mut indexing = None;
                 for part in 0..self.parts.count(lang) {
                     let read = self.read(site, lang, part);
+                    if let_go {
+                        // Best effort: the scratch folder goes as a whole when dropped.
+                        let _ = std::fs::remove_dir_all(part_folder(self.scratch.path(), lang, part));
+                    }
                     if let Some(previous) = indexing.take() {
                         outputs.extend(joined(previous)?);
                     }
@@ -166,7 +174,7 @@ impl Documents {
                 Ok::<(), Vec<ContentError>>(())
             })?;
         }
-        Ok(outputs)
+        Ok(())
     }
 
     /// Part `part` of the bundle of `lang`, as outputs under [`bundle_dir`].
@@ -197,6 +205,7 @@ impl ReadPart {
     fn index(self, site: &Site) -> Result<Vec<Output>, Vec<ContentError>> {
         let Self { mut index, lang, part } = self;
         let files = runtime(site)?.block_on(index.get_files()).map_err(|error| not_built(site, &lang, &error))?;
+        drop(index);
         Ok(files
             .into_iter()
             .filter(|file| needed(&file.filename.to_string_lossy()))
