@@ -14,6 +14,12 @@ time). Hugo comes from Debian; it is installed with apt-get when missing. Its te
 tests/bench/hugo/layouts do the same work as ours: each report with its date, stage, tags,
 text and previous/next, listings ten to a page, tag pages ten to a page, a tag index, a feed
 per language and a sitemap.
+
+Hugo makes no search index, and ours is the heaviest step of our build. So a second anchor,
+"hugo+pf", is the site with search made the way a Hugo site gets it: Hugo's build, then the
+Pagefind command line (from npm, the version our Cargo.lock has; installed under target/ when
+missing) over Hugo's output, indexing each report's article as ours indexes each page. Its
+time is the sum of the two, its peak memory the larger of the two.
 """
 import argparse, os, random, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -104,34 +110,58 @@ def ensure_hugo():
     subprocess.run(["apt-get", "install", "-y", "hugo"], check=True, stdout=subprocess.DEVNULL)
 
 
-def compare(generator: Path, reports: int, runs: int):
+def ensure_pagefind() -> Path:
+    """The Pagefind command line of the version our generator links, from npm."""
+    lock = (REPO / "Cargo.lock").read_text(encoding="utf-8")
+    version = lock.split('name = "pagefind"\nversion = "', 1)[1].split('"', 1)[0]
+    folder = REPO / "target" / "bench-tools" / f"pagefind-{version}"
+    binaries = lambda: sorted(path for path in folder.glob("node_modules/@pagefind/*/bin/pagefind*")
+                              if path.suffix != ".sha256" and path.is_file())
+    if not binaries():
+        print(f"the Pagefind command line is missing: installing {version} from npm", file=sys.stderr)
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund", f"pagefind@{version}"],
+                       check=True, stdout=subprocess.DEVNULL)
+    found = binaries()
+    if not found:
+        sys.exit(f"npm installed no Pagefind binary for this platform under {folder}")
+    return found[0]
+
+
+def compare(generator: Path, pagefind: Path, reports: int, runs: int):
     """Times and peak memory of both generators on one corpus, run alternately."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ours, hugo = make_corpus(root, reports)
-        ours_out, hugo_out = root / "ours-public", root / "hugo-public"
+        ours_out, hugo_out, hugo_pf_out = root / "ours-public", root / "hugo-public", root / "hugo-pagefind-public"
         commands = {
             "ours": [generator, "build", "--content", ours, "--templates", REPO / "templates", "--output", ours_out, "--at", "2021-12-01T12:00:00+06:00"],
             "hugo": ["hugo", "--source", hugo, "--destination", hugo_out, "--quiet", "--cleanDestinationDir"],
         }
-        measured = {"ours": [], "hugo": []}
+        measured = {"ours": [], "hugo": [], "hugo+pf": []}
         # Alternating spreads whatever else the machine does over both.
         for _ in range(runs):
             for name, command in commands.items():
                 measured[name].append(run(command))
+            # Hugo's build into a folder of its own, then Pagefind over it
+            # (--cleanDestinationDir removes the last run's bundle first).
+            hugo_time, hugo_memory = run(commands["hugo"][:4] + [hugo_pf_out] + commands["hugo"][5:])
+            search_time, search_memory = run([pagefind, "--site", hugo_pf_out])
+            measured["hugo+pf"].append((hugo_time + search_time, max(hugo_memory, search_memory)))
         # A first build writes into an empty folder; every later one over the site it built
         # before (Hugo writes over its files in place; we over the site before last, kept
         # beside the output folder).
         results = {name: (runs_[0][0], statistics.median(t for t, _ in runs_[1:]) if len(runs_) > 1 else None,
                           max(m for _, m in runs_)) for name, runs_ in measured.items()}
         sizes = {"ours": (pages(ours_out), output_bytes(ours_out)), "hugo": (pages(hugo_out), output_bytes(hugo_out))}
+        sizes["hugo+pf"] = sizes["hugo"]
         edited = ours / "reports" / "bench-7.ky.md"
         edited.write_text(edited.read_text(encoding="utf-8") + "\nТүзөтүү.\n", encoding="utf-8")
         rebuild, _ = run(commands["ours"])
     print(f"corpus: {reports} reports per language, 2 languages; {runs} runs each, alternating; "
           f"first build into an empty folder, median of the later ones over the last output; peak memory of all")
     print(f"{'':8} {'first':>9} {'again':>9} {'peak RSS':>10} {'HTML pages':>11} {'output MB':>10}")
-    for name in ["ours", "hugo"]:
+    for name in ["ours", "hugo", "hugo+pf"]:
         first, again, memory = results[name]
         count, size = sizes[name]
         again_text = f"{again:8.2f}s" if again is not None else f"{'-':>9}"
@@ -141,6 +171,9 @@ def compare(generator: Path, reports: int, runs: int):
     again_ratio = f", again {a_ours / a_hugo:.2f}x" if a_ours is not None else ""
     print(f"ours/hugo: time first {f_ours / f_hugo:.2f}x{again_ratio} (target <= 0.5x), peak memory {m_ours / m_hugo:.2f}x (target <= 0.3x), "
           f"output bytes without search index {b_ours / b_hugo:.2f}x (target <= 1.2x)")
+    f_pf, a_pf, m_pf = results["hugo+pf"]
+    again_pf = f", again {a_ours / a_pf:.2f}x" if a_ours is not None else ""
+    print(f"ours/hugo+pf (both with search): time first {f_ours / f_pf:.2f}x{again_pf}, peak memory {m_ours / m_pf:.2f}x")
     print(f"whole build again after editing one report (ours; the preview applies such an edit in place, "
           f"measured by tests/bench/preview-edit.mjs): {rebuild:.2f}s")
     return a_ours if a_ours is not None else f_ours
@@ -157,11 +190,12 @@ def main():
         make_corpus(args.write_corpus, args.reports[0])
         return
     ensure_hugo()
+    pagefind = ensure_pagefind()
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "generator"], cwd=REPO, check=True)
     generator = REPO / "target/release/generator"
     times = {}
     for reports in args.reports:
-        times[reports] = compare(generator, reports, args.runs)
+        times[reports] = compare(generator, pagefind, reports, args.runs)
         print()
     sizes = sorted(times)
     for small, big in zip(sizes, sizes[1:]):
