@@ -25,12 +25,20 @@ const _: () = assert!(PURGE_DELAY + 1 == libmimalloc_sys::mi_option_use_numa_nod
 #[allow(unsafe_code)]
 fn free_memory_at_once() {
     // SAFETY: `mi_option_set` only stores the value; it is not thread safe, and this runs
-    // first in `main`, before the program starts any thread. `prctl` with these arguments
-    // only sets a flag of this process.
+    // first in `main`, before the program starts any thread. `prctl(PR_SET_THP_DISABLE)`
+    // only sets a flag of this process (which a child would inherit; the generator starts
+    // none), and takes its arguments as `unsigned long`, the last three zero. Where it
+    // fails (a kernel before 3.15), memory is as it was without it.
     unsafe {
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
         #[cfg(target_os = "linux")]
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        let _ = libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            1 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        );
     }
 }
 
