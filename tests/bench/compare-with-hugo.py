@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Builds a generated corpus of reports with our generator and with Hugo, alternating the
-two in one run, and prints for each the time of a first build into an empty folder and of
+"""Builds a generated corpus of reports with our generator and with Hugo, alternating them
+in one run, and prints for each the time of a first build into an empty folder and of
 later builds over its own output, peak memory, pages made and output bytes,
 and ours against Hugo's as ratios (the targets: at most 0.5x Hugo's time and 0.3x its peak
 memory; output, search index aside, within 1.2x Hugo's bytes); then the time of our rebuild
@@ -18,8 +18,10 @@ per language and a sitemap.
 Hugo makes no search index, and ours is the heaviest step of our build. So a second anchor,
 "hugo+pf", is the site with search made the way a Hugo site gets it: Hugo's build, then the
 Pagefind command line (from npm, the version our Cargo.lock has; installed under target/ when
-missing) over Hugo's output, indexing each report's article as ours indexes each page. Its
-time is the sum of the two, its peak memory the larger of the two.
+missing) over Hugo's output, indexing each report's article (ours indexes a page's title,
+date, summary and text; Hugo's article also holds its stage and tags) with results grouped
+four pages to a file, as ours. Its time is the sum of the two, its peak memory the larger of
+the two.
 """
 import argparse, os, random, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -112,12 +114,16 @@ def ensure_hugo():
 
 def ensure_pagefind() -> Path:
     """The Pagefind command line of the version our generator links, from npm."""
-    lock = (REPO / "Cargo.lock").read_text(encoding="utf-8")
+    lock = (REPO / "Cargo.lock").read_text(encoding="utf-8").replace("\r\n", "\n")
+    if 'name = "pagefind"\nversion = "' not in lock:
+        sys.exit("Cargo.lock names no pagefind package: the benchmark runs the same version as our generator")
     version = lock.split('name = "pagefind"\nversion = "', 1)[1].split('"', 1)[0]
     folder = REPO / "target" / "bench-tools" / f"pagefind-{version}"
     binaries = lambda: sorted(path for path in folder.glob("node_modules/@pagefind/*/bin/pagefind*")
                               if path.suffix != ".sha256" and path.is_file())
     if not binaries():
+        if not shutil.which("npm"):
+            sys.exit("npm is missing: it installs the Pagefind command line for the hugo+pf anchor (apt-get install npm)")
         print(f"the Pagefind command line is missing: installing {version} from npm", file=sys.stderr)
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", folder, "--no-save", "--no-audit", "--no-fund", f"pagefind@{version}"],
@@ -146,7 +152,8 @@ def compare(generator: Path, pagefind: Path, reports: int, runs: int):
             # Hugo's build into a folder of its own, then Pagefind over it
             # (--cleanDestinationDir removes the last run's bundle first).
             hugo_time, hugo_memory = run(commands["hugo"][:4] + [hugo_pf_out] + commands["hugo"][5:])
-            search_time, search_memory = run([pagefind, "--site", hugo_pf_out])
+            fragment_files = str(-(-reports // 4))  # per language, as search.rs groups them
+            search_time, search_memory = run([pagefind, "--site", hugo_pf_out, "--max-fragments", fragment_files, "--quiet"])
             measured["hugo+pf"].append((hugo_time + search_time, max(hugo_memory, search_memory)))
         # A first build writes into an empty folder; every later one over the site it built
         # before (Hugo writes over its files in place; we over the site before last, kept
@@ -154,7 +161,7 @@ def compare(generator: Path, pagefind: Path, reports: int, runs: int):
         results = {name: (runs_[0][0], statistics.median(t for t, _ in runs_[1:]) if len(runs_) > 1 else None,
                           max(m for _, m in runs_)) for name, runs_ in measured.items()}
         sizes = {"ours": (pages(ours_out), output_bytes(ours_out)), "hugo": (pages(hugo_out), output_bytes(hugo_out))}
-        sizes["hugo+pf"] = sizes["hugo"]
+        sizes["hugo+pf"] = sizes["hugo"]  # the same Hugo site; its search index is left out of bytes
         edited = ours / "reports" / "bench-7.ky.md"
         edited.write_text(edited.read_text(encoding="utf-8") + "\nТүзөтүү.\n", encoding="utf-8")
         rebuild, _ = run(commands["ours"])
