@@ -4,10 +4,19 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use content_model::{escape_html, ContentError};
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::fingerprint::Fingerprints;
 use crate::slug::slugify;
+
+/// The Markdown extensions editors may use. `tests/markdown_constructs.rs` builds a page with
+/// everything each of them writes: pulldown-cmark's HTML must pass the site's
+/// Content-Security-Policy, which is why table alignment is rewritten below.
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_HEADING_ATTRIBUTES)
+    .union(Options::ENABLE_SMART_PUNCTUATION)
+    .union(Options::ENABLE_STRIKETHROUGH);
 
 /// What a page's Markdown may point at besides other pages.
 pub(crate) struct Assets<'a> {
@@ -42,16 +51,11 @@ pub(crate) fn render(
     assets: &Assets,
     resolve: impl Fn(&str) -> Option<String>,
 ) -> Result<String, Vec<ContentError>> {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_SMART_PUNCTUATION
-        | Options::ENABLE_STRIKETHROUGH;
     let line_at = |offset: usize| body_line + body.bytes().take(offset).filter(|&byte| byte == b'\n').count();
     let mut errors = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut offsets: Vec<usize> = Vec::new();
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
         if let Event::Html(html) | Event::InlineHtml(html) = &event {
             if let Some(problem) = refused_html(html) {
                 errors.push(ContentError::at_line(path, line_at(range.start), problem));
@@ -79,12 +83,62 @@ pub(crate) fn render(
     // Images first, while each event still has its own offset (anchors add events).
     let events = replace_images(events.into_iter().zip(offsets), assets, line_at, path, &mut errors);
     let events = add_heading_anchors(events);
+    let events = align_table_cells(events);
     if !errors.is_empty() {
         return Err(errors);
     }
     let mut html = String::with_capacity(body.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Ok(html)
+}
+
+/// Writes each table cell itself, its column's alignment as a class (`<td class="align-right">`,
+/// styled in style.css). pulldown-cmark writes alignment as a `style` attribute, which the
+/// site's Content-Security-Policy blocks and the build therefore refuses: a table with
+/// `|---:|`, the usual column of numbers, would stop the build.
+fn align_table_cells(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut alignments: Vec<Alignment> = Vec::new();
+    let mut in_head = false;
+    let mut column = 0;
+    for event in events {
+        match event {
+            Event::Start(Tag::Table(columns)) => {
+                alignments = columns;
+                // With no alignments, the HTML writer adds no `style` of its own.
+                out.push(Event::Start(Tag::Table(Vec::new())));
+            }
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                column = 0;
+                out.push(Event::Start(Tag::TableHead));
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                out.push(Event::End(TagEnd::TableHead));
+            }
+            Event::Start(Tag::TableRow) => {
+                column = 0;
+                out.push(Event::Start(Tag::TableRow));
+            }
+            Event::Start(Tag::TableCell) => {
+                let name = if in_head { "th" } else { "td" };
+                let class = match alignments.get(column) {
+                    Some(Alignment::Left) => " class=\"align-left\"",
+                    Some(Alignment::Center) => " class=\"align-center\"",
+                    Some(Alignment::Right) => " class=\"align-right\"",
+                    Some(Alignment::None) | None => "",
+                };
+                out.push(Event::InlineHtml(format!("<{name}{class}>").into()));
+            }
+            Event::End(TagEnd::TableCell) => {
+                out.push(Event::InlineHtml(if in_head { "</th>" } else { "</td>" }.into()));
+                column += 1;
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Ends each heading with a small `#` link to itself, so a reader can share a section.
@@ -214,15 +268,10 @@ const DESCRIPTION_MIN: usize = 100;
 /// none: the plain text of its first paragraph (with what follows while that is short), cut
 /// at a word boundary near 160 characters. Headings, tables, footnotes and code are left out.
 pub(crate) fn description(body: &str) -> Option<String> {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_SMART_PUNCTUATION
-        | Options::ENABLE_STRIKETHROUGH;
     let mut text = String::new();
     // How deep we are inside something that is not running text.
     let mut skipped = 0usize;
-    for event in Parser::new_ext(body, options) {
+    for event in Parser::new_ext(body, OPTIONS) {
         match event {
             Event::Start(
                 Tag::Heading { .. }
