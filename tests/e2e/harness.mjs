@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 export const repo = resolve(import.meta.dirname, "../..");
@@ -75,4 +76,23 @@ export async function fillAll(page, { name, birth, phone = "0700 123456", essay 
   await page.fill("#f-lsg_experience_text", "Айыл өкмөтү менен бирге мектептин чатырын оңдодук.");
   await page.fill("#f-essay", essay);
   for (const box of await page.$$("#application input[type=checkbox]")) await box.check();
+}
+
+/** Follows every result link on the search page `page` in a page of its own, as a reader
+ * would: each must be a path of `lang`'s site (anchored: `/ky/ky/…`, the base put twice,
+ * is not), answer 200, and show the result's title as its heading. Returns how many. */
+export async function followEveryResult(page, lang) {
+  const results = await page.locator("#search-results h2 a").evaluateAll((links) =>
+    links.map((a) => ({ href: a.getAttribute("href"), title: a.textContent })));
+  assert.ok(results.length > 0, "results to follow");
+  const context = await page.context().browser().newContext();
+  const reader = await context.newPage();
+  for (const { href, title } of results) {
+    assert.match(href, new RegExp(`^/${lang}/(?!(?:ky|ru)/)(?:[^?#]*/)?$`), `${title}: ${href}`);
+    const response = await reader.goto(new URL(href, page.url()).href);
+    assert.equal(response.status(), 200, `${title}: ${href}`);
+    assert.equal((await reader.textContent("h1")).trim(), title.trim(), href);
+  }
+  await context.close();
+  return results.length;
 }

@@ -11,7 +11,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { bin, fillAll, launchBrowser, repo } from "./harness.mjs";
+import { bin, fillAll, followEveryResult, launchBrowser, repo } from "./harness.mjs";
 
 // Inside the application window; the site is built as of this moment and the function's
 // clock starts at it.
@@ -62,6 +62,18 @@ test("the rehearsal names everything a tool needs to reach it", () => {
   }
   assert.match(env.FRONT_DOOR, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.match(log, /up in \d+ ms/);
+});
+
+test("search through the front door: every result opens its page, in both languages", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const [lang, path, query] of [["ky", "/ky/izdoo/", "депутат"], ["ru", "/ru/poisk/", "депутат"]]) {
+    await page.goto(`${env.FRONT_DOOR}${path}?q=${encodeURIComponent(query)}`);
+    await page.waitForSelector("#search-results li");
+    const followed = await followEveryResult(page, lang);
+    assert.ok(followed > 1, `${lang}: ${followed} results`);
+  }
+  await context.close();
 });
 
 test("in Kyrgyz with JavaScript, through the front door: the page, the post and the thank-you page", async () => {

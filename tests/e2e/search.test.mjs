@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, write
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start, bin, repo, launchBrowser } from "./harness.mjs";
+import { start, bin, repo, launchBrowser, followEveryResult } from "./harness.mjs";
 
 const BUDGET = 1_000_000;
 
@@ -57,12 +57,13 @@ test("a Kyrgyz query finds the Kyrgyz report, by a prefix with ң ө ү", async 
   // "кеңешке" in the title.
   await page.fill("#site-q", "кеңешк");
   await page.press("#site-q", "Enter");
-  await page.waitForURL(/\/ky\/izdoo\/\?q=/);
+  await page.waitForURL((url) => url.pathname === "/ky/izdoo/" && url.searchParams.get("q") === "кеңешк");
   await page.waitForSelector("#search-results li");
   const titles = await page.locator("#search-results h2").allTextContents();
   assert.ok(titles.includes("Насаатчылыктын календары: «Мен кеңешке баратамбы?»"), titles.join(" | "));
   const links = await page.locator("#search-results h2 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.ok(links.every((href) => href.startsWith("/ky/")), `only Kyrgyz pages: ${links.join(" ")}`);
+  await followEveryResult(page, "ky");
   assert.match(await page.textContent("#search-status"), /Табылды: \d+/);
   assert.ok(await page.isHidden("#search-fallback"));
   assert.deepEqual(errors, [], "no errors, none from the Content-Security-Policy");
@@ -81,8 +82,10 @@ test("a Russian query finds the Russian report, by its stem", async () => {
   assert.ok(total < BUDGET, `${total} bytes`);
   const titles = await page.locator("#search-results h2").allTextContents();
   assert.ok(titles.includes("Как оцениваются заявки"), titles.join(" | "));
+  await followEveryResult(page, "ru");
   await page.click("#search-results h2 a >> text=Как оцениваются заявки");
-  await page.waitForURL(/\/ru\/otchety\/kak-otsenivayutsya-zayavki\/$/);
+  await page.waitForURL(`${site.base}/ru/otchety/kak-otsenivayutsya-zayavki/`);
+  assert.equal(await page.textContent("h1"), "Как оцениваются заявки");
   await page.close();
 });
 
@@ -92,7 +95,7 @@ test("without JavaScript the search page leads to the listings", async () => {
   await page.goto(`${site.base}/ru/poisk/?q=${encodeURIComponent("школа")}`);
   assert.ok(await page.isVisible("#search-fallback"));
   await page.click("#search-fallback a");
-  await page.waitForURL(/\/ru\/otchety\/$/);
+  await page.waitForURL(`${site.base}/ru/otchety/`);
   assert.match(await page.textContent("h1"), /Отчёты/);
   await context.close();
 });
@@ -201,6 +204,7 @@ test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { tim
       const titles = await page.locator("#search-results h2").allTextContents();
       if (expected) assert.equal(titles[0], expected);
       else assert.equal(titles.length, 20, "a first page of results");
+      if (expected) await followEveryResult(page, lang);
       await context.close();
     }
   } finally {
@@ -244,6 +248,8 @@ test("a language indexed in parts is searched in all of them", { timeout: 300_00
         const titles = await page.locator("#search-results h2").allTextContents();
         assert.ok(titles.includes(`${lang === "ky" ? "Отчет" : "Отчёт"} ${n}: ${marker[lang]}${n}`), titles.join(" | "));
         assert.ok(titles.length <= 4, `one result or a near one from each part: ${titles.join(" | ")}`);
+        // Results of every part open their pages: no part puts its folder in front of them.
+        await followEveryResult(page, lang);
       }
       assert.deepEqual(errors, []);
       await context.close();
