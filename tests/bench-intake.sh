@@ -3,5 +3,5 @@
 # which prints submissions per second, median and p99 latency, and the binary's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --profile lambda --locked -p function --features lambda --bin bootstrap
-cargo bench --locked -p function --features embedded --bench intake
+cargo build --profile lambda --locked -p intake --features lambda --bin bootstrap
+cargo bench --locked -p intake --bench intake

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use content_model::Selection;
-use function::{CommissionStore, Scores, ScoresError};
+use store::{CommissionStore, Scores, ScoresError};
 
 use crate::criterion_column;
 

@@ -4,7 +4,7 @@
 //! results. Everything a member reads is in the language asked for, from the commission's
 //! own words in `content/selection.toml`.
 //!
-//! The store is the intake's ([`function::CommissionStore`]): the embedded SQLite file that
+//! The store is the intake's ([`store::CommissionStore`]): the embedded SQLite file that
 //! `generator serve` writes, or the production DynamoDB tables.
 
 mod content;

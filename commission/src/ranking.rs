@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use content_model::{Quota, Selection};
 
-use function::{Category, Scores, StoredAnswers};
+use store::{Category, Scores, StoredAnswers};
 
 /// One ranked application.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use content_model::{Form, FrontMatter, Selection};
 
-use function::Fields;
 use serde_json::json;
+use store::Fields;
 
 use crate::ranking::{Ranked, Ranking};
 use crate::write_csv;

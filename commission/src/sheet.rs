@@ -4,7 +4,7 @@
 
 use content_model::{escape_html, FieldKind, Form, Selection};
 
-use function::StoredAnswers;
+use store::StoredAnswers;
 
 use crate::{criterion_column, write_csv};
 

@@ -5,19 +5,15 @@
 //! `CASES` cases (a few seconds). A longer run sets the number:
 //! `PROPTEST_CASES=100000 cargo test --release -p commission --test properties`.
 
-// The intake's own test helpers: the real content and fresh stores of both kinds.
-#[path = "../../function/tests/common/mod.rs"]
-mod common;
-
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{TimeZone, Utc};
 use commission::{import_sheet, ImportError};
 use content_model::Selection;
-use function::{Application, Category, CommissionStore, Scores, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use store::{Application, Category, CommissionStore, Scores, Store};
 
 const CASES: u32 = 2_000;
 
@@ -27,7 +23,7 @@ fn runner() -> TestRunner {
 }
 
 fn selection() -> Selection {
-    let file = common::content_dir().join("selection.toml");
+    let file = test_support::content_dir().join("selection.toml");
     Selection::parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
 }
 
@@ -111,7 +107,7 @@ fn by_member(scores: &[Scores], member: &str, keep: bool) -> Vec<Scores> {
 #[test]
 fn any_sheet_is_imported_whole_or_refused_without_a_change() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let (_dir, store) = common::temp_store();
+    let (_dir, store) = test_support::temp_store();
     let selection = selection();
     let codes = runtime.block_on(five_applications(&store));
     // One member has scored two applications already, so an import may overwrite.

@@ -2,20 +2,16 @@
 //! data, every refused import with its message, atomic imports, and the ranking checked by
 //! hand — on the embedded store and on DynamoDB.
 
-// The intake's own test helpers: the real content and fresh stores of both kinds.
-#[path = "../../function/tests/common/mod.rs"]
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use commission::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
 use content_model::{Form, Selection};
-use function::{Application, Category, CommissionStore, ScoresError};
+use store::{Application, Category, CommissionStore, ScoresError};
 
 fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
-    let file = common::content_dir().join(name);
+    let file = test_support::content_dir().join(name);
     parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
 }
 
@@ -244,18 +240,18 @@ async fn the_whole_stage(store: &impl CommissionStore) {
 
 #[tokio::test]
 async fn stage_two_on_the_embedded_store() {
-    let (_dir, store) = common::temp_store();
+    let (_dir, store) = test_support::temp_store();
     the_whole_stage(&store).await;
 }
 
 #[tokio::test]
 async fn stage_two_on_dynamodb() {
-    the_whole_stage(&common::dynamo_store().await).await;
+    the_whole_stage(&test_support::dynamo_store().await).await;
 }
 
 #[tokio::test]
 async fn the_secretariats_command_works_on_the_embedded_store() {
-    let (dir, store) = common::temp_store();
+    let (dir, store) = test_support::temp_store();
     let codes = applications(&store).await;
     let file = dir.path().join("applications.sqlite");
     let run = |args: &[&str]| {
@@ -264,7 +260,7 @@ async fn the_secretariats_command_works_on_the_embedded_store() {
             .arg("--store")
             .arg(&file)
             .arg("--content")
-            .arg(common::content_dir())
+            .arg(test_support::content_dir())
             .output()
             .unwrap()
     };

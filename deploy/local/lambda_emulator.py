@@ -659,7 +659,7 @@ def main() -> int:
     args = parser.parse_args()
     if not os.access(args.binary, os.X_OK):
         parser.error(f"{args.binary} is not an executable: build it with "
-                     "cargo build --profile lambda -p function --features lambda --bin bootstrap")
+                     "cargo build --profile lambda -p intake --features lambda --bin bootstrap")
     bad = [pair for pair in args.env if "=" not in pair]
     if bad:
         parser.error(f"--env takes NAME=VALUE, not {bad[0]!r}")

@@ -19,7 +19,7 @@ const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "png", "jpg", "jpeg", "gif"
 const FIXED_NAMES: &[&str] = &["favicon.ico", "apple-touch-icon.png", "apple-touch-icon-precomposed.png"];
 
 /// Files also published under their plain name, for pages the generator does not make: the
-/// intake's own pages (thanks, errors; `function/src/pages.rs`) link `/style.css` as it is.
+/// intake's own pages (thanks, errors; `intake/src/pages.rs`) link `/style.css` as it is.
 /// That copy revalidates like a page; the site's own pages load the fingerprinted one.
 const ALSO_PLAIN: &[&str] = &["style.css"];
 

@@ -19,9 +19,10 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Local};
-use function::{Clock, Intake, SqliteStore};
+use intake::{Clock, Intake};
 use notify::{RecursiveMode, Watcher};
 use sha2::{Digest, Sha256};
+use store::SqliteStore;
 use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
@@ -49,7 +50,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 struct Generation {
     /// The folder it was written to.
     root: PathBuf,
-    intake: Option<Arc<Intake>>,
+    /// The intake's path and its router, the one the Lambda runs, on the embedded store.
+    intake: Option<(String, axum::Router)>,
     /// The policy the site's pages need, plus the live-reload script's hash.
     content_security_policy: HeaderValue,
 }
@@ -68,7 +70,7 @@ struct Shared {
     current: RwLock<Option<Arc<Generation>>>,
     /// Sent to every page waiting on [`LIVE_PATH`] when it changes.
     live: tokio::sync::watch::Sender<Live>,
-    store: SqliteStore,
+    store: Arc<SqliteStore>,
 }
 
 impl Shared {
@@ -95,7 +97,7 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions { build: mut build_options, port, fixed_clock, store } = options;
     // The preview shows drafts, so that editors see them before they are published.
     build_options.drafts = true;
-    let store = SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
     let shared =
         Arc::new(Shared { current: RwLock::new(None), live: tokio::sync::watch::Sender::new(Live::default()), store });
     // The watcher names files by their absolute paths: so must the build.
@@ -272,7 +274,10 @@ impl Builds {
                 report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
                 let clock = if self.fixed_clock { Clock::Fixed(options.now) } else { Clock::System };
                 let intake = match Intake::load(&options.content_dir, clock) {
-                    Ok(intake) => Some(Arc::new(intake)),
+                    Ok(intake) => {
+                        let path = intake.path().to_string();
+                        Some((path, intake::router(Arc::clone(&shared.store), Arc::new(intake))))
+                    }
                     Err(errors) => {
                         errors.iter().for_each(|error| eprintln!("error: {error}"));
                         None
@@ -310,10 +315,15 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .map_or_else(|| HeaderValue::from_static("default-src 'self'"), |g| g.content_security_policy.clone());
     let mut response = if path == LIVE_PATH {
         live_status(&shared, request.uri().query().unwrap_or("")).await
-    } else if let Some(intake) =
-        generation.as_ref().and_then(|g| g.intake.clone()).filter(|i| path.starts_with(i.path()))
+    } else if let Some((_, router)) = generation
+        .as_ref()
+        .and_then(|g| g.intake.as_ref())
+        .filter(|(intake_path, _)| path.starts_with(intake_path.as_str()))
     {
-        answer_intake(&shared.store, &intake, request).await
+        match router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
     } else if let Some(generation) = generation {
         let build = shared.live.borrow().build;
         serve_file(&generation.root, build, request).await
@@ -347,19 +357,6 @@ async fn live_status(shared: &Shared, query: &str) -> Response {
     let status = serde_json::json!({ "build": live.build, "errors": live.errors, "indexing": live.indexing });
     ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], status.to_string())
         .into_response()
-}
-
-/// Hands a request for the intake's path to the function's handler, as API Gateway would.
-async fn answer_intake(store: &SqliteStore, intake: &Intake, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, function::MAX_BODY).await {
-        Ok(bytes) => bytes.to_vec(),
-        // Longer than the handler accepts: it answers that, in the applicant's language,
-        // from the length alone.
-        Err(_) => vec![0; function::MAX_BODY + 1],
-    };
-    let response = function::handle(store, intake, http::Request::from_parts(parts, body)).await;
-    response.map(Body::from)
 }
 
 /// A file of the build, as the CDN would serve it: `index.html` for folders, a redirect to

@@ -220,7 +220,7 @@ def main() -> int:
     binaries = args.binary or [os.path.join(REPO, "target", "lambda", "bootstrap")]
     for binary in binaries:
         if not os.access(binary, os.X_OK):
-            raise SystemExit(f"{binary} is missing: cargo build --profile lambda -p function --features lambda --bin bootstrap")
+            raise SystemExit(f"{binary} is missing: cargo build --profile lambda -p intake --features lambda --bin bootstrap")
     at = None if args.real_clock else DURING_INTAKE
     expected = 403 if args.real_clock else 201
     with open(os.path.join(REPO, "content", "form.toml"), "rb") as file:

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 
-/** A complete, valid application, as function/tests/common/mod.rs writes it. */
+/** A complete, valid application, as test-support/src/lib.rs writes it. */
 export function application(submissionId) {
   const fields = {
     full_name: "Асель Токтогулова",

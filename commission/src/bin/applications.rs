@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use function::{CommissionStore, SqliteStore, StoreError};
+use store::{CommissionStore, SqliteStore, StoreError};
 
 struct Options {
     store: PathBuf,
@@ -112,6 +112,6 @@ async fn open_and_list(options: &Options) -> Result<(), StoreError> {
 }
 
 async fn list_dynamodb(options: &Options) -> Result<(), StoreError> {
-    let store = function::DynamoStore::new(function::dynamodb_client().await, function::Tables::from_env()?);
+    let store = store::DynamoStore::new(store::dynamodb_client().await, store::Tables::from_env()?);
     list(&store, options).await
 }

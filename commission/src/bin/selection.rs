@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use commission::{
     import_sheet, rank, ranking_json, results_csv, results_markdown, sheet_csv, sheet_html, CommissionContent,
 };
-use function::{CommissionStore, SqliteStore};
+use store::{CommissionStore, SqliteStore};
 
 #[derive(Parser)]
 struct Cli {
@@ -212,10 +212,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match CommissionContent::load(&cli.content) {
         Err(errors) => Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
-        Ok(content) if cli.dynamodb => match function::Tables::from_env() {
-            Ok(tables) => {
-                run(&function::DynamoStore::new(function::dynamodb_client().await, tables), &cli, &content).await
-            }
+        Ok(content) if cli.dynamodb => match store::Tables::from_env() {
+            Ok(tables) => run(&store::DynamoStore::new(store::dynamodb_client().await, tables), &cli, &content).await,
             Err(err) => Err(err.to_string()),
         },
         Ok(content) => match SqliteStore::open(&cli.store) {

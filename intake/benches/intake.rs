@@ -1,13 +1,14 @@
 //! Prints how fast the handler takes applications on the embedded store: submissions per
 //! second and median / p99 latency, each a full valid JSON application, validated and
-//! durably written (SQLite, WAL, full sync). Run: `cargo bench -p function --bench intake`.
+//! durably written (SQLite, WAL, full sync). Run: `cargo bench -p intake --bench intake`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use content_model::{FieldKind, Form};
-use function::{handle, Clock, Intake, SqliteStore};
+use intake::{handle, Clock, Intake};
+use store::SqliteStore;
 
 const RUNS: usize = 2_000;
 

@@ -2,11 +2,10 @@
 //! halves of UTF-16 pairs, control characters and decomposed letters. Every refusal says why
 //! in the applicant's language, names the field when there is one, and stores nothing.
 
-mod common;
-
-use common::*;
-use function::{handle, CommissionStore, SqliteStore};
 use http::{Request, StatusCode};
+use intake::handle;
+use store::{CommissionStore, SqliteStore};
+use test_support::*;
 
 /// A valid form body without `name`, with `tail` (raw bytes, already encoded) appended.
 fn form_with(name: &str, tail: &[u8]) -> Vec<u8> {

@@ -1,5 +1,6 @@
 //! Where applications are kept. Two stores pass one contract (see `tests/store_contract.rs`):
-//! DynamoDB in production and a single SQLite file for previews on a laptop.
+//! DynamoDB in production and a single SQLite file for previews on a laptop. The intake
+//! (the Lambda and the preview) and the secretariat's and commission's tools all work on them.
 //!
 //! Two traits, as narrow as their users: the intake only ever saves ([`Store`]); the
 //! secretariat and the commission read, score and rank ([`CommissionStore`]).
@@ -9,8 +10,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 
-use crate::application::{Application, Fields, Scores, StoredAnswers, Suspect};
-
+mod application;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
 #[cfg(feature = "embedded")]
@@ -20,6 +20,8 @@ mod sqlite;
 pub use dynamodb::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
 #[cfg(feature = "embedded")]
 pub use sqlite::SqliteStore;
+
+pub use application::{new_code, Application, Category, Fields, Scores, StoredAnswers, Suspect};
 
 /// The outcome of a save.
 #[derive(Debug, Clone, PartialEq, Eq)]

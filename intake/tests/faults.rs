@@ -4,14 +4,12 @@
 //! - One write in five fails, half of them before the store wrote anything and half after
 //!   it committed (the hard case: the client saw a failure, yet the application is stored).
 //!   Every application must end up stored exactly once, and every success for an id must
-//!   carry the same code. The counts are printed: `cargo test -p function --all-features
+//!   carry the same code. The counts are printed: `cargo test -p intake --all-features
 //!   --test faults -- --nocapture` (the DynamoDB run needs `DYNAMODB_ENDPOINT`, which
 //!   `tests/run` sets).
 //! - The SQLite file locked by another process for longer than the store waits: the request
 //!   is a 503 with `Retry-After` after a bounded wait, never a success without a write, and
 //!   the retry after the lock is gone stores it once.
-
-mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -19,9 +17,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
-use function::{handle, Application, CommissionStore, Intake, Saved, Store, StoreError, Suspect};
 use http::StatusCode;
+use intake::{handle, Intake};
+use store::{Application, CommissionStore, Saved, Store, StoreError, Suspect};
+use test_support::*;
 
 /// Which share of writes fail, in percent: half before the write, half after its commit.
 const FAULT_PERCENT: u64 = 20;
@@ -234,7 +233,6 @@ async fn at_20_percent_faults_every_application_on_sqlite_is_stored_exactly_once
     every_application_is_stored_once("SQLite", store).await;
 }
 
-#[cfg(feature = "dynamodb")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_20_percent_faults_every_application_on_dynamodb_is_stored_exactly_once() {
     every_application_is_stored_once("DynamoDB", dynamo_store().await).await;

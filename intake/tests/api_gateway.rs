@@ -1,14 +1,22 @@
-//! The handler behind API Gateway: HTTP API (v2) events as Lambda receives them, read by
-//! `lambda_http` itself, through the same adapter the Lambda binary uses.
+//! The intake behind API Gateway: HTTP API (v2) events as Lambda receives them, read by
+//! `lambda_http` itself, answered by the router the Lambda binary runs and turned into
+//! Lambda's response as `lambda_http::run` does.
 #![cfg(feature = "lambda")]
 
-mod common;
+use std::sync::Arc;
 
-use common::*;
-use function::lambda::{from_lambda, to_lambda};
-use function::{handle, CommissionStore};
 use http::StatusCode;
-use lambda_http::Body;
+use lambda_http::{Body, IntoResponse as _};
+use store::{CommissionStore, SqliteStore};
+use test_support::*;
+use tower::ServiceExt as _;
+
+/// The router on `store` answers `name`'s event as the Lambda would.
+async fn answer(store: &Arc<SqliteStore>, name: &str) -> http::Response<Body> {
+    let router = intake::router(Arc::clone(store), Arc::new(intake_at(DURING_INTAKE)));
+    let response = router.oneshot(event(name)).await.unwrap();
+    response.into_response().await
+}
 
 fn event(name: &str) -> lambda_http::Request {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/api-gateway").join(name);
@@ -27,8 +35,8 @@ fn text(body: &Body) -> String {
 #[tokio::test]
 async fn a_base64_encoded_form_post_is_stored_and_redirected_in_russian() {
     let (_dir, store) = temp_store();
-    let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(handle(&store, &intake, from_lambda(event("post-form-base64.json"))).await);
+    let store = Arc::new(store);
+    let response = answer(&store, "post-form-base64.json").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"].to_str().unwrap();
     assert!(location.starts_with("/api/applications/thanks?lang=ru&code="), "{location}");
@@ -42,8 +50,8 @@ async fn a_base64_encoded_form_post_is_stored_and_redirected_in_russian() {
 #[tokio::test]
 async fn a_json_post_gets_201_and_its_code() {
     let (_dir, store) = temp_store();
-    let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(handle(&store, &intake, from_lambda(event("post-json.json"))).await);
+    let store = Arc::new(store);
+    let response = answer(&store, "post-json.json").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let reply: serde_json::Value = serde_json::from_str(&text(response.body())).unwrap();
     assert_eq!(reply["code"].as_str().unwrap(), store.answers().await.unwrap()[0].code);
@@ -52,8 +60,8 @@ async fn a_json_post_gets_201_and_its_code() {
 #[tokio::test]
 async fn an_invalid_json_post_gets_every_error_in_its_language() {
     let (_dir, store) = temp_store();
-    let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(handle(&store, &intake, from_lambda(event("post-json-invalid.json"))).await);
+    let store = Arc::new(store);
+    let response = answer(&store, "post-json-invalid.json").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let reply: serde_json::Value = serde_json::from_str(&text(response.body())).unwrap();
     let errors = reply["errors"].as_array().unwrap();
@@ -68,8 +76,8 @@ async fn an_invalid_json_post_gets_every_error_in_its_language() {
 #[tokio::test]
 async fn the_thank_you_page_reads_its_query_string() {
     let (_dir, store) = temp_store();
-    let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(handle(&store, &intake, from_lambda(event("get-thanks.json"))).await);
+    let store = Arc::new(store);
+    let response = answer(&store, "get-thanks.json").await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = text(response.body());
     assert!(
@@ -80,8 +88,8 @@ async fn the_thank_you_page_reads_its_query_string() {
 #[tokio::test]
 async fn other_methods_are_refused() {
     let (_dir, store) = temp_store();
-    let intake = intake_at(DURING_INTAKE);
-    let response = to_lambda(handle(&store, &intake, from_lambda(event("delete.json"))).await);
+    let store = Arc::new(store);
+    let response = answer(&store, "delete.json").await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "POST, OPTIONS");
 }

@@ -1,12 +1,14 @@
-//! What the function's tests share: the real content, a clock inside the application
-//! window, and a complete valid application.
-#![allow(dead_code, unreachable_pub)]
+//! What the tests of the intake, the stores and the commission's tools share: the real
+//! content, a clock inside the application window, a complete valid application as a form
+//! or a script would post it, and fresh stores of both kinds.
+// Test code: a helper that cannot do its job stops the test and says why.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
-use function::{Clock, Intake};
 use http::Request;
+use intake::{Clock, Intake};
 
 pub const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
 pub const AFTER_DEADLINE: &str = "2020-12-11T17:00:00+06:00";
@@ -102,27 +104,25 @@ pub fn body_text(response: &http::Response<Vec<u8>>) -> String {
     String::from_utf8(response.body().clone()).unwrap()
 }
 
-pub fn temp_store() -> (tempfile::TempDir, function::SqliteStore) {
+pub fn temp_store() -> (tempfile::TempDir, store::SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = function::SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
+    let store = store::SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
     (dir, store)
 }
 
-#[cfg(feature = "dynamodb")]
 /// Fresh table names, so tests never see each other's items.
-pub fn fresh_tables() -> function::Tables {
-    let prefix = function::new_code().replace('-', "");
-    function::Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") }
+pub fn fresh_tables() -> store::Tables {
+    let prefix = store::new_code().replace('-', "");
+    store::Tables { applications: format!("applications-{prefix}"), applicants: format!("applicants-{prefix}") }
 }
 
-#[cfg(feature = "dynamodb")]
 /// A DynamoDB store on fresh tables of the server at `DYNAMODB_ENDPOINT`.
-pub async fn dynamo_store() -> function::DynamoStore {
+pub async fn dynamo_store() -> store::DynamoStore {
     assert!(
         std::env::var_os("DYNAMODB_ENDPOINT").is_some(),
         "DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh"
     );
-    let store = function::DynamoStore::new(function::dynamodb_client().await, fresh_tables());
+    let store = store::DynamoStore::new(store::dynamodb_client().await, fresh_tables());
     store.create_tables().await.unwrap();
     store
 }
@@ -135,13 +135,13 @@ pub fn form_text(key: &str, lang: &str) -> String {
 /// A store that fails every write with one kind of error and the words a real store would
 /// say: the failure paths, which no real store takes on demand (`faults.rs` injects them
 /// into real stores instead).
-pub struct FailingStore(pub function::StoreErrorKind, pub &'static str);
+pub struct FailingStore(pub store::StoreErrorKind, pub &'static str);
 
-impl function::Store for FailingStore {
-    async fn save(&self, _: &function::Application) -> Result<function::Saved, function::StoreError> {
-        Err(function::StoreError::new(self.0, self.1))
+impl store::Store for FailingStore {
+    async fn save(&self, _: &store::Application) -> Result<store::Saved, store::StoreError> {
+        Err(store::StoreError::new(self.0, self.1))
     }
-    async fn save_suspect(&self, _: &function::Suspect) -> Result<function::Saved, function::StoreError> {
-        Err(function::StoreError::new(self.0, self.1))
+    async fn save_suspect(&self, _: &store::Suspect) -> Result<store::Saved, store::StoreError> {
+        Err(store::StoreError::new(self.0, self.1))
     }
 }

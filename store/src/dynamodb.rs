@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
+use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 
 /// The names of the two tables.
 #[derive(Debug, Clone)]

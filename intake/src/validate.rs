@@ -7,9 +7,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use content_model::{Field, FieldKind};
 use serde::Serialize;
 
-use crate::application::{Application, Category};
 use crate::intake::Intake;
 use crate::submission::RawSubmission;
+use store::{Application, Category};
 
 /// One field's problem, ready to show next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,14 +1,14 @@
 //! The Lambda function: reads its content at build time, builds the DynamoDB client once,
-//! and hands every request to `function::handle`.
+//! and runs the intake's router, which the preview runs too, through `lambda_http`.
 //!
 //! Environment: `APPLICATIONS_TABLE`, `APPLICANTS_TABLE`, optional `DYNAMODB_ENDPOINT`
 //! (a local DynamoDB-compatible server).
 
 use std::sync::Arc;
 
-use function::lambda::{from_lambda, to_lambda};
-use function::{dynamodb_client, handle, Clock, DynamoStore, Intake, Tables};
-use lambda_http::{service_fn, Error, Request};
+use intake::{router, Clock, Intake};
+use lambda_http::Error;
+use store::{dynamodb_client, DynamoStore, Tables};
 
 include!(concat!(env!("OUT_DIR"), "/content.rs"));
 
@@ -18,15 +18,7 @@ async fn main() -> Result<(), Error> {
     let intake = Intake::from_texts(&embedded_texts(), Clock::System)
         .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
     let store = DynamoStore::new(dynamodb_client().await, Tables::from_env()?);
-    let shared = Arc::new((store, intake));
-    lambda_http::run(service_fn(move |event: Request| {
-        let shared = Arc::clone(&shared);
-        async move {
-            let (store, intake) = &*shared;
-            Ok::<_, Error>(to_lambda(handle(store, intake, from_lambda(event)).await))
-        }
-    }))
-    .await
+    lambda_http::run(router(Arc::new(store), Arc::new(intake))).await
 }
 
 #[cfg(test)]

@@ -4,18 +4,16 @@
 //! nothing; whatever is stored is composed (NFC) text without control characters.
 //!
 //! Each property runs `CASES` cases (a few seconds in all). A longer run sets the number:
-//! `PROPTEST_CASES=200000 cargo test --release -p function --all-features --test properties`.
-
-mod common;
+//! `PROPTEST_CASES=200000 cargo test --release -p intake --all-features --test properties`.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
-use function::{handle, validate, BodyError, BodyFormat, Intake, RawSubmission};
 use http::{Request, StatusCode};
+use intake::{handle, validate, BodyError, BodyFormat, Intake, RawSubmission};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use test_support::*;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 const CASES: u32 = 2_000;

@@ -1,13 +1,12 @@
 //! What the function writes to its logs (CloudWatch, in production) never holds an
 //! applicant's personal data or answers: only codes, submission ids and outcomes.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::*;
-use function::{handle, StoreErrorKind};
+use intake::handle;
+use store::StoreErrorKind;
+use test_support::*;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

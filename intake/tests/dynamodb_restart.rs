@@ -2,9 +2,6 @@
 //! moment get 503 with `Retry-After`, never a success without a record, and every retry
 //! lands once the server is back. A real DynamoDB Local of the test's own (the jar that
 //! `tests/setup.sh` installs), on a data folder so that a restart keeps what was written.
-#![cfg(feature = "dynamodb")]
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,9 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
-use function::{handle, CommissionStore, DynamoStore};
 use http::StatusCode;
+use intake::handle;
+use store::{CommissionStore, DynamoStore};
+use test_support::*;
 
 const CLIENTS: usize = 6;
 /// Each client keeps applying this long; DynamoDB is down for part of it.
@@ -82,7 +80,7 @@ async fn dynamodb_stopped_mid_run_then_started_again_loses_nothing_and_invents_n
     let data = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Some(start(port, data.path()));
-    let config = function::dynamodb_config().await.endpoint_url(format!("http://127.0.0.1:{port}")).build();
+    let config = store::dynamodb_config().await.endpoint_url(format!("http://127.0.0.1:{port}")).build();
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), fresh_tables()));
     store.create_tables().await.unwrap();
     let intake = Arc::new(intake_at(DURING_INTAKE));

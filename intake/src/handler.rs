@@ -1,16 +1,16 @@
-//! One request in, one response out, independent of the Lambda runtime: the Lambda binary
-//! and the generator's preview server both call [`handle`].
+//! One request in, one response out, independent of the Lambda runtime: the intake's router
+//! (`router.rs`), which the Lambda and the generator's preview both run, calls [`answer`].
 
 use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
+use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::json;
 
-use crate::application::Suspect;
 use crate::intake::Intake;
 use crate::pages;
-use crate::store::Store;
 use crate::submission::{BodyError, BodyFormat, RawSubmission};
 use crate::validate::{control_character_errors, validate, FieldError};
+use store::{Store, Suspect};
 
 /// The largest body accepted. A 1,000-word Cyrillic essay is about 16 KB of UTF-8 and three
 /// times that once URL-encoded; the rest of the form is small.
@@ -23,33 +23,48 @@ enum Reply {
     Json,
 }
 
+/// A request's body as the router read it: whole, or longer than [`MAX_BODY`] (the rest is
+/// not read; the answer says so from the length alone).
+pub(crate) enum Body {
+    Read(Vec<u8>),
+    TooLarge,
+}
+
+/// Answers one request whose body was read whole: what the router does after reading it,
+/// for tests and benchmarks that hold the store by reference.
 pub async fn handle<S: Store>(store: &S, intake: &Intake, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
-    let path = request.uri().path().trim_end_matches('/');
+    let (parts, body) = request.into_parts();
+    let body = if body.len() > MAX_BODY { Body::TooLarge } else { Body::Read(body) };
+    answer(store, intake, &parts, body).await
+}
+
+pub(crate) async fn answer<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Body) -> Response<Vec<u8>> {
+    let path = request.uri.path().trim_end_matches('/');
     let thanks_path = format!("{}/thanks", intake.path());
     let mut response = if path == intake.path() {
-        match *request.method() {
-            Method::POST => submit(store, intake, &request).await,
+        match request.method {
+            Method::POST => submit(store, intake, request, body).await,
             Method::OPTIONS => empty(StatusCode::NO_CONTENT),
             _ => not_allowed("POST, OPTIONS"),
         }
     } else if path == thanks_path {
-        match *request.method() {
-            Method::GET | Method::HEAD => thanks(intake, &request),
+        match request.method {
+            Method::GET | Method::HEAD => thanks(intake, request),
             _ => not_allowed("GET"),
         }
     } else {
         json_reply(StatusCode::NOT_FOUND, json!({ "error": "not_found" }))
     };
-    allow_site_origin(intake, &request, &mut response);
+    allow_site_origin(intake, request, &mut response);
     response
 }
 
-async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Body) -> Response<Vec<u8>> {
     let query_lang = query_value(request, "lang");
     let format =
-        request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(BodyFormat::from_content_type);
+        request.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(BodyFormat::from_content_type);
     let wants_html = request
-        .headers()
+        .headers
         .get(http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
@@ -65,13 +80,13 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Request<Vec<u8>>
         refuse(intake, &lang, reply, status, error, text_key, title_key)
     };
 
-    if request.body().len() > MAX_BODY {
+    let Body::Read(body) = body else {
         return fail(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "too_large", "errors_title");
-    }
+    };
     let Some(format) = format else {
         return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "bad_request", "errors_title");
     };
-    let raw = match RawSubmission::parse(format, request.body()) {
+    let raw = match RawSubmission::parse(format, &body) {
         Ok(raw) => raw,
         Err(BodyError::Unreadable) => {
             return fail(StatusCode::BAD_REQUEST, "unreadable", "bad_request", "errors_title")
@@ -198,7 +213,7 @@ fn invalid(intake: &Intake, lang: &str, reply: Reply, errors: &[FieldError]) -> 
     }
 }
 
-fn thanks(intake: &Intake, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+fn thanks(intake: &Intake, request: &Parts) -> Response<Vec<u8>> {
     let lang = intake.language(query_value(request, "lang").as_deref()).to_string();
     match query_value(request, "code").filter(|code| is_code(code)) {
         Some(code) => html_reply(StatusCode::OK, pages::thanks(intake, &lang, &code)),
@@ -217,15 +232,15 @@ fn is_code(code: &str) -> bool {
     code.len() == 12 && code.char_indices().all(|(i, c)| if i == 3 || i == 7 { c == '-' } else { c.is_ascii_digit() })
 }
 
-fn query_value(request: &Request<Vec<u8>>, name: &str) -> Option<String> {
-    let query = request.uri().query()?;
+fn query_value(request: &Parts, name: &str) -> Option<String> {
+    let query = request.uri.query()?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
     pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
 /// Only the site's own origin may post from a page; everything else gets no CORS headers.
-fn allow_site_origin(intake: &Intake, request: &Request<Vec<u8>>, response: &mut Response<Vec<u8>>) {
-    let Some(origin) = request.headers().get(http::header::ORIGIN) else {
+fn allow_site_origin(intake: &Intake, request: &Parts, response: &mut Response<Vec<u8>>) {
+    let Some(origin) = request.headers.get(http::header::ORIGIN) else {
         return;
     };
     if origin.as_bytes() != intake.site_origin.as_bytes() {

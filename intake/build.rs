@@ -36,7 +36,7 @@ fn main() {
         .unwrap();
     }
     let code = format!(
-        "/// The content files this binary was built with.\npub fn embedded_texts() -> function::IntakeTexts {{\n    function::IntakeTexts {{\n        config: include_str!({:?}).to_string(),\n        schedule: include_str!({:?}).to_string(),\n        form: include_str!({:?}).to_string(),\n        translations: vec![\n{translations}        ],\n    }}\n}}\n",
+        "/// The content files this binary was built with.\npub fn embedded_texts() -> intake::IntakeTexts {{\n    intake::IntakeTexts {{\n        config: include_str!({:?}).to_string(),\n        schedule: include_str!({:?}).to_string(),\n        form: include_str!({:?}).to_string(),\n        translations: vec![\n{translations}        ],\n    }}\n}}\n",
         content.join("config.toml").display().to_string(),
         content.join("schedule.toml").display().to_string(),
         content.join("form.toml").display().to_string(),

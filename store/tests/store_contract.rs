@@ -1,13 +1,11 @@
 //! One contract, two stores: the SQLite file and DynamoDB (a real DynamoDB-compatible server
 //! on loopback: `DYNAMODB_ENDPOINT`, which `tests/run` starts).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use function::{Application, Category, CommissionStore, Scores, ScoresError, SqliteStore, Store, Suspect};
+use store::{Application, Category, CommissionStore, Scores, ScoresError, SqliteStore, Store, Suspect};
 
 fn application(id: &str, name: &str, second: u32) -> Application {
     Application {
@@ -94,13 +92,13 @@ async fn concurrency<S: CommissionStore + 'static>(store: Arc<S>) {
 
 #[tokio::test]
 async fn the_sqlite_store_keeps_the_contract() {
-    let (_dir, store) = common::temp_store();
+    let (_dir, store) = test_support::temp_store();
     contract(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_sqlite_store_is_safe_under_concurrent_submissions() {
-    let (_dir, store) = common::temp_store();
+    let (_dir, store) = test_support::temp_store();
     concurrency(Arc::new(store)).await;
 }
 
@@ -117,13 +115,13 @@ async fn the_sqlite_store_survives_a_restart() {
 #[cfg(feature = "dynamodb")]
 #[tokio::test]
 async fn the_dynamodb_store_keeps_the_contract() {
-    contract(&common::dynamo_store().await).await;
+    contract(&test_support::dynamo_store().await).await;
 }
 
 #[cfg(feature = "dynamodb")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dynamodb_store_is_safe_under_concurrent_submissions() {
-    concurrency(Arc::new(common::dynamo_store().await)).await;
+    concurrency(Arc::new(test_support::dynamo_store().await)).await;
 }
 
 /// A commission of one member scores 500 applications; a second, corrected sheet fails
@@ -161,7 +159,7 @@ async fn a_long_sheet_is_all_or_nothing<S: CommissionStore, F: CommissionStore>(
 
 #[tokio::test]
 async fn the_sqlite_store_imports_a_long_sheet_all_or_nothing() {
-    let (dir, store) = common::temp_store();
+    let (dir, store) = test_support::temp_store();
     let file = dir.path().join("applications.sqlite");
     let side = rusqlite::Connection::open(&file).unwrap();
     a_long_sheet_is_all_or_nothing(
@@ -225,14 +223,14 @@ mod dynamodb_faults {
 async fn the_dynamodb_store_imports_a_long_sheet_all_or_nothing() {
     use std::sync::atomic::AtomicUsize;
 
-    let tables = common::fresh_tables();
-    let store = function::DynamoStore::new(function::dynamodb_client().await, tables.clone());
+    let tables = test_support::fresh_tables();
+    let store = store::DynamoStore::new(store::dynamodb_client().await, tables.clone());
     store.create_tables().await.unwrap();
     // 500 rows are 20 batches of 25: the broken client writes 10 of them, then fails.
-    let config = function::dynamodb_config()
+    let config = store::dynamodb_config()
         .await
         .interceptor(dynamodb_faults::FailBatchWritesAfter(Arc::new(AtomicUsize::new(10))))
         .build();
-    let broken = function::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
+    let broken = store::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
     a_long_sheet_is_all_or_nothing(&store, |_| broken, || {}).await;
 }

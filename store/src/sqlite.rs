@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
+use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 
 /// Cheap to clone: clones share one connection.
 #[derive(Clone)]

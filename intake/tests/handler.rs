@@ -1,11 +1,10 @@
 //! The handler as browsers and scripts meet it: every answer it can give, with the words
 //! the applicant reads.
 
-mod common;
-
-use common::*;
-use function::{handle, CommissionStore, StoreErrorKind};
 use http::{Request, StatusCode};
+use intake::handle;
+use store::{CommissionStore, StoreErrorKind};
+use test_support::*;
 
 /// Message `key` of content/form.toml in `lang` with its placeholders filled in: what the
 /// applicant reads follows the content file, so rewording it there needs no change here.
@@ -167,7 +166,7 @@ async fn after_the_deadline_the_intake_is_closed() {
 async fn oversized_unknown_and_unreadable_bodies_and_other_methods_are_refused() {
     let (_dir, store) = temp_store();
     let intake = intake_at(DURING_INTAKE);
-    let huge = post("application/x-www-form-urlencoded", vec![b'a'; function::MAX_BODY + 1]);
+    let huge = post("application/x-www-form-urlencoded", vec![b'a'; intake::MAX_BODY + 1]);
     let response = handle(&store, &intake, huge).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body_text(&response).contains(&message("too_large", "ky", &[])));

@@ -1,0 +1,21 @@
+//! The application intake.
+//!
+//! A request → [`RawSubmission`] (the posted answers) → [`Application`] (every rule of
+//! `content/form.toml` checked, personal data split from the answers) → a [`Store`]
+//! (DynamoDB, or one SQLite file locally) → a response: the application's code, or every
+//! field's problem in the applicant's language. [`router`] does it all and knows nothing
+//! of Lambda: the Lambda binary (`main.rs`) runs it through `lambda_http`, and the generator's
+//! preview serves it under the intake's path.
+
+mod handler;
+mod intake;
+mod pages;
+mod router;
+mod submission;
+mod validate;
+
+pub use handler::{handle, MAX_BODY};
+pub use intake::{Clock, Intake, IntakeTexts};
+pub use router::router;
+pub use submission::{BodyError, BodyFormat, RawSubmission};
+pub use validate::{validate, FieldError};
