@@ -92,18 +92,18 @@ impl DatePatterns {
     }
 
     fn year_month(&self, month: YearMonth) -> String {
-        fill(&self.month, &[("y", month.year.to_string()), ("m", self.month(month.month).into())])
+        fill(&self.month, &[("y", month.year().to_string()), ("m", self.month(month.month()).into())])
     }
 
     fn months_range_text(&self, first: YearMonth, last: YearMonth) -> String {
         let values = [
-            ("y", first.year.to_string()),
-            ("y1", first.year.to_string()),
-            ("y2", last.year.to_string()),
-            ("m1", self.month(first.month).into()),
-            ("m2", self.month(last.month).into()),
+            ("y", first.year().to_string()),
+            ("y1", first.year().to_string()),
+            ("y2", last.year().to_string()),
+            ("m1", self.month(first.month()).into()),
+            ("m2", self.month(last.month()).into()),
         ];
-        fill(if first.year == last.year { &self.months_same_year } else { &self.months_range }, &values)
+        fill(if first.year() == last.year() { &self.months_same_year } else { &self.months_range }, &values)
     }
 
     /// A moment with its time and zone: `2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)`.

@@ -15,27 +15,36 @@ pub enum Period {
     Months(YearMonth, YearMonth),
 }
 
-/// A calendar month.
+/// A calendar month. Made only through [`YearMonth::new`] (or parsing), so it always has a
+/// first day and a month after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct YearMonth {
-    pub year: i32,
-    /// 1–12.
-    pub month: u32,
+    /// Its first day, which carries the year and the month.
+    first: NaiveDate,
 }
 
 impl YearMonth {
-    // A YearMonth is only made from a parsed, range-checked month.
-    #[allow(clippy::expect_used)]
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("validated month")
+    /// Month `month` (1–12) of `year`, when the calendar has it.
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, 1).map(|first| Self { first })
     }
 
+    pub fn year(self) -> i32 {
+        self.first.year()
+    }
+
+    /// 1–12.
+    pub fn month(self) -> u32 {
+        self.first.month()
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        self.first
+    }
+
+    /// The month after this one; the same month at the calendar's very end.
     pub fn next(self) -> YearMonth {
-        if self.month == 12 {
-            YearMonth { year: self.year + 1, month: 1 }
-        } else {
-            YearMonth { year: self.year, month: self.month + 1 }
-        }
+        self.first.checked_add_months(chrono::Months::new(1)).map_or(self, |first| Self { first })
     }
 }
 
@@ -153,12 +162,22 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
 
 fn parse_month(text: &str) -> Option<YearMonth> {
     let day = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok()?;
-    Some(YearMonth { year: day.year(), month: day.month() })
+    YearMonth::new(day.year(), day.month())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_exists_only_in_the_calendar() {
+        assert_eq!(YearMonth::new(2021, 13), None);
+        assert_eq!(YearMonth::new(2021, 0), None);
+        assert_eq!("2021-13".parse::<Period>().ok(), None, "month 13 is refused when read");
+        let december = YearMonth::new(2020, 12).unwrap();
+        assert_eq!(december.next(), YearMonth::new(2021, 1).unwrap());
+        assert_eq!(december.first_day(), NaiveDate::from_ymd_opt(2020, 12, 1).unwrap());
+    }
 
     fn bishkek() -> FixedOffset {
         FixedOffset::east_opt(6 * 3600).unwrap()
@@ -173,10 +192,10 @@ mod tests {
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!("2021-03-04".parse(), Ok(Period::Day(day(2021, 3, 4))));
         assert_eq!("2021-01-25/2021-01-29".parse(), Ok(Period::Days(day(2021, 1, 25), day(2021, 1, 29))));
-        assert_eq!("2021-04".parse(), Ok(Period::Month(YearMonth { year: 2021, month: 4 })));
+        assert_eq!("2021-04".parse(), Ok(Period::Month(YearMonth::new(2021, 4).unwrap())));
         assert_eq!(
             "2021-05/2021-08".parse(),
-            Ok(Period::Months(YearMonth { year: 2021, month: 5 }, YearMonth { year: 2021, month: 8 }))
+            Ok(Period::Months(YearMonth::new(2021, 5).unwrap(), YearMonth::new(2021, 8).unwrap()))
         );
     }
 

@@ -136,9 +136,13 @@ impl Selection {
         if raw.criterion.is_empty() {
             errors.push(ContentError::new(file, "there is no [[criterion]]: the commission needs at least one"));
         }
-        let total: u32 = raw.criterion.iter().map(|c| c.weight).sum();
-        if total != 100 {
-            errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")));
+        // Checked: weights as large as u32 holds would otherwise wrap around to 100.
+        match raw.criterion.iter().try_fold(0u32, |total, c| total.checked_add(c.weight)) {
+            Some(100) => {}
+            Some(total) => {
+                errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")))
+            }
+            None => errors.push(ContentError::new(file, "the criteria's weights add up to far more than 100")),
         }
         if raw.member.is_empty() {
             errors.push(ContentError::new(file, "there is no [[member]]: the commission needs at least one member"));
@@ -242,6 +246,9 @@ mod tests {
         assert_eq!(parse(&good).unwrap().criteria.len(), 2);
         let bad = criterion(60) + &criterion(30) + &rest();
         assert_eq!(parse(&bad).unwrap_err(), ["s.toml: the criteria's weights add up to 90, not 100"]);
+        // 4294967295 + 101 wraps around to 100 in 32 bits: refused, not accepted.
+        let wrapping = criterion(4_294_967_295) + &criterion(101) + &rest();
+        assert_eq!(parse(&wrapping).unwrap_err(), ["s.toml: the criteria's weights add up to far more than 100"]);
     }
 
     #[test]

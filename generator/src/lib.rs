@@ -44,7 +44,7 @@ pub use content_model::ContentError;
 pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
-pub use crate::new_report::{new_report, NewReport};
+pub use crate::new_report::{new_report, NewReport, Problems};
 use crate::output::{Output, Outputs};
 use crate::render::Renderer;
 use crate::reports::Reports;

@@ -214,8 +214,8 @@ fn main() -> ExitCode {
                     println!("It is a draft: `generator serve` shows it, `generator build` leaves it out until you delete `draft = true`.");
                     ExitCode::SUCCESS
                 }
-                Err(err) => {
-                    eprintln!("error: {err}");
+                Err(problems) => {
+                    problems.0.iter().for_each(|problem| eprintln!("error: {problem}"));
                     ExitCode::FAILURE
                 }
             };

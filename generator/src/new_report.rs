@@ -22,9 +22,25 @@ pub struct NewReport {
     pub only: Option<String>,
 }
 
+/// Everything that stopped a report from being written, each with its file.
+#[derive(Debug)]
+pub struct Problems(pub Vec<ContentError>);
+
+impl From<ContentError> for Problems {
+    fn from(error: ContentError) -> Self {
+        Problems(vec![error])
+    }
+}
+
+impl From<Vec<ContentError>> for Problems {
+    fn from(errors: Vec<ContentError>) -> Self {
+        Problems(errors)
+    }
+}
+
 /// Writes `content/<section>/<slug>.<lang>.md` for each language and returns their paths.
 /// Nothing is written when anything is wrong, or when a file would be overwritten.
-pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>, ContentError> {
+pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>, Problems> {
     let read = |name: &str| {
         let file = content_dir.join(name);
         std::fs::read_to_string(&file)
@@ -32,16 +48,16 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
             .map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
     };
     let (config_file, config_text) = read("config.toml")?;
-    let config = SiteConfig::parse(&config_file, &config_text).map_err(|mut errors| errors.remove(0))?;
+    let config = SiteConfig::parse(&config_file, &config_text)?;
     let (schedule_file, schedule_text) = read("schedule.toml")?;
-    let schedule =
-        Schedule::parse(&schedule_file, &schedule_text, &config.languages).map_err(|mut errors| errors.remove(0))?;
+    let schedule = Schedule::parse(&schedule_file, &schedule_text, &config.languages)?;
     if schedule.stage(&report.stage).is_none() {
         let known: Vec<&str> = schedule.stages.iter().map(|stage| stage.id.as_str()).collect();
         return Err(ContentError::new(
             &schedule_file,
             format!("there is no stage `{}` (known: {})", report.stage, known.join(", ")),
-        ));
+        )
+        .into());
     }
     let languages: Vec<String> = match &report.only {
         Some(lang) if config.languages.contains(lang) => vec![lang.clone()],
@@ -49,21 +65,22 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
             return Err(ContentError::new(
                 &config_file,
                 format!("`{lang}` is not one of the site's languages ({})", config.languages.join(", ")),
-            ))
+            )
+            .into())
         }
         None => config.languages.clone(),
     };
     let slug = slugify(&report.title);
     if slug.is_empty() {
-        return Err(ContentError::new(content_dir, "the title needs at least one letter or digit"));
+        return Err(ContentError::new(content_dir, "the title needs at least one letter or digit").into());
     }
     let folder = content_dir.join(&report.section);
     if !folder.join(format!("_index.{}.md", config.default_language())).exists() {
-        return Err(ContentError::new(&folder, "is not a section of the site (it has no _index page)"));
+        return Err(ContentError::new(&folder, "is not a section of the site (it has no _index page)").into());
     }
     let files: Vec<PathBuf> = languages.iter().map(|lang| folder.join(format!("{slug}.{lang}.md"))).collect();
     if let Some(taken) = files.iter().find(|file| file.exists()) {
-        return Err(ContentError::new(taken, "already exists: choose another title"));
+        return Err(ContentError::new(taken, "already exists: choose another title").into());
     }
     let front = FrontMatter {
         title: report.title.clone(),

@@ -19,18 +19,18 @@ pub struct IntakeTexts {
 
 impl IntakeTexts {
     /// Reads the files below a `content/` folder.
-    pub fn read(content_dir: &Path) -> Result<Self, ContentError> {
+    pub fn read(content_dir: &Path) -> Result<Self, Vec<ContentError>> {
         let read = |name: &str| {
             let file = content_dir.join(name);
-            std::fs::read_to_string(&file).map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
+            std::fs::read_to_string(&file)
+                .map_err(|err| vec![ContentError::new(&file, format!("cannot be read: {err}"))])
         };
         let config = read("config.toml")?;
-        let languages =
-            SiteConfig::parse(&content_dir.join("config.toml"), &config).map_err(|mut e| e.remove(0))?.languages;
+        let languages = SiteConfig::parse(&content_dir.join("config.toml"), &config)?.languages;
         let translations = languages
             .iter()
             .map(|lang| Ok((lang.clone(), read(&format!("i18n/{lang}.toml"))?)))
-            .collect::<Result<_, ContentError>>()?;
+            .collect::<Result<_, Vec<ContentError>>>()?;
         Ok(Self { config, schedule: read("schedule.toml")?, form: read("form.toml")?, translations })
     }
 }
@@ -90,7 +90,7 @@ impl Intake {
     }
 
     pub fn load(content_dir: &Path, clock: Clock) -> Result<Self, Vec<ContentError>> {
-        let texts = IntakeTexts::read(content_dir).map_err(|e| vec![e])?;
+        let texts = IntakeTexts::read(content_dir)?;
         Self::from_texts(&texts, clock)
     }
 

@@ -72,7 +72,7 @@ pub(crate) struct EventView {
 pub(crate) fn iso(period: &Period) -> Option<String> {
     match period {
         Period::Day(day) => Some(day.format("%Y-%m-%d").to_string()),
-        Period::Month(month) => Some(format!("{:04}-{:02}", month.year, month.month)),
+        Period::Month(month) => Some(format!("{:04}-{:02}", month.year(), month.month())),
         _ => None,
     }
 }
