@@ -234,3 +234,61 @@ async fn the_dynamodb_store_imports_a_long_sheet_all_or_nothing() {
     let broken = store::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables);
     a_long_sheet_is_all_or_nothing(&store, |_| broken, || {}).await;
 }
+
+/// Items as the tables held them before the items were typed (`store/src/dynamodb/items.rs`),
+/// written attribute by attribute: the store must keep reading what production already holds.
+#[tokio::test]
+async fn the_dynamodb_store_reads_the_items_production_already_holds() {
+    use aws_sdk_dynamodb::types::AttributeValue::{L, M, N, S};
+
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let s = |text: &str| S(text.to_string());
+    let items = [
+        (
+            &tables.applications,
+            vec![
+                ("pk", s("application#123-456-7890")),
+                ("code", s("123-456-7890")),
+                ("lang", s("ru")),
+                ("category", s("under_28")),
+                ("received_at", s("2020-12-01T06:00:00+00:00")),
+                ("answers", M([("essay".to_string(), s("Эссе"))].into())),
+            ],
+        ),
+        (
+            &tables.applicants,
+            vec![
+                ("pk", s("applicant#123-456-7890")),
+                ("code", s("123-456-7890")),
+                ("personal", M([("full_name".to_string(), s("Асель"))].into())),
+            ],
+        ),
+        (
+            &tables.applications,
+            vec![
+                ("pk", s("score#gamsumo#v1#123-456-7890")),
+                ("code", s("123-456-7890")),
+                ("member", s("gamsumo")),
+                ("scores", L(vec![N("5".into()), N("3".into())])),
+            ],
+        ),
+        (
+            &tables.applications,
+            vec![("pk", s("member#gamsumo")), ("member", s("gamsumo")), ("version", s("v1")), ("count", N("1".into()))],
+        ),
+    ];
+    for (table, attributes) in items {
+        let item = attributes.into_iter().map(|(name, value)| (name.to_string(), value)).collect();
+        client.put_item().table_name(table).set_item(Some(item)).send().await.unwrap();
+    }
+    let answers = store.answers().await.unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!((answers[0].code.as_str(), answers[0].category), ("123-456-7890", Category::UnderTwentyEight));
+    assert_eq!(answers[0].answers["essay"], "Эссе");
+    assert_eq!(store.personal("123-456-7890").await.unwrap().unwrap()["full_name"], "Асель");
+    let scores = store.scores().await.unwrap();
+    assert_eq!((scores[0].member.as_str(), scores[0].scores.as_slice()), ("gamsumo", &[5u8, 3][..]));
+}

@@ -24,6 +24,12 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
+mod items;
+
+use items::{
+    from_item, to_item, ApplicantItem, ApplicationItem, CodeOnly, Item, Marker, MemberPointer, ScoreItem, SuspectItem,
+};
+
 use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
 
 /// The names of the two tables.
@@ -90,48 +96,6 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn map(values: &BTreeMap<String, String>) -> AttributeValue {
-    AttributeValue::M(values.iter().map(|(k, v)| (k.clone(), s(v))).collect())
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-fn text(item: &Item, name: &str) -> Result<String, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-        .ok_or_else(|| StoreError::corrupt(format!("an item without the string `{name}`")))
-}
-
-fn text_map(item: &Item, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
-    let values = item
-        .get(name)
-        .and_then(|v| v.as_m().ok())
-        .ok_or_else(|| StoreError::corrupt(format!("an item without the map `{name}`")))?;
-    values
-        .iter()
-        .map(|(k, v)| {
-            v.as_s()
-                .map(|v| (k.clone(), v.clone()))
-                .map_err(|_| StoreError::corrupt(format!("`{name}.{k}` is not a string")))
-        })
-        .collect()
-}
-
-fn numbers(item: &Item, name: &str) -> Result<Vec<u8>, StoreError> {
-    item.get(name)
-        .and_then(|v| v.as_l().ok())
-        .ok_or_else(|| StoreError::corrupt(format!("an item without the list `{name}`")))?
-        .iter()
-        .map(|v| {
-            v.as_n()
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| StoreError::corrupt(format!("`{name}` holds something other than a score")))
-        })
-        .collect()
-}
-
 /// What DynamoDB said, with the SDK's whole context, sorted by what a caller can do about it.
 fn failed<E>(operation: &str, err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError
 where
@@ -162,6 +126,18 @@ where
 
 fn built(err: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::misconfigured(format!("a request could not be built: {err}")).with_source(err)
+}
+
+/// Waits before trying again for the `attempt`th time: between half and all of `base_ms` ×
+/// 2^attempt (at most 2^6), the rest drawn at random, so that writers that failed together
+/// (throttled by one burst, or two requests with one submission id) do not retry in step.
+async fn back_off(base_ms: u64, attempt: u32) {
+    let ceiling = base_ms << attempt.min(6);
+    let mut bytes = [0u8; 8];
+    // Without randomness, the longest wait: still bounded, only not spread.
+    let random = getrandom::fill(&mut bytes).map_or(u64::MAX, |()| u64::from_le_bytes(bytes));
+    let wait = ceiling / 2 + random % (ceiling / 2 + 1);
+    tokio::time::sleep(Duration::from_millis(wait)).await;
 }
 
 /// A version name that sorts by time and cannot collide: milliseconds, then random digits.
@@ -224,7 +200,10 @@ impl DynamoStore {
     }
 
     async fn existing_code(&self, table: &str, pk: String) -> Result<Option<String>, StoreError> {
-        self.get(table, pk).await?.map(|item| text(&item, "code")).transpose()
+        self.get(table, pk)
+            .await?
+            .map(|item| from_item::<CodeOnly>(item, "an item's code").map(|item| item.code))
+            .transpose()
     }
 
     async fn scan_prefix(&self, table: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
@@ -271,7 +250,7 @@ impl DynamoStore {
                 if attempt > 10 {
                     return Err(StoreError::unavailable("BatchWriteItem: writes stayed unprocessed after 10 attempts"));
                 }
-                tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+                back_off(25, attempt).await;
                 pending.extend(unprocessed);
             }
         }
@@ -304,7 +283,7 @@ impl DynamoStore {
                 for item in
                     answer.responses.and_then(|mut tables| tables.remove(&self.tables.applications)).unwrap_or_default()
                 {
-                    found.insert(text(&item, "code")?);
+                    found.insert(from_item::<CodeOnly>(item, "an application's code")?.code);
                 }
                 keys = answer
                     .unprocessed_keys
@@ -316,7 +295,7 @@ impl DynamoStore {
                     if attempt > 10 {
                         return Err(StoreError::unavailable("BatchGetItem: keys stayed unprocessed after 10 attempts"));
                     }
-                    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+                    back_off(25, attempt).await;
                 }
             }
         }
@@ -327,16 +306,17 @@ impl DynamoStore {
     async fn current_version(&self, member: &str) -> Result<Option<String>, StoreError> {
         self.get(&self.tables.applications, format!("member#{member}"))
             .await?
-            .map(|item| text(&item, "version"))
+            .map(|item| from_item::<MemberPointer>(item, "a member's current version").map(|pointer| pointer.version))
             .transpose()
     }
 
     async fn version_scores(&self, member: &str, version: &str) -> Result<Vec<Scores>, StoreError> {
         self.scan_prefix(&self.tables.applications, &format!("score#{member}#{version}#"))
             .await?
-            .iter()
+            .into_iter()
             .map(|item| {
-                Ok(Scores { code: text(item, "code")?, member: member.to_string(), scores: numbers(item, "scores")? })
+                let item: ScoreItem = from_item(item, "scores")?;
+                Ok(Scores { code: item.code, member: member.to_string(), scores: item.scores })
             })
             .collect()
     }
@@ -390,30 +370,26 @@ impl Store for DynamoStore {
             let items = vec![
                 put(
                     &self.tables.applications,
-                    HashMap::from([
-                        ("pk".into(), s(&marker)),
-                        ("code".into(), s(&code)),
-                        ("received_at".into(), s(&received_at)),
-                    ]),
+                    to_item(&Marker { pk: marker.clone(), code: &code, received_at: &received_at })?,
                 )?,
                 put(
                     &self.tables.applications,
-                    HashMap::from([
-                        ("pk".into(), s(format!("application#{code}"))),
-                        ("code".into(), s(&code)),
-                        ("lang".into(), s(&application.lang)),
-                        ("category".into(), s(application.category.key())),
-                        ("received_at".into(), s(&received_at)),
-                        ("answers".into(), map(&application.answers)),
-                    ]),
+                    to_item(&ApplicationItem {
+                        pk: format!("application#{code}"),
+                        code: code.clone(),
+                        lang: application.lang.clone(),
+                        category: application.category.key().to_string(),
+                        received_at: received_at.clone(),
+                        answers: application.answers.clone(),
+                    })?,
                 )?,
                 put(
                     &self.tables.applicants,
-                    HashMap::from([
-                        ("pk".into(), s(format!("applicant#{code}"))),
-                        ("code".into(), s(&code)),
-                        ("personal".into(), map(&application.personal)),
-                    ]),
+                    to_item(&ApplicantItem {
+                        pk: format!("applicant#{code}"),
+                        code: code.clone(),
+                        personal: application.personal.clone(),
+                    })?,
                 )?,
             ];
             let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
@@ -433,7 +409,7 @@ impl Store for DynamoStore {
                 }
                 // Another request with the same id is being written right now: let it finish.
                 _ if reasons.iter().any(|reason| reason == "TransactionConflict") => {
-                    tokio::time::sleep(Duration::from_millis(20 << attempt.min(5))).await;
+                    back_off(20, attempt).await;
                 }
                 // A code drawn twice: draw another.
                 _ if reasons.iter().any(|reason| reason == "ConditionalCheckFailed") => {}
@@ -452,15 +428,18 @@ impl Store for DynamoStore {
     async fn save_suspect(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
         let pk = format!("suspect#{}", suspect.submission_id);
         let code = new_code();
+        let item = to_item(&SuspectItem {
+            pk: pk.clone(),
+            code: code.clone(),
+            lang: suspect.lang.clone(),
+            received_at: suspect.received_at.to_rfc3339(),
+            fields: suspect.fields.clone(),
+        })?;
         let written = self
             .client
             .put_item()
             .table_name(&self.tables.applicants)
-            .item("pk", s(&pk))
-            .item("code", s(&code))
-            .item("lang", s(&suspect.lang))
-            .item("received_at", s(suspect.received_at.to_rfc3339()))
-            .item("fields", map(&suspect.fields))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -483,16 +462,16 @@ impl CommissionStore for DynamoStore {
         let mut all = self
             .scan_prefix(&self.tables.applications, "application#")
             .await?
-            .iter()
+            .into_iter()
             .map(|item| {
-                let category = text(item, "category")?;
+                let item: ApplicationItem = from_item(item, "an application")?;
                 Ok(StoredAnswers {
-                    code: text(item, "code")?,
-                    lang: text(item, "lang")?,
-                    category: Category::from_key(&category)
-                        .ok_or_else(|| StoreError::corrupt(format!("unknown category {category}")))?,
-                    received_at: text(item, "received_at")?,
-                    answers: text_map(item, "answers")?,
+                    category: Category::from_key(&item.category)
+                        .ok_or_else(|| StoreError::corrupt(format!("unknown category {}", item.category)))?,
+                    code: item.code,
+                    lang: item.lang,
+                    received_at: item.received_at,
+                    answers: item.answers,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -503,7 +482,7 @@ impl CommissionStore for DynamoStore {
     async fn personal(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
         self.get(&self.tables.applicants, format!("applicant#{code}"))
             .await?
-            .map(|item| text_map(&item, "personal"))
+            .map(|item| from_item::<ApplicantItem>(item, "an applicant").map(|applicant| applicant.personal))
             .transpose()
     }
 
@@ -535,13 +514,13 @@ impl CommissionStore for DynamoStore {
         let version = new_version();
         let mut writes = Vec::with_capacity(merged.len());
         for (code, scores) in &merged {
-            let item = PutRequest::builder()
-                .item("pk", s(format!("score#{member}#{version}#{code}")))
-                .item("code", s(code))
-                .item("member", s(member))
-                .item("scores", AttributeValue::L(scores.iter().map(|n| AttributeValue::N(n.to_string())).collect()))
-                .build()
-                .map_err(built)?;
+            let item = to_item(&ScoreItem {
+                pk: format!("score#{member}#{version}#{code}"),
+                code: code.clone(),
+                member: member.to_string(),
+                scores: scores.clone(),
+            })?;
+            let item = PutRequest::builder().set_item(Some(item)).build().map_err(built)?;
             writes.push(WriteRequest::builder().put_request(item).build());
         }
         if let Err(err) = self.batch_write(&self.tables.applications, writes).await {
@@ -550,14 +529,13 @@ impl CommissionStore for DynamoStore {
         }
 
         // One conditional write makes it current, unless another import did meanwhile.
-        let mut flip = self
-            .client
-            .put_item()
-            .table_name(&self.tables.applications)
-            .item("pk", s(format!("member#{member}")))
-            .item("member", s(member))
-            .item("version", s(&version))
-            .item("count", AttributeValue::N(merged.len().to_string()));
+        let pointer = to_item(&MemberPointer {
+            pk: format!("member#{member}"),
+            member: member.to_string(),
+            version: version.clone(),
+            count: merged.len(),
+        })?;
+        let mut flip = self.client.put_item().table_name(&self.tables.applications).set_item(Some(pointer));
         flip = match &previous {
             Some(previous) => {
                 flip.condition_expression("version = :previous").expression_attribute_values(":previous", s(previous))
@@ -582,16 +560,21 @@ impl CommissionStore for DynamoStore {
     async fn scores(&self) -> Result<Vec<Scores>, StoreError> {
         let mut all = Vec::new();
         for pointer in self.scan_prefix(&self.tables.applications, "member#").await? {
-            let member = text(&pointer, "member")?;
-            all.extend(self.version_scores(&member, &text(&pointer, "version")?).await?);
+            let pointer: MemberPointer = from_item(pointer, "a member's current version")?;
+            all.extend(self.version_scores(&pointer.member, &pointer.version).await?);
         }
         all.sort_by(|a, b| (&a.code, &a.member).cmp(&(&b.code, &b.member)));
         Ok(all)
     }
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
-        let mut items = self.scan_prefix(&self.tables.applicants, "suspect#").await?;
-        items.sort_by_key(|item| text(item, "received_at").unwrap_or_default());
-        items.iter().map(|item| Ok((text(item, "code")?, text_map(item, "fields")?))).collect()
+        let mut suspects = self
+            .scan_prefix(&self.tables.applicants, "suspect#")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<SuspectItem>(item, "a suspect"))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        suspects.sort_by(|a, b| a.received_at.cmp(&b.received_at));
+        Ok(suspects.into_iter().map(|suspect| (suspect.code, suspect.fields)).collect())
     }
 }

@@ -1,0 +1,94 @@
+//! The items of the two tables as types: what is written and what is read back, mapped to
+//! DynamoDB's attribute values by `serde_dynamo`. The attribute names are the stored format:
+//! renaming a field here makes existing items unreadable.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// `submission#<id>` in `applications`: which code a page's submission id was given.
+#[derive(Serialize)]
+pub(super) struct Marker<'a> {
+    pub(super) pk: String,
+    pub(super) code: &'a str,
+    pub(super) received_at: &'a str,
+}
+
+/// `application#<code>` in `applications`: what the commission reads.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ApplicationItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) lang: String,
+    /// [`crate::Category::key`].
+    pub(super) category: String,
+    pub(super) received_at: String,
+    pub(super) answers: BTreeMap<String, String>,
+}
+
+/// `applicant#<code>` in `applicants`: the personal data.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ApplicantItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) personal: BTreeMap<String, String>,
+}
+
+/// `suspect#<submission id>` in `applicants`: what the honeypot caught.
+#[derive(Serialize, Deserialize)]
+pub(super) struct SuspectItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) lang: String,
+    pub(super) received_at: String,
+    pub(super) fields: BTreeMap<String, String>,
+}
+
+/// `score#<member>#<version>#<code>` in `applications`: one member's scores of one
+/// application, in one version of that member's sheet.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ScoreItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) member: String,
+    /// One score (1–5) per criterion, stored as a list of numbers.
+    pub(super) scores: Vec<u8>,
+}
+
+/// `member#<member>` in `applications`: the member's current version of scores.
+#[derive(Serialize, Deserialize)]
+pub(super) struct MemberPointer {
+    pub(super) pk: String,
+    pub(super) member: String,
+    pub(super) version: String,
+    pub(super) count: usize,
+}
+
+/// Any item's code, for the reads that need nothing else.
+#[derive(Deserialize)]
+pub(super) struct CodeOnly {
+    pub(super) code: String,
+}
+
+/// `value` as an item to write.
+pub(super) fn to_item(value: &impl Serialize) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value)
+        .map_err(|err| StoreError::misconfigured(format!("an item could not be written out: {err}")).with_source(err))
+}
+
+/// An item read back as `T`; one that lacks what `T` needs is corrupt, and the error says
+/// which attribute (never its value, which may be an applicant's).
+pub(super) fn from_item<T: serde::de::DeserializeOwned>(item: Item, what: &str) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|err| {
+        // serde names a missing field; a wrong type it describes with the value found, which
+        // is kept out of the message.
+        let said = err.to_string();
+        let problem = if said.starts_with("missing field") { said } else { "an attribute of the wrong type".into() };
+        StoreError::corrupt(format!("{what}: {problem}"))
+    })
+}
