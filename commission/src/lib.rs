@@ -17,7 +17,7 @@ pub use content::CommissionContent;
 pub use import::{import_sheet, ImportError};
 pub use ranking::{rank, Ranked, Ranking};
 pub use results::{ranking_json, results_csv, results_markdown};
-pub use sheet::{sheet_csv, sheet_html};
+pub use sheet::{sheet_csv, sheet_html, SheetError};
 
 /// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
 /// return first) gets a leading apostrophe, so an answer can never act as one.

@@ -2,14 +2,20 @@
 //! empty score per criterion with where its evidence is. Never a name, a birth date, a
 //! place or a contact: the sheet is made from the answers side of the store only.
 
-use content_model::{escape_html, FieldKind, Form, Selection};
+use std::fmt;
 
+use content_model::{escape_html, Field, FieldKind, Form, Selection};
+use serde::Serialize;
 use store::StoredAnswers;
+use tera::{Context, Tera};
 
 use crate::{criterion_column, write_csv};
 
-fn answer(selection: &Selection, kind: FieldKind, value: &str, lang: &str) -> String {
-    match (kind, value) {
+/// An application's answer to `field` as a member reads it: yes and no in `lang`, nothing
+/// for a question left unanswered.
+fn answer(selection: &Selection, field: &Field, application: &StoredAnswers, lang: &str) -> String {
+    let value = field.name.as_deref().and_then(|name| application.answers.get(name)).map(String::as_str).unwrap_or("");
+    match (field.kind, value) {
         (FieldKind::YesNo, "yes") | (FieldKind::Confirm, "yes") => selection.text("yes", lang, &[]),
         (FieldKind::YesNo, "no") => selection.text("no", lang, &[]),
         _ => value.to_string(),
@@ -21,7 +27,7 @@ fn category_label(selection: &Selection, application: &StoredAnswers, lang: &str
 }
 
 /// The questions a sheet shows: every answered, non-personal one.
-fn questions(form: &Form) -> impl Iterator<Item = &content_model::Field> {
+fn questions(form: &Form) -> impl Iterator<Item = &Field> {
     form.fields().filter(|field| field.kind.is_answered() && !field.personal && field.kind != FieldKind::Confirm)
 }
 
@@ -41,15 +47,83 @@ pub fn sheet_csv(form: &Form, selection: &Selection, applications: &[StoredAnswe
     let mut rows = vec![header];
     for application in applications {
         let mut row = vec![application.code.clone(), category_label(selection, application, lang)];
-        row.extend(questions(form).map(|field| {
-            let value =
-                field.name.as_deref().and_then(|name| application.answers.get(name)).map(String::as_str).unwrap_or("");
-            answer(selection, field.kind, value, lang)
-        }));
+        row.extend(questions(form).map(|field| answer(selection, field, application, lang)));
         row.extend(selection.criteria.iter().map(|_| String::new()));
         rows.push(row);
     }
     write_csv(&rows)
+}
+
+/// The printable sheet's template. It is part of the binary, so the tools need no files
+/// besides `content/`; Tera escapes every value in it, since its name ends in `.html`.
+const SHEET_TEMPLATE: (&str, &str) = ("sheet.html", include_str!("templates/sheet.html"));
+
+/// What the printable sheet's template sees.
+#[derive(Serialize)]
+struct SheetPage<'a> {
+    lang: &'a str,
+    title: String,
+    member_label: String,
+    member: &'a str,
+    applications: Vec<SheetApplication<'a>>,
+    criteria: Vec<SheetCriterion<'a>>,
+}
+
+#[derive(Serialize)]
+struct SheetApplication<'a> {
+    code: &'a str,
+    category: String,
+    answers: Vec<SheetAnswer<'a>>,
+}
+
+/// A question and its answer, split into lines: the template puts a `<br>` between them,
+/// so that no value has to be marked safe.
+#[derive(Serialize)]
+struct SheetAnswer<'a> {
+    id: &'a str,
+    label: &'a str,
+    lines: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SheetCriterion<'a> {
+    number: usize,
+    title: &'a str,
+    weight: u32,
+    evidence: &'a str,
+}
+
+/// A printable sheet that could not be made: whose, in which language, and Tera's reasons.
+#[derive(Debug)]
+pub struct SheetError {
+    template: String,
+    member: String,
+    lang: String,
+    reason: String,
+}
+
+impl fmt::Display for SheetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot render the printable sheet {} for {} in `{}`: {}",
+            self.template, self.member, self.lang, self.reason
+        )
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+/// A Tera error with its chain of causes, which is where the useful part is.
+fn tera_reason(err: &tera::Error) -> String {
+    let mut reason = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    reason
 }
 
 /// The sheet as a printable page, in `lang`: one application after another, each with its
@@ -60,46 +134,75 @@ pub fn sheet_html(
     applications: &[StoredAnswers],
     lang: &str,
     member: &str,
-) -> String {
-    let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} · {}</title>\n<style>body{{font:11pt/1.4 system-ui,\"Noto Sans\",\"DejaVu Sans\",sans-serif;max-width:48rem;margin:auto}}section{{break-after:page;border-bottom:1px solid #999;padding:1rem 0}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding:.25rem;text-align:left;vertical-align:top}}.box{{width:4rem}}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-        escape_html(&selection.text("sheet_title", lang, &[])),
-        escape_html(member),
-        escape_html(&selection.text("sheet_title", lang, &[]))
-    );
-    html.push_str(&format!(
-        "<p>{} {}</p>\n",
-        escape_html(&selection.text("sheet_member", lang, &[])),
-        escape_html(member)
-    ));
-    for application in applications {
-        html.push_str(&format!(
-            "<section>\n<h2>{}</h2>\n<p>{}</p>\n<table>\n",
-            escape_html(&application.code),
-            escape_html(&category_label(selection, application, lang))
-        ));
-        for field in questions(form) {
-            let value =
-                field.name.as_deref().and_then(|name| application.answers.get(name)).map(String::as_str).unwrap_or("");
-            html.push_str(&format!(
-                "<tr><th scope=\"row\">{} {}</th><td>{}</td></tr>\n",
-                escape_html(&field.id),
-                escape_html(field.label.get(lang)),
-                escape_html(&answer(selection, field.kind, value, lang)).replace('\n', "<br>")
-            ));
-        }
-        html.push_str("</table>\n<table>\n");
-        for (index, criterion) in selection.criteria.iter().enumerate() {
-            html.push_str(&format!(
-                "<tr><th scope=\"row\">{}. {} ({}%)</th><td>{}</td><td class=\"box\">1 2 3 4 5</td></tr>\n",
-                index + 1,
-                escape_html(criterion.title.get(lang)),
-                criterion.weight,
-                escape_html(criterion.evidence.get(lang))
-            ));
-        }
-        html.push_str("</table>\n</section>\n");
+) -> Result<String, SheetError> {
+    let page = SheetPage {
+        lang,
+        title: selection.text("sheet_title", lang, &[]),
+        member_label: selection.text("sheet_member", lang, &[]),
+        member,
+        applications: applications
+            .iter()
+            .map(|application| SheetApplication {
+                code: &application.code,
+                category: category_label(selection, application, lang),
+                answers: questions(form)
+                    .map(|field| SheetAnswer {
+                        id: &field.id,
+                        label: field.label.get(lang),
+                        lines: answer(selection, field, application, lang).split('\n').map(str::to_string).collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        criteria: selection
+            .criteria
+            .iter()
+            .enumerate()
+            .map(|(index, criterion)| SheetCriterion {
+                number: index + 1,
+                title: criterion.title.get(lang),
+                weight: criterion.weight,
+                evidence: criterion.evidence.get(lang),
+            })
+            .collect(),
+    };
+    render(SHEET_TEMPLATE, &page)
+}
+
+/// `page` through the template `(name, text)`; any failure names the template and the sheet.
+fn render((name, text): (&str, &str), page: &SheetPage<'_>) -> Result<String, SheetError> {
+    let failed = |err: tera::Error| SheetError {
+        template: name.to_string(),
+        member: page.member.to_string(),
+        lang: page.lang.to_string(),
+        reason: tera_reason(&err),
+    };
+    let mut tera = Tera::default();
+    // The same escaping as the site's pages (content_model::escape_html).
+    tera.set_escape_fn(escape_html);
+    tera.add_raw_template(name, text).map_err(failed)?;
+    let context = Context::from_serialize(page).map_err(failed)?;
+    tera.render(name, &context).map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{render, SheetPage};
+
+    #[test]
+    fn a_failed_render_names_the_template_the_member_and_the_language() {
+        let page = SheetPage {
+            lang: "ru",
+            title: "Лист".into(),
+            member_label: "Член комиссии:".into(),
+            member: "Айнура",
+            applications: Vec::new(),
+            criteria: Vec::new(),
+        };
+        let err = render(("broken.html", "<p>{{ score }}</p>"), &page).unwrap_err().to_string();
+        assert!(err.starts_with("cannot render the printable sheet broken.html for Айнура in `ru`: "), "{err}");
+        assert!(err.contains("Variable `score` not found"), "Tera's reason is kept: {err}");
+        let err = render(("unclosed.html", "{% for x in criteria %}"), &page).unwrap_err().to_string();
+        assert!(err.starts_with("cannot render the printable sheet unclosed.html for Айнура in `ru`: "), "{err}");
     }
-    html.push_str("</body>\n</html>\n");
-    html
 }

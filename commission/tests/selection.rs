@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use commission::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
 use content_model::{Form, Selection};
-use store::{Application, Category, CommissionStore, ScoresError};
+use store::{Application, Category, CommissionStore, ScoresError, Store};
 
 fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
     let file = test_support::content_dir().join(name);
@@ -109,7 +109,7 @@ async fn the_whole_stage(store: &impl CommissionStore) {
 
     // Sheets carry answers and essays, never personal data, and neutralise formulas.
     assert_eq!(&exported[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 with a byte order mark");
-    let html = sheet_html(&form(), &selection(), &store.answers().await.unwrap(), "ky", "ЖӨБЭММАнын өкүлү");
+    let html = sheet_html(&form(), &selection(), &store.answers().await.unwrap(), "ky", "ЖӨБЭММАнын өкүлү").unwrap();
     for secret in SECRETS {
         assert!(!String::from_utf8_lossy(&exported).contains(secret), "the CSV sheet holds {secret}");
         assert!(!html.contains(secret), "the printable sheet holds {secret}");
@@ -312,4 +312,64 @@ async fn the_secretariats_command_works_on_the_embedded_store() {
     assert_eq!(ranked["tie_at_edge"], false);
     assert_eq!(ranked["disagreement"], false);
     assert_eq!(json["incomplete"].as_array().unwrap().len(), 6, "{json}");
+}
+
+/// What a reader of the printable page sees in a cell: its text with the five entities the
+/// sheet's escaping writes turned back into characters, and `<br>` as a line break.
+fn cell_text(html: &str) -> String {
+    html.replace("<br>", "\n")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The cells of the row whose heading starts with `id ` (a question's number), as written.
+fn row_cells<'a>(html: &'a str, id: &str) -> Vec<&'a str> {
+    let start = format!("<tr><th scope=\"row\">{id} ");
+    html.lines()
+        .filter(|line| line.starts_with(&start))
+        .map(|line| line.split_once("<td>").unwrap().1.strip_suffix("</td></tr>").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn markup_in_an_essay_or_answer_is_shown_as_text_on_the_printable_sheet() {
+    let (dir, store) = test_support::temp_store();
+    let essay = "<script>alert(1)</script>\n\"quotes\" & ampersands";
+    let answer = "<img src=x onerror=alert(2)> & 'single' \"double\"";
+    let application = Application {
+        submission_id: "hostile".into(),
+        lang: "ru".into(),
+        received_at: Utc.with_ymd_and_hms(2020, 12, 1, 8, 0, 0).unwrap(),
+        category: Category::UnderTwentyEight,
+        answers: BTreeMap::from([
+            ("essay".to_string(), essay.to_string()),
+            ("lsg_experience_text".to_string(), answer.to_string()),
+        ]),
+        personal: BTreeMap::from([("full_name".to_string(), SECRETS[0].to_string())]),
+    };
+    store.save(&application).await.unwrap();
+    let sheets = dir.path().join("sheets");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_selection"))
+        .args(["sheets", "--member", "union", "--lang", "ru", "--out", sheets.to_str().unwrap(), "--store"])
+        .arg(dir.path().join("applications.sqlite"))
+        .arg("--content")
+        .arg(test_support::content_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(sheets.join("union.html")).unwrap();
+
+    assert!(!html.to_lowercase().contains("<script"), "no script element: {html}");
+    assert!(!html.contains("<img"), "no image element: {html}");
+    assert_eq!(
+        row_cells(&html, "8.1"),
+        ["&lt;script&gt;alert(1)&lt;/script&gt;<br>&quot;quotes&quot; &amp; ampersands"],
+        "the essay is escaped, its lines kept"
+    );
+    assert_eq!(row_cells(&html, "8.1").iter().map(|cell| cell_text(cell)).collect::<Vec<_>>(), [essay]);
+    assert_eq!(row_cells(&html, "3.2").iter().map(|cell| cell_text(cell)).collect::<Vec<_>>(), [answer]);
+    assert!(!html.contains(SECRETS[0]));
 }

@@ -1,6 +1,6 @@
 //! `applications`: what the intake has stored, for the secretariat.
 //!
-//!     cargo run -p commission --bin applications -- list [--store FILE] [--personal] [--suspects] [--dynamodb]
+//!     applications list [--personal] [--suspects] [--store FILE] [--dynamodb]
 //!
 //! Lists codes, age categories, languages and times received. Personal data (names,
 //! contacts) is shown only with `--personal`. With `--dynamodb` it reads the tables named by
@@ -9,43 +9,37 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use store::{CommissionStore, SqliteStore, StoreError};
 
-struct Options {
+/// What the intake has stored, for the secretariat.
+#[derive(Parser)]
+struct Cli {
+    /// The embedded store (what `generator serve` writes).
+    #[arg(long, value_name = "FILE", default_value = ".mektep/applications.sqlite", global = true)]
     store: PathBuf,
-    personal: bool,
-    suspects: bool,
+    /// Use DynamoDB instead (APPLICATIONS_TABLE, APPLICANTS_TABLE, DYNAMODB_ENDPOINT).
+    #[arg(long, global = true)]
     dynamodb: bool,
+    #[command(subcommand)]
+    command: Command,
 }
 
-const USAGE: &str = "usage: applications list [--store FILE] [--personal] [--suspects] [--dynamodb]";
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        store: PathBuf::from(".mektep/applications.sqlite"),
-        personal: false,
-        suspects: false,
-        dynamodb: false,
-    };
-    let mut args = args.iter();
-    match args.next().map(String::as_str) {
-        Some("list") => {}
-        _ => return Err(USAGE.into()),
-    }
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--store" => options.store = args.next().ok_or("--store needs a file")?.into(),
-            "--personal" => options.personal = true,
-            "--suspects" => options.suspects = true,
-            "--dynamodb" => options.dynamodb = true,
-            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(options)
+#[derive(Subcommand)]
+enum Command {
+    /// List the applications: code, age category, language and time received.
+    List {
+        /// Add names and contacts (for the secretariat only).
+        #[arg(long)]
+        personal: bool,
+        /// List what the honeypot caught instead (kept apart, not applications).
+        #[arg(long)]
+        suspects: bool,
+    },
 }
 
-async fn list(store: &impl CommissionStore, options: &Options) -> Result<(), StoreError> {
-    if options.suspects {
+async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> Result<(), StoreError> {
+    if suspects {
         let suspects = store.suspects().await?;
         println!("{} submissions caught by the honeypot (kept apart, not applications)", suspects.len());
         for (code, fields) in suspects {
@@ -70,7 +64,7 @@ async fn list(store: &impl CommissionStore, options: &Options) -> Result<(), Sto
             application.lang,
             application.received_at
         );
-        if options.personal {
+        if personal {
             if let Some(personal) = store.personal(&application.code).await? {
                 let fields: Vec<String> = personal.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 print!("  {}", fields.join("; "));
@@ -81,37 +75,30 @@ async fn list(store: &impl CommissionStore, options: &Options) -> Result<(), Sto
     Ok(())
 }
 
+async fn run(cli: &Cli) -> Result<(), StoreError> {
+    let Command::List { personal, suspects } = cli.command;
+    if cli.dynamodb {
+        let store = store::DynamoStore::new(store::dynamodb_client().await, store::Tables::from_env()?);
+        return list(&store, personal, suspects).await;
+    }
+    // Opening would create an empty store: a wrong path must say so instead.
+    if !cli.store.exists() {
+        return Err(StoreError::misconfigured(format!(
+            "no store at {}: apply through `generator serve` first, or pass --store",
+            cli.store.display()
+        )));
+    }
+    list(&SqliteStore::open(&cli.store)?, personal, suspects).await
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let options = match parse(&args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = if options.dynamodb { list_dynamodb(&options).await } else { open_and_list(&options).await };
-    match result {
+    let cli = Cli::parse();
+    match run(&cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn open_and_list(options: &Options) -> Result<(), StoreError> {
-    if !options.store.exists() {
-        return Err(StoreError::misconfigured(format!(
-            "no store at {}: apply through `generator serve` first, or pass --store",
-            options.store.display()
-        )));
-    }
-    list(&SqliteStore::open(&options.store)?, options).await
-}
-
-async fn list_dynamodb(options: &Options) -> Result<(), StoreError> {
-    let store = store::DynamoStore::new(store::dynamodb_client().await, store::Tables::from_env()?);
-    list(&store, options).await
 }

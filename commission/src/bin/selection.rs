@@ -91,7 +91,8 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
             let html = out.join(format!("{member}.html"));
             std::fs::write(&csv, sheet_csv(&content.form, &content.selection, &applications, lang))
                 .map_err(|e| e.to_string())?;
-            let page = sheet_html(&content.form, &content.selection, &applications, lang, known.name.get(lang));
+            let page = sheet_html(&content.form, &content.selection, &applications, lang, known.name.get(lang))
+                .map_err(|e| e.to_string())?;
             std::fs::write(&html, page).map_err(|e| e.to_string())?;
             println!(
                 "{}",
