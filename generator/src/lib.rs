@@ -12,6 +12,7 @@
 //! where there is one). [`deploy()`] uploads a built site to S3.
 
 mod calendar;
+mod content_type;
 mod csp;
 pub mod deploy;
 mod feed;
