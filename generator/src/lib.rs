@@ -9,11 +9,12 @@
 //! beside the output folder (the site before, written over) that replaces the output folder
 //! only once every step succeeded. `render_site` runs these steps in this order, one call
 //! each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
-//! where there is one). [`deploy()`] uploads a built site to S3.
+//! where there is one). With the `deploy` feature, `deploy()` uploads a built site to S3.
 
 mod calendar;
 mod content_type;
 mod csp;
+#[cfg(feature = "deploy")]
 pub mod deploy;
 mod feed;
 mod files;
@@ -42,6 +43,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 pub use content_model::ContentError;
 
+#[cfg(feature = "deploy")]
 pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
