@@ -48,7 +48,9 @@ pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
 pub use crate::new_report::{new_report, NewReport};
-use crate::output::{Output, Outputs};
+use crate::output::next_folder::NextFolder;
+use crate::output::written::{Outputs, Written};
+use crate::output::Output;
 use crate::render::Renderer;
 use crate::reports::Reports;
 pub use crate::serve::{serve, ServeOptions};
@@ -117,7 +119,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// [`build`], keeping what the preview needs when `for_preview`.
 fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedSite, Option<Kept>), BuildError> {
     // Pages are written as they are made, into a folder swapped in once all is good.
-    let next = output::NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
+    let next = NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
     let outputs = Outputs::into_folder(&next);
     let built = match render_site(options, &outputs, for_preview) {
         Ok(built) => built,
@@ -171,7 +173,7 @@ pub(crate) struct Kept {
     bodies: Vec<String>,
     documents: search::Documents,
     fingerprints: Fingerprints,
-    written: output::Written,
+    written: Written,
     /// The content file behind each page's output path.
     sources: HashMap<String, PathBuf>,
 }
