@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use content_model::ContentError;
 
-use crate::load::{Reloaded, Site};
+use crate::load::reload::Reloaded;
+use crate::load::Site;
 use crate::output::write::replace_files;
 use crate::output::written::Outputs;
 use crate::output::Output;
