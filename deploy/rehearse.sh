@@ -120,7 +120,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_END
 step=$(date +%s%N)
 say "building the Lambda binary (profile lambda) and the generator (release)"
 if ! cargo build --profile lambda -p intake --features lambda --bin bootstrap >"$logs/build.log" 2>&1 \
-   || ! cargo build --release -p generator --bin generator >>"$logs/build.log" 2>&1; then
+   || ! cargo build --release -p generator --features deploy --bin generator >>"$logs/build.log" 2>&1; then
   tail -n 30 "$logs/build.log" >&2
   say "the build failed; see $logs/build.log"
   exit 1

@@ -1,6 +1,7 @@
 //! What the generator and the function both read from `content/`: the site configuration,
-//! the schedule of the nine stages, the selection criteria, the application form, and each
-//! language's translation file with the way it writes dates.
+//! the schedule of the nine stages, the selection criteria, the application form (and its
+//! page's view, [`form_view`]), and each language's translation file with the way it writes
+//! dates.
 //!
 //! Every parser here takes text and a path (for errors only) and never touches the disk.
 
@@ -8,6 +9,7 @@ mod config;
 mod dates;
 mod error;
 mod form;
+mod form_view;
 mod front_matter;
 mod html;
 mod localized;
@@ -20,6 +22,7 @@ pub use config::{Contact, SiteConfig};
 pub use dates::DatePatterns;
 pub use error::{line_of_key, ContentError};
 pub use form::{Field, FieldKind, Form, Section};
+pub use form_view::{form_view, FieldView, FormSectionView, FormView};
 pub use front_matter::FrontMatter;
 pub use html::escape_html;
 pub use localized::Localized;

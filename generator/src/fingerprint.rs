@@ -69,6 +69,8 @@ pub(crate) fn fingerprinted_path(path: &str, bytes: &[u8]) -> Option<String> {
 
 /// Whether the name of `path` carries the start of `sha256_hex`, the digest of its own
 /// bytes, so that it can be cached for good: a different file would have a different name.
+/// Only the upload sets how long files are cached.
+#[cfg(feature = "deploy")]
 pub(crate) fn carries_digest(path: &str, sha256_hex: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut parts = name.rsplitn(3, '.');
@@ -101,6 +103,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "deploy")]
     fn a_name_carries_its_own_digest_only() {
         let digest = hex(&Sha256::digest(b"body{}"));
         let name = fingerprinted_path("css/style.css", b"body{}").unwrap();

@@ -9,10 +9,12 @@
 //! beside the output folder (the site before, written over) that replaces the output folder
 //! only once every step succeeded. `render_site` runs these steps in this order, one call
 //! each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
-//! where there is one). [`deploy()`] uploads a built site to S3.
+//! where there is one). With the `deploy` feature, `deploy()` uploads a built site to S3.
 
 mod calendar;
+mod content_type;
 mod csp;
+#[cfg(feature = "deploy")]
 pub mod deploy;
 mod feed;
 mod files;
@@ -41,11 +43,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 pub use content_model::ContentError;
 
+#[cfg(feature = "deploy")]
 pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
 use crate::load::{load_site, Sources};
 pub use crate::new_report::{new_report, NewReport, Problems};
-use crate::output::{Output, Outputs};
+use crate::output::next_folder::NextFolder;
+use crate::output::written::{Outputs, Written};
+use crate::output::Output;
 use crate::render::Renderer;
 use crate::reports::Reports;
 pub use crate::serve::{serve, ServeOptions};
@@ -114,7 +119,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// [`build`], keeping what the preview needs when `for_preview`.
 fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedSite, Option<Kept>), BuildError> {
     // Pages are written as they are made, into a folder swapped in once all is good.
-    let next = output::NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
+    let next = NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
     let outputs = Outputs::into_folder(&next);
     let built = match render_site(options, &outputs, for_preview) {
         Ok(built) => built,
@@ -168,7 +173,7 @@ pub(crate) struct Kept {
     bodies: Vec<String>,
     documents: search::Documents,
     fingerprints: Fingerprints,
-    written: output::Written,
+    written: Written,
     /// The content file behind each page's output path.
     sources: HashMap<String, PathBuf>,
 }

@@ -45,6 +45,11 @@ fn free_memory_at_once() {
 /// Builds the School of Future Local Council Deputies site from content/ and templates/.
 #[derive(Parser)]
 #[command(version)]
+#[cfg_attr(
+    not(feature = "deploy"),
+    command(after_help = "The upload to S3, `deploy`, is in a build with the deploy feature: \
+                          cargo run --release -p generator --features deploy -- deploy --help")
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,7 +73,16 @@ enum Command {
     Check(Common),
     /// Upload the built site to S3: only what changed, then delete what is gone and
     /// invalidate the changed paths on CloudFront.
+    #[cfg(feature = "deploy")]
     Deploy(Deploy),
+    /// Not in this build, which leaves out the AWS SDK: build with `--features deploy`.
+    // Hidden, and there so that `deploy` is answered with how to get it, not as a typo.
+    #[cfg(not(feature = "deploy"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Deploy {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print the Content-Security-Policy header the site must be served with.
     Csp(Common),
     /// Start a new page from a filled-in template.
@@ -103,6 +117,7 @@ enum New {
 
 /// The AWS environment applies: credentials from the usual chain, AWS_REGION, and
 /// AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 for an S3-compatible server.
+#[cfg(feature = "deploy")]
 #[derive(clap::Args)]
 struct Deploy {
     /// The bucket the site is served from.
@@ -177,6 +192,7 @@ fn main() -> ExitCode {
         Command::Csp(common) => check(&common.options()).map(|report| {
             println!("{}", report.content_security_policy);
         }),
+        #[cfg(feature = "deploy")]
         Command::Deploy(args) => {
             let options = generator::DeployOptions {
                 bucket: args.bucket.clone(),
@@ -196,6 +212,14 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             };
+        }
+        #[cfg(not(feature = "deploy"))]
+        Command::Deploy { .. } => {
+            eprintln!(
+                "error: this generator was built without the deploy feature: \
+                 cargo run --release -p generator --features deploy -- deploy …"
+            );
+            return ExitCode::from(2);
         }
         Command::New(New::Report { stage, title, tags, date, only, section, content }) => {
             let report = NewReport {

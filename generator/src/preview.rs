@@ -19,8 +19,11 @@ use std::time::{Duration, Instant};
 
 use content_model::ContentError;
 
-use crate::load::{Reloaded, Site};
-use crate::output::{self, Output, Outputs};
+use crate::load::reload::Reloaded;
+use crate::load::Site;
+use crate::output::write::replace_files;
+use crate::output::written::Outputs;
+use crate::output::Output;
 use crate::render::{render_body, Renderer, Touched, LATEST_REPORTS, STAGE_REPORTS};
 use crate::reports::Reports;
 use crate::views::{language_view, page_count, page_of};
@@ -258,7 +261,7 @@ impl Preview {
             }
             return Err(link_errors);
         }
-        output::replace_files(&self.options.output_dir, &made)
+        replace_files(&self.options.output_dir, &made)
             .map_err(|error| vec![ContentError::new(&self.options.output_dir, format!("{error:#}"))])?;
         let mut search = BTreeSet::new();
         for index in edited {
@@ -294,8 +297,8 @@ impl Preview {
             let (first, last): (Vec<Output>, Vec<Output>) =
                 new.into_iter().partition(|file| !file.path.ends_with("pagefind-entry.json"));
             let failed = |error: anyhow::Error| vec![ContentError::new(root, format!("{error:#}"))];
-            output::replace_files(root, &first).map_err(failed)?;
-            output::replace_files(root, &last).map_err(failed)?;
+            replace_files(root, &first).map_err(failed)?;
+            replace_files(root, &last).map_err(failed)?;
             written += first.len() + last.len();
             let stale: Vec<String> = self
                 .kept

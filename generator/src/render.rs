@@ -13,7 +13,8 @@ use crate::files::read_files;
 use crate::fingerprint::Fingerprints;
 use crate::load::{Page, Site};
 use crate::markdown;
-use crate::output::{Output, Outputs};
+use crate::output::written::Outputs;
+use crate::output::Output;
 use crate::reports::{Reports, Tag};
 use crate::views::{
     language_view, page_count, page_of, paginator, report_view, summary, LanguageLink, LanguageView, Link, PageView,

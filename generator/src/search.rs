@@ -17,7 +17,8 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 
 use crate::load::{Page, Site};
-use crate::output::{page_path, Output, Outputs};
+use crate::output::written::Outputs;
+use crate::output::{page_path, Output};
 use crate::ContentError;
 
 /// How many pages' result texts Pagefind puts in one file.

@@ -388,7 +388,7 @@ async fn serve_file(root: &Path, build: u64, request: Request) -> Response {
     if response.status().is_success() {
         // The same types production serves, charset and all.
         let file = if path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
-        if let Ok(kind) = HeaderValue::from_str(&crate::deploy::content_type(&file)) {
+        if let Ok(kind) = HeaderValue::from_str(&crate::content_type::content_type(&file)) {
             response.headers_mut().insert(header::CONTENT_TYPE, kind);
         }
     }

@@ -21,7 +21,6 @@ use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
 use walkdir::WalkDir;
 
-pub(crate) use plan::content_type;
 use plan::{invalidation_paths, Listed, LocalFile, Plan, Stored};
 
 /// How many requests are in flight at once.

@@ -8,6 +8,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::content_type::content_type;
 use crate::fingerprint::{carries_digest, hex};
 
 /// Pages, feeds, calendars, the sitemap and every file whose name stays the same when it
@@ -197,26 +198,6 @@ fn url_path(key: &str) -> String {
     out
 }
 
-/// The `Content-Type` a file is served with: the registered type for its extension, text
-/// always in UTF-8 (as the generator writes it), and feeds as Atom.
-pub(crate) fn content_type(key: &str) -> String {
-    let name = key.rsplit('/').next().unwrap_or(key);
-    let extension = name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase()).unwrap_or_default();
-    let essence = match extension.as_str() {
-        _ if name == "atom.xml" => "application/atom+xml",
-        "xml" => "application/xml",
-        "js" | "mjs" => "text/javascript",
-        _ => mime_guess::from_ext(&extension).first_raw().unwrap_or("application/octet-stream"),
-    };
-    let textual = essence.starts_with("text/")
-        || matches!(essence, "application/xml" | "application/atom+xml" | "application/rss+xml");
-    if textual {
-        format!("{essence}; charset=utf-8")
-    } else {
-        essence.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,30 +215,6 @@ mod tests {
             digest: Some(file.digest.clone()),
             content_type: Some(file.content_type.clone()),
             cache_control: Some(file.cache_control.to_string()),
-        }
-    }
-
-    #[test]
-    fn every_kind_of_file_we_emit_has_its_type() {
-        for (key, expected) in [
-            ("ky/index.html", "text/html; charset=utf-8"),
-            ("404.html", "text/html; charset=utf-8"),
-            ("ky/calendar.ics", "text/calendar; charset=utf-8"),
-            ("ky/otchettor/atom.xml", "application/atom+xml; charset=utf-8"),
-            ("sitemap.xml", "application/xml; charset=utf-8"),
-            ("robots.txt", "text/plain; charset=utf-8"),
-            ("ky/search.json", "application/json"),
-            ("style.3f2a9c1b.css", "text/css; charset=utf-8"),
-            ("app.3f2a9c1b.js", "text/javascript; charset=utf-8"),
-            ("favicon.3f2a9c1b.svg", "image/svg+xml"),
-            ("favicon.ico", "image/x-icon"),
-            ("images/a.3f2a9c1b.jpg", "image/jpeg"),
-            ("images/a.3f2a9c1b.PNG", "image/png"),
-            ("images/a.3f2a9c1b.webp", "image/webp"),
-            ("files/rules.pdf", "application/pdf"),
-            ("LICENSE", "application/octet-stream"),
-        ] {
-            assert_eq!(content_type(key), expected, "{key}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! What every page of one language shares: its words, menu, languages, schedule, contact.
 
 use chrono::{DateTime, FixedOffset};
+use content_model::{form_view, FormView};
 use serde::Serialize;
 
-use super::form::{form_view, FormView};
 use super::schedule::{schedule_view, ScheduleView};
 use super::Link;
 use crate::load::{Page, Site};
@@ -118,7 +118,10 @@ pub(crate) fn language_view<'a>(
                 evidence: criterion.evidence.get(lang),
             })
             .collect(),
-        form: site.form.as_ref().map(|form| form_view(form, site, lang, now, pinned)),
+        form: site.form.as_ref().map(|form| {
+            let deadline = site.schedule.deadline.as_ref().map(|deadline| deadline.at);
+            form_view(form, lang, dates, deadline, site.config.intake_path(), now, pinned)
+        }),
         search_url: site.page(lang, "search").map(|page| page.url.as_str()),
         search_bundles: crate::search::Parts::of(site).urls(lang),
         contact: ContactView {

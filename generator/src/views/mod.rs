@@ -3,9 +3,9 @@
 //!
 //! [`language`] is what every page of a language shares; [`page`] the page itself;
 //! [`schedule`] the stages and the deadline; [`report`] reports in listings and on their
-//! own pages; [`form`] the application form.
+//! own pages. The application form's view is [`content_model::form_view`], shared with
+//! any other program that serves the form.
 
-mod form;
 mod language;
 mod page;
 mod report;
