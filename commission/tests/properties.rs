@@ -23,7 +23,7 @@ fn runner() -> TestRunner {
 }
 
 fn selection() -> Selection {
-    let file = test_support::content_dir().join("selection.toml");
+    let file = test_support::frozen_content().join("selection.toml");
     Selection::parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
 }
 

@@ -11,7 +11,7 @@ use content_model::{Form, Selection};
 use store::{Application, Category, CommissionStore, ScoresError, Store};
 
 fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
-    let file = test_support::content_dir().join(name);
+    let file = test_support::frozen_content().join(name);
     parse(&file, &std::fs::read_to_string(&file).unwrap(), &["ky".into(), "ru".into()]).unwrap()
 }
 
@@ -19,7 +19,7 @@ fn form() -> Form {
     content("form.toml", Form::parse)
 }
 
-/// The real selection rules with a quota of two for the older group, so the edge is near.
+/// The frozen selection rules with a quota of two for the older group, so the edge is near.
 fn selection() -> Selection {
     let mut selection: Selection = content("selection.toml", Selection::parse);
     selection.quotas.aged_28_and_over.max = 2;
@@ -260,7 +260,7 @@ async fn the_secretariats_command_works_on_the_embedded_store() {
             .arg("--store")
             .arg(&file)
             .arg("--content")
-            .arg(test_support::content_dir())
+            .arg(test_support::frozen_content())
             .output()
             .unwrap()
     };
@@ -356,7 +356,7 @@ async fn markup_in_an_essay_or_answer_is_shown_as_text_on_the_printable_sheet() 
         .args(["sheets", "--member", "union", "--lang", "ru", "--out", sheets.to_str().unwrap(), "--store"])
         .arg(dir.path().join("applications.sqlite"))
         .arg("--content")
-        .arg(test_support::content_dir())
+        .arg(test_support::frozen_content())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

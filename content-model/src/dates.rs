@@ -156,8 +156,10 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    /// The date patterns of the frozen copy of the content, which editors never change.
     fn patterns(lang: &str) -> DatePatterns {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../content/i18n/{lang}.toml"));
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/fixtures/site/content/i18n/{lang}.toml"));
         let text = std::fs::read_to_string(&file).unwrap();
         crate::Translation::parse(&file, &text).unwrap().dates
     }

@@ -1,19 +1,19 @@
-//! The Content-Security-Policy the build computes lets every page of the real site work:
-//! each inline script is allowed by its hash, nothing else inline is, and `generator csp`
-//! prints the same policy for the CDN and the front door.
+//! The Content-Security-Policy the build computes lets every page of a whole site (the frozen
+//! copy of the content) work: each inline script is allowed by its hash, nothing else inline
+//! is, and `generator csp` prints the same policy for the CDN and the front door.
 
 mod common;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use common::{build_real_site, options, repo};
+use common::{build_frozen_site, frozen_content, options, repo};
 
 const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
 
 fn policy() -> String {
     let output = tempfile::tempdir().unwrap();
-    let report = generator::check(&options(&repo().join("content"), &output.path().join("public"), DURING_INTAKE))
+    let report = generator::check(&options(&frozen_content(), &output.path().join("public"), DURING_INTAKE))
         .unwrap_or_else(|err| panic!("{err}"));
     report.content_security_policy
 }
@@ -33,7 +33,7 @@ fn inline_scripts(html: &str) -> Vec<&str> {
 #[test]
 fn every_inline_script_of_every_page_is_allowed_by_its_hash() {
     let policy = policy();
-    let site = build_real_site(DURING_INTAKE);
+    let site = build_frozen_site(DURING_INTAKE);
     let mut hashes = std::collections::BTreeSet::new();
     for page in site.html_files() {
         let html = site.read(&page);
@@ -76,7 +76,8 @@ fn the_policy_allows_the_site_itself_and_nothing_inline_but_its_scripts() {
 fn generator_csp_prints_the_policy() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_generator"))
         .current_dir(repo())
-        .args(["csp", "--at", DURING_INTAKE])
+        .args(["csp", "--at", DURING_INTAKE, "--content"])
+        .arg(frozen_content())
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -1,6 +1,7 @@
-//! `generator deploy` of the real site to a real S3-compatible server on loopback: moto's,
-//! from the venv that tests/setup.sh makes (`tests/.tools/venv`). It also answers CloudFront,
-//! so the invalidations the deploy asks for can be read back.
+//! `generator deploy` of a whole site (the frozen copy of the content) to a real
+//! S3-compatible server on loopback: moto's, from the venv that tests/setup.sh makes
+//! (`tests/.tools/venv`). It also answers CloudFront, so the invalidations the deploy asks
+//! for can be read back.
 
 mod common;
 
@@ -15,7 +16,7 @@ use aws_sdk_cloudfront::types::{
 };
 use aws_sdk_s3::config::{Credentials, Region};
 
-use common::{build_real_site, repo};
+use common::{build_frozen_site, repo};
 
 const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
 const BUCKET: &str = "mektep-site";
@@ -245,17 +246,17 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn the_real_site_goes_up_once_then_only_what_changed() {
+fn the_site_goes_up_once_then_only_what_changed() {
     let Some(moto) = Moto::start() else { return };
     let aws = Aws::new(&moto.url);
     aws.create_bucket();
     let distribution = aws.create_distribution();
-    let site = build_real_site(DURING_INTAKE);
+    let site = build_frozen_site(DURING_INTAKE);
     let files = files_below(&site.output).len();
 
     // The first deploy uploads everything, each kind of file with its headers.
     let first = moto.deploy(&site.output, &["--distribution", &distribution]).succeeded();
-    println!("first deploy of the real site: {}", first.summary());
+    println!("first deploy of the site: {}", first.summary());
     assert_eq!(first.counts(), (files, 0, 0), "{}", first.stdout);
     assert_eq!(aws.keys().len(), files);
     let stylesheet = site.linked("ky/index.html", "stylesheet");
@@ -274,7 +275,7 @@ fn the_real_site_goes_up_once_then_only_what_changed() {
 
     // The same build again writes nothing, and says so.
     let second = moto.deploy(&site.output, &["--distribution", &distribution]).succeeded();
-    println!("second deploy of the real site: {}", second.summary());
+    println!("second deploy of the site: {}", second.summary());
     assert_eq!(second.counts(), (0, 0, files));
     assert!(second.summary().starts_with("nothing changed"), "{}", second.stdout);
     assert!(!second.stdout.contains("invalidated"), "nothing to invalidate");
@@ -315,7 +316,7 @@ fn the_real_site_goes_up_once_then_only_what_changed() {
 #[test]
 fn an_error_names_the_object_or_bucket_and_the_aws_error() {
     let Some(moto) = Moto::start() else { return };
-    let site = build_real_site(DURING_INTAKE);
+    let site = build_frozen_site(DURING_INTAKE);
     // No bucket was created.
     let failed = moto.deploy(&site.output, &[]);
     assert!(!failed.ok);

@@ -1,6 +1,8 @@
 //! Each folder of `fixtures/broken/` is one mistake an editor can make, applied to a copy of
-//! the real `content/`: files in its `content/` are added or replace the real ones, and
-//! `edits.toml` changes text in place. `expected.txt` holds exactly what `check` must say.
+//! the frozen content (`tests/fixtures/site/content`, which editors never change, so the
+//! lines `expected.txt` names stay where they are): files in its `content/` are added or
+//! replace the frozen ones, and `edits.toml` changes text in place. `expected.txt` holds
+//! exactly what `check` must say.
 //! Run with `MEKTEP_BLESS=1` to write what it says now (then read it before committing).
 
 mod common;
@@ -40,7 +42,7 @@ fn apply_edits(case: &Path, content: &Path) {
 fn problems_reported_for(case: &Path) -> Vec<String> {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     if case.join("content").exists() {
         common::copy_tree(&case.join("content"), &content);
     }
@@ -99,7 +101,7 @@ fn every_editor_mistake_is_reported_with_its_file_and_line() {
 fn a_broken_build_leaves_the_previous_site_in_place() {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     let output = root.path().join("public");
     let options = common::options(&content, &output, "2020-12-01T12:00:00+06:00");
     generator::build(&options).unwrap();
@@ -116,7 +118,7 @@ fn a_broken_build_leaves_the_previous_site_in_place() {
 fn check_on_the_command_line_exits_non_zero_and_lists_problems() {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     std::fs::write(content.join("results.ru.md"), "+++\ntitle = \"Итоги\"\ncolour = \"red\"\n+++\n").unwrap();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_generator"))
         .args(["check", "--content"])

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{build_with_templates, copy_tree, repo, Built};
+use common::{build_with_templates, copy_tree, frozen_content, repo, Built};
 
 const MOMENT: &str = "2021-03-10T12:00:00+06:00";
 
@@ -20,12 +20,12 @@ const PNG: &[u8] = &[
 
 const REPORT: &str = "ky/otchettor/suroottor/index.html";
 
-/// The real content and templates in a temporary folder, plus a report with a picture and
-/// a link to it.
+/// The frozen copy of the content and the real templates in a temporary folder, plus a
+/// report with a picture and a link to it.
 fn sources() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let (content, templates) = (root.path().join("content"), root.path().join("templates"));
-    copy_tree(&repo().join("content"), &content);
+    copy_tree(&frozen_content(), &content);
     copy_tree(&repo().join("templates"), &templates);
     std::fs::create_dir_all(content.join("images")).unwrap();
     std::fs::write(content.join("images/group.png"), PNG).unwrap();

@@ -8,11 +8,11 @@ mod common;
 
 const DURING_PROGRAMME: &str = "2021-02-15T12:00:00+06:00";
 
-/// The site with the fixture's reports added.
+/// The frozen copy of the site with the fixture's reports added.
 fn site_with_every_construct() -> (tempfile::TempDir, std::path::PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     common::copy_tree(&common::fixtures().join("markdown-constructs/reports"), &content.join("reports"));
     (root, content)
 }

@@ -41,7 +41,7 @@ fn assert_same_site(built: &Path, fresh: &Path) {
 
 const AT: &str = "2020-12-01T12:00:00+06:00";
 
-/// A copy of the real content in a temporary folder, to be built into its `public`.
+/// A copy of the frozen content in a temporary folder, to be built into its `public`.
 struct Copy {
     root: tempfile::TempDir,
     content: PathBuf,
@@ -52,7 +52,7 @@ struct Copy {
 fn copy_of_the_site() -> Copy {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     let output = root.path().join("public");
     let options = common::options(&content, &output, AT);
     Copy { root, content, output, options }

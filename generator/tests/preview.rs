@@ -106,9 +106,10 @@ fn same_as_whole_build(step: &str, root: &Path, content: &Path) {
     std::fs::remove_dir_all(&fresh).unwrap();
 }
 
-/// 24 reports per language besides the real ones, older than them (so that the home page's
-/// newest three stay the same), on three tags and two stages; the search index in parts of
-/// 20 pages, so that an edit remakes its own part and the others must stay as they were.
+/// 24 reports per language besides the frozen content's, older than them (so that the home
+/// page's newest three stay the same), on three tags and two stages; the search index in
+/// parts of 20 pages, so that an edit remakes its own part and the others must stay as they
+/// were.
 fn add_reports(content: &Path) {
     edit(&content.join("config.toml"), |text| {
         text.replacen("\ntimezone = ", "\nsearch_index_pages = 20\ntimezone = ", 1)
@@ -142,7 +143,7 @@ fn edit(file: &Path, change: impl FnOnce(String) -> String) {
 fn edits_of_reports_are_applied_in_place_and_match_a_whole_build() {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     add_reports(&content);
     let log = root.path().join("serve.log");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -22,12 +22,12 @@ fn report(title: &str, slug: &str, date: &str, stage: &str, extra: &str, body: &
     format!("+++\ntitle = \"{title}\"\nslug = \"{slug}\"\ndate = {date}\nstage = \"{stage}\"\n{extra}+++\n\n{body}\n")
 }
 
-/// The real content plus: twelve more reports in both languages, a draft, a Kyrgyz-only
+/// The frozen copy of the content plus: twelve more reports in both languages, a draft, a Kyrgyz-only
 /// report with an image.
 fn fixture() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     for n in 1..=12 {
         let date = format!("2021-02-{n:02}");
         let tags = if n % 2 == 0 { "tags = [\"Насаатчылык\"]\n" } else { "" };
@@ -112,7 +112,7 @@ fn a_report_in_one_language_says_so_instead_of_linking_nowhere() {
     let site = common::build(&root.path().join("content"), MOMENT);
     let page = site.read("ky/otchettor/ayildagy-zholugushuu/index.html");
     let i18n: toml::Table =
-        toml::from_str(&std::fs::read_to_string(common::repo().join("content/i18n/ky.toml")).unwrap()).unwrap();
+        toml::from_str(&std::fs::read_to_string(common::frozen_content().join("i18n/ky.toml")).unwrap()).unwrap();
     let notice = format!("{} Русский", i18n["strings"]["not_translated"].as_str().unwrap());
     assert!(page.contains(&notice), "a notice in place of the translation link");
     assert!(!page.contains("hreflang=\"ru\""));

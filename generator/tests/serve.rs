@@ -37,11 +37,11 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// Starts `generator serve` on a copy of the real content; returns its folder and port.
+/// Starts `generator serve` on a copy of the frozen content; returns its folder and port.
 fn start() -> (tempfile::TempDir, std::path::PathBuf, u16, Server) {
     let root = tempfile::tempdir().unwrap();
     let content = root.path().join("content");
-    common::copy_tree(&common::repo().join("content"), &content);
+    common::copy_tree(&common::frozen_content(), &content);
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let server = Server(
         common::serve_command(&content, root.path(), port, "2020-12-01T12:00:00+06:00")
@@ -115,7 +115,7 @@ fn serve_answers_and_rebuilds_when_content_changes() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    std::fs::write(&file, std::fs::read_to_string(common::repo().join("content/results.ru.md")).unwrap()).unwrap();
+    std::fs::write(&file, std::fs::read_to_string(common::frozen_content().join("results.ru.md")).unwrap()).unwrap();
     wait_for("the draft", || {
         get(port, "/ky/otchettor/mekteptin-birinchi-kunu/").is_some_and(|(status, _)| status == 200)
     });
@@ -209,6 +209,6 @@ fn a_stopped_or_killed_preview_leaves_no_search_documents_behind() {
     server.0.kill().unwrap();
     server.0.wait().unwrap();
     assert_eq!(scratch_of(pid).len(), 1);
-    common::build_real_site("2020-12-01T12:00:00+06:00");
+    common::build_frozen_site("2020-12-01T12:00:00+06:00");
     assert!(scratch_of(pid).is_empty(), "a build left {:?} of a process that is gone", scratch_of(pid));
 }

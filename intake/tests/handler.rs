@@ -6,8 +6,8 @@ use intake::handle;
 use store::{CommissionStore, StoreErrorKind};
 use test_support::*;
 
-/// Message `key` of content/form.toml in `lang` with its placeholders filled in: what the
-/// applicant reads follows the content file, so rewording it there needs no change here.
+/// Message `key` of the frozen content's form.toml in `lang` with its placeholders filled in:
+/// what the applicant reads, from the file the intake under test was loaded from.
 fn message(key: &str, lang: &str, values: &[(&str, &str)]) -> String {
     intake_at(DURING_INTAKE).form().message(key, lang, values)
 }

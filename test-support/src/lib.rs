@@ -1,6 +1,6 @@
-//! What the tests of the intake, the stores and the commission's tools share: the real
-//! content, a clock inside the application window, a complete valid application as a form
-//! or a script would post it, and fresh stores of both kinds.
+//! What the tests of the intake, the stores and the commission's tools share: a frozen copy
+//! of the content, a clock inside its application window, a complete valid application as a
+//! form or a script would post it, and fresh stores of both kinds.
 // Test code: a helper that cannot do its job stops the test and says why.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -10,15 +10,20 @@ use chrono::DateTime;
 use http::Request;
 use intake::{Clock, Intake};
 
+/// Inside the frozen content's application window, and after its deadline (17:00 on 11 December 2020).
 pub const DURING_INTAKE: &str = "2020-12-01T12:00:00+06:00";
 pub const AFTER_DEADLINE: &str = "2020-12-11T17:00:00+06:00";
 
-pub fn content_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
+/// The frozen copy of `content/` (`tests/fixtures/site/content`), which editors never change:
+/// tests that read it cannot break when a deadline moves or a message is reworded. The
+/// content the Lambda carries is tested once, in `intake/src/main.rs`.
+pub fn frozen_content() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/site/content")
 }
 
+/// The intake on the frozen content, its clock stopped at `moment`.
 pub fn intake_at(moment: &str) -> Intake {
-    Intake::load(&content_dir(), Clock::Fixed(DateTime::parse_from_rfc3339(moment).unwrap()))
+    Intake::load(&frozen_content(), Clock::Fixed(DateTime::parse_from_rfc3339(moment).unwrap()))
         .unwrap_or_else(|errors| panic!("{errors:?}"))
 }
 
@@ -127,7 +132,7 @@ pub async fn dynamo_store() -> store::DynamoStore {
     store
 }
 
-/// Message `key` of content/form.toml in `lang`, so tests follow the content's wording.
+/// Message `key` of the frozen content's form.toml in `lang`, as the applicant reads it.
 pub fn form_text(key: &str, lang: &str) -> String {
     intake_at(DURING_INTAKE).form().message(key, lang, &[])
 }

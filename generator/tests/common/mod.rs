@@ -15,6 +15,18 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The frozen copy of `content/` (`tests/fixtures/site/content` at the repository's root),
+/// which editors never change: tests of what the generator does read it, so that rewording a
+/// sentence, moving a date or adding a line to `content/` cannot break them.
+pub fn frozen_content() -> PathBuf {
+    repo().join("tests/fixtures/site/content")
+}
+
+/// The real `content/`, for the tests that lint what editors write.
+pub fn real_content() -> PathBuf {
+    repo().join("content")
+}
+
 pub fn at(moment: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(moment).unwrap()
 }
@@ -101,9 +113,14 @@ pub fn build_with_templates(content: &Path, templates: &Path, moment: &str) -> B
     Built { _root: root, output }
 }
 
-/// Builds the project's own site.
+/// Builds the project's own site, as editors left it: for content lints only.
 pub fn build_real_site(moment: &str) -> Built {
-    build(&repo().join("content"), moment)
+    build(&real_content(), moment)
+}
+
+/// Builds the frozen copy of the site as of `moment`: for tests of behaviour.
+pub fn build_frozen_site(moment: &str) -> Built {
+    build(&frozen_content(), moment)
 }
 
 /// `generator serve` on `content` with the real templates, as of `at`, on `port`, writing
