@@ -114,18 +114,6 @@ impl fmt::Display for SheetError {
 
 impl std::error::Error for SheetError {}
 
-/// A Tera error with its chain of causes, which is where the useful part is.
-fn tera_reason(err: &tera::Error) -> String {
-    let mut reason = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
-}
-
 /// The sheet as a printable page, in `lang`: one application after another, each with its
 /// answers, its essay and a box per criterion.
 pub fn sheet_html(
@@ -175,7 +163,7 @@ fn render((name, text): (&str, &str), page: &SheetPage<'_>) -> Result<String, Sh
         template: name.to_string(),
         member: page.member.to_string(),
         lang: page.lang.to_string(),
-        reason: tera_reason(&err),
+        reason: content_model::with_causes(&err),
     };
     let mut tera = Tera::default();
     // The same escaping as the site's pages (content_model::escape_html).

@@ -72,3 +72,16 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
         })
         .map(|i| i + 1)
 }
+
+/// An error with its chain of causes, `outer: cause: cause`: template engines (Tera) put the
+/// useful part, such as the line and the variable, in the causes.
+pub fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

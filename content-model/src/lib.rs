@@ -20,7 +20,7 @@ mod translation;
 
 pub use config::{Contact, SiteConfig};
 pub use dates::DatePatterns;
-pub use error::{line_of_key, ContentError};
+pub use error::{line_of_key, with_causes, ContentError};
 pub use form::{Field, FieldKind, Form, Section};
 pub use form_view::{form_view, FieldView, FormSectionView, FormView};
 pub use front_matter::FrontMatter;

@@ -41,7 +41,7 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
         }
     }
     if let Err(err) = tera.add_raw_templates(sources) {
-        errors.push(ContentError::new(dir, tera_message(&err)));
+        errors.push(ContentError::new(dir, content_model::with_causes(&err)));
     }
     if errors.is_empty() {
         Ok(tera)
@@ -52,18 +52,6 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
 
 pub(crate) fn template_names(tera: &Tera) -> HashSet<String> {
     tera.get_template_names().map(str::to_string).collect()
-}
-
-/// A Tera error with its chain of causes, which is where the useful part is.
-fn tera_message(err: &tera::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Renders every page's Markdown to HTML, resolving `@/` links per language and pointing
@@ -163,7 +151,7 @@ impl<'a> Renderer<'a> {
         let mut shared = HashMap::new();
         for (lang, view) in &views {
             let context = Context::from_serialize(view)
-                .map_err(|err| vec![ContentError::new(templates_dir, tera_message(&err))])?;
+                .map_err(|err| vec![ContentError::new(templates_dir, content_model::with_causes(&err))])?;
             shared.insert(*lang, context);
         }
         let summaries = site
@@ -182,7 +170,7 @@ impl<'a> Renderer<'a> {
         self.tera.render(template, context).map_err(|err| {
             ContentError::new(
                 self.templates_dir.join(template),
-                format!("while rendering {}: {}", source.display(), tera_message(&err)),
+                format!("while rendering {}: {}", source.display(), content_model::with_causes(&err)),
             )
         })
     }
