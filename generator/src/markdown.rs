@@ -451,8 +451,18 @@ mod tests {
             resolve,
         )
         .unwrap();
-        assert!(html.contains("footnote-reference"), "{html}");
-        assert!(html.contains("<table>"), "{html}");
+        // The marker links to the note, which holds its text.
+        assert!(html.contains("<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup>"), "{html}");
+        let note = html.split("<div class=\"footnote-definition\" id=\"1\">").nth(1).expect(&html);
+        assert!(note.split("</div>").next().unwrap().contains("Note."), "{html}");
+        // Header cells in the head, the row's cells in order in the body, without styles.
+        assert!(html.contains("<thead><tr><th>a</th><th>b</th></tr></thead>"), "{html}");
+        assert!(html.contains("<tbody>\n<tr><td>1</td><td>2</td></tr>"), "{html}");
+        // A right-aligned column gets its class, never a style attribute.
+        let aligned = render(Path::new("a"), "| n |\n|--:|\n| 7 |\n", 1, &assets(), resolve).unwrap();
+        assert!(aligned.contains("<th class=\"align-right\">n</th>"), "{aligned}");
+        assert!(aligned.contains("<td class=\"align-right\">7</td>"), "{aligned}");
+        assert!(!aligned.contains("style="), "{aligned}");
     }
 
     /// Markdown an editor might write, with the constructs that make trouble likely:
