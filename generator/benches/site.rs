@@ -28,6 +28,7 @@ fn main() {
         now: DateTime::parse_from_rfc3339("2020-12-01T12:00:00+06:00").unwrap(),
         pinned: true,
         drafts: false,
+        cache_dir: None,
     };
 
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);

@@ -20,6 +20,7 @@ mod feed;
 mod files;
 mod fingerprint;
 mod front_matter;
+mod images;
 mod links;
 mod load;
 mod markdown;
@@ -68,6 +69,9 @@ pub struct BuildOptions {
     pub pinned: bool,
     /// Include pages marked `draft = true` (`serve` does, `build` does not).
     pub drafts: bool,
+    /// Where encoded photos are kept between builds (`.mektep/cache`); `None` encodes every
+    /// photo on every build.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// What a successful build made.
@@ -173,6 +177,7 @@ pub(crate) struct Kept {
     bodies: Vec<String>,
     documents: search::Documents,
     fingerprints: Fingerprints,
+    pictures: images::Pictures,
     written: Written,
     /// The content file behind each page's output path.
     sources: HashMap<String, PathBuf>,
@@ -190,12 +195,24 @@ fn render_site(
     // Static files and the images beside the content are read first: pages point at them by
     // their fingerprinted names.
     let mut assets = static_files(&options.templates_dir.join("static"), |_| true)?;
-    assets.extend(static_files(&options.content_dir, |path| {
-        !path.ends_with(".md") && !path.ends_with(".toml") && !path.starts_with("i18n/")
-    })?);
+    let (content_files, prepared) = images::prepare(
+        static_files(&options.content_dir, |path| {
+            !path.ends_with(".md") && !path.ends_with(".toml") && !path.starts_with("i18n/")
+        })?,
+        options.cache_dir.as_deref(),
+    );
+    assets.extend(content_files);
     let fingerprints = Fingerprints::apply(&mut assets);
+    let pictures = prepared.published(&fingerprints);
     tera.register_function("asset", asset_function(fingerprints.clone(), &assets));
-    let bodies = render::render_bodies(&site, &fingerprints).map_err(|found| errors.extend(found)).ok();
+    let bodies = render::render_bodies(&site, &fingerprints, &pictures).map_err(|found| errors.extend(found)).ok();
+    // A picture that cannot be published and that no page shows is still the editor's to
+    // mend: it was put in content/ to be published.
+    if errors.is_empty() {
+        errors.extend(pictures.refusals().map(|(path, refusal)| {
+            ContentError::new(options.content_dir.join(path), format!("this picture {refusal}"))
+        }));
+    }
     let bodies = match bodies {
         Some(bodies) if errors.is_empty() => bodies,
         _ => return Err(errors),
@@ -289,7 +306,7 @@ fn render_site(
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
     let rendered = RenderedSite { made, pages, content_security_policy, warnings };
     let kept =
-        documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, written, sources });
+        documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, pictures, written, sources });
     Ok((rendered, kept))
 }
 

@@ -151,6 +151,9 @@ struct Common {
     templates: PathBuf,
     #[arg(long, default_value = "public")]
     output: PathBuf,
+    /// Where encoded photos are kept, so that each is encoded once.
+    #[arg(long, default_value = ".mektep/cache")]
+    cache: PathBuf,
 }
 
 impl Common {
@@ -162,6 +165,7 @@ impl Common {
             now: self.at.unwrap_or_else(|| Local::now().fixed_offset()),
             pinned: self.at.is_some(),
             drafts: false,
+            cache_dir: Some(self.cache.clone()),
         }
     }
 }

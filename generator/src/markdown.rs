@@ -7,6 +7,7 @@ use content_model::{escape_html, ContentError};
 use pulldown_cmark::{Alignment, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::fingerprint::Fingerprints;
+use crate::images::Pictures;
 use crate::slug::slugify;
 
 /// The Markdown extensions editors may use. `tests/markdown_constructs.rs` builds a page with
@@ -24,6 +25,8 @@ pub(crate) struct Assets<'a> {
     pub(crate) content_dir: &'a Path,
     /// The names images and other assets are published under (`/images/a.5e0c81d2.jpg`).
     pub(crate) fingerprints: &'a Fingerprints,
+    /// Photos and other raster pictures, in the widths and formats they are published in.
+    pub(crate) pictures: &'a Pictures,
 }
 
 /// Why raw HTML in content is refused, if it is: scripts (in any letter case), and the
@@ -163,7 +166,8 @@ fn add_heading_anchors(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
 }
 
 /// Turns each image into an `<img>` with its size, `loading="lazy"` and its alt text, which
-/// must not be empty; the file must be part of the site. Each event comes with its offset in
+/// must not be empty; the file must be part of the site. A photo becomes a `<picture>` with
+/// its published widths (see `images`). Each event comes with its offset in
 /// the body, which `line_of` turns into a file line.
 fn replace_images<'a>(
     events: impl ExactSizeIterator<Item = (Event<'a>, usize)>,
@@ -197,6 +201,17 @@ fn replace_images<'a>(
                     "the image `{src}` has no alt text: write what it shows, `![Participants at the School]({src})`"
                 ),
             ));
+        }
+        match assets.pictures.get(&src) {
+            Some(Ok(picture)) => {
+                out.push(Event::InlineHtml(picture.html(alt.trim(), &title).into()));
+                continue;
+            }
+            Some(Err(refusal)) => {
+                errors.push(ContentError::at_line(path, line, format!("the image `{src}` {refusal}")));
+                continue;
+            }
+            None => {}
         }
         let size = if src.contains("://") || src.starts_with("//") {
             errors.push(ContentError::at_line(path, line, format!("the image `{src}` is on another site: readers on slow data must not load from elsewhere; put it in content/images/")));
@@ -359,7 +374,12 @@ mod tests {
 
     fn assets() -> Assets<'static> {
         static NONE: std::sync::LazyLock<Fingerprints> = std::sync::LazyLock::new(Fingerprints::default);
-        Assets { content_dir: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../content")), fingerprints: &NONE }
+        static NO_PICTURES: std::sync::LazyLock<Pictures> = std::sync::LazyLock::new(Pictures::default);
+        Assets {
+            content_dir: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../content")),
+            fingerprints: &NONE,
+            pictures: &NO_PICTURES,
+        }
     }
 
     fn resolve(file: &str) -> Option<String> {

@@ -109,7 +109,7 @@ impl Preview {
                     if unchanged {
                         continue;
                     }
-                    match render_body(&self.kept.site, &page, &self.kept.fingerprints) {
+                    match render_body(&self.kept.site, &page, &self.kept.fingerprints, &self.kept.pictures) {
                         Ok(body) => fresh.push((*index, *page, body, warnings)),
                         Err(errors) => return Update::Failed(errors),
                     }

@@ -11,6 +11,7 @@ use tera::{Context, Tera};
 
 use crate::files::read_files;
 use crate::fingerprint::Fingerprints;
+use crate::images::Pictures;
 use crate::load::{Page, Site};
 use crate::markdown;
 use crate::output::written::Outputs;
@@ -56,9 +57,13 @@ pub(crate) fn template_names(tera: &Tera) -> HashSet<String> {
 
 /// Renders every page's Markdown to HTML, resolving `@/` links per language and pointing
 /// images at their fingerprinted names.
-pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<Vec<String>, Vec<ContentError>> {
+pub(crate) fn render_bodies(
+    site: &Site,
+    fingerprints: &Fingerprints,
+    pictures: &Pictures,
+) -> Result<Vec<String>, Vec<ContentError>> {
     let bodies: Vec<Result<String, Vec<ContentError>>> =
-        site.pages.par_iter().map(|page| render_body(site, page, fingerprints)).collect();
+        site.pages.par_iter().map(|page| render_body(site, page, fingerprints, pictures)).collect();
     let mut errors = Vec::new();
     let bodies: Vec<String> =
         bodies.into_iter().filter_map(|body| body.map_err(|found| errors.extend(found)).ok()).collect();
@@ -70,8 +75,13 @@ pub(crate) fn render_bodies(site: &Site, fingerprints: &Fingerprints) -> Result<
 }
 
 /// One page's Markdown to HTML, as [`render_bodies`] does it, for a page edited in the preview.
-pub(crate) fn render_body(site: &Site, page: &Page, fingerprints: &Fingerprints) -> Result<String, Vec<ContentError>> {
-    let assets = markdown::Assets { content_dir: &site.content_dir, fingerprints };
+pub(crate) fn render_body(
+    site: &Site,
+    page: &Page,
+    fingerprints: &Fingerprints,
+    pictures: &Pictures,
+) -> Result<String, Vec<ContentError>> {
+    let assets = markdown::Assets { content_dir: &site.content_dir, fingerprints, pictures };
     markdown::render(&page.source, &page.body, page.body_line, &assets, |file| {
         let canonical = file.strip_suffix(".md")?;
         match site.page(&page.lang, canonical) {

@@ -86,6 +86,7 @@ fn same_as_whole_build(step: &str, root: &Path, content: &Path) {
         now: common::at(AT),
         pinned: true,
         drafts: true,
+        cache_dir: None,
     })
     .unwrap();
     let (served, built) = (files(&served(&root.join("public"))), files(&fresh));

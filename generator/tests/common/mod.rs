@@ -93,6 +93,7 @@ pub fn options(content: &Path, output: &Path, moment: &str) -> BuildOptions {
         now: at(moment),
         pinned: true,
         drafts: false,
+        cache_dir: None,
     }
 }
 
