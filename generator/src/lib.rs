@@ -305,8 +305,17 @@ fn render_site(
     let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
     let warnings = site.warnings.iter().map(ToString::to_string).collect();
     let rendered = RenderedSite { made, pages, content_security_policy, warnings };
-    let kept =
-        documents.map(|documents| Kept { site, tera, templates, bodies, documents, fingerprints, pictures, written, sources });
+    let kept = documents.map(|documents| Kept {
+        site,
+        tera,
+        templates,
+        bodies,
+        documents,
+        fingerprints,
+        pictures,
+        written,
+        sources,
+    });
     Ok((rendered, kept))
 }
 

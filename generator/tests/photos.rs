@@ -42,7 +42,8 @@ fn site_with_photos(root: &Path) -> std::path::PathBuf {
 fn attribute(html: &str, tag: &str, attribute: &str) -> String {
     let start = html.find(tag).unwrap_or_else(|| panic!("no {tag} in {html}"));
     let element = &html[start..start + html[start..].find('>').unwrap()];
-    let value = element.split(&format!(" {attribute}=\"")).nth(1).unwrap_or_else(|| panic!("no {attribute} in {element}"));
+    let value =
+        element.split(&format!(" {attribute}=\"")).nth(1).unwrap_or_else(|| panic!("no {attribute} in {element}"));
     value.split('"').next().unwrap().to_string()
 }
 
@@ -76,14 +77,15 @@ fn a_report_shows_phone_photos_upright_in_widths_and_formats_with_no_metadata_le
     let sizes = attribute(picture, "<img", "sizes");
     assert_eq!(sizes, attribute(picture, "<source", "sizes"));
 
-    // Widths 480, 960 and the photo's own 1500 (upright), never enlarged; each file is what
+    // Widths 360, 720, 1080 and the photo's own 1500 (upright), never enlarged; each file is what
     // its descriptor says, in its format.
     let webp = candidates(&attribute(picture, "<source", "srcset"));
     let jpeg = candidates(&attribute(picture, "<img", "srcset"));
     for (set, format) in [(&webp, image::ImageFormat::WebP), (&jpeg, image::ImageFormat::Jpeg)] {
-        assert_eq!(set.iter().map(|(_, width)| *width).collect::<Vec<_>>(), [480, 960, 1500], "{set:?}");
+        assert_eq!(set.iter().map(|(_, width)| *width).collect::<Vec<_>>(), [360, 720, 1080, 1500], "{set:?}");
         for (url, width) in set {
-            let bytes = std::fs::read(output.join(url.trim_start_matches('/'))).unwrap_or_else(|err| panic!("{url}: {err}"));
+            let bytes =
+                std::fs::read(output.join(url.trim_start_matches('/'))).unwrap_or_else(|err| panic!("{url}: {err}"));
             assert_eq!(image::guess_format(&bytes).unwrap(), format, "{url}");
             let decoded = image::load_from_memory(&bytes).unwrap();
             assert_eq!((decoded.width(), decoded.height()), (*width, width * 4 / 3), "{url}");
@@ -117,14 +119,20 @@ fn a_report_shows_phone_photos_upright_in_widths_and_formats_with_no_metadata_le
         pictures += 1;
         let bytes = std::fs::read(entry.path()).unwrap();
         let name = entry.path().display();
-        for needle in [&b"Exif"[..], b"EXIF", b"http://ns.adobe.com/xap", b"ICC_PROFILE", b"ICCP", b"iCCP", b"Redmi", b"acsp"] {
-            assert!(!bytes.windows(needle.len()).any(|window| window == needle), "{name} carries {:?}", String::from_utf8_lossy(needle));
+        for needle in
+            [&b"Exif"[..], b"EXIF", b"http://ns.adobe.com/xap", b"ICC_PROFILE", b"ICCP", b"iCCP", b"Redmi", b"acsp"]
+        {
+            assert!(
+                !bytes.windows(needle.len()).any(|window| window == needle),
+                "{name} carries {:?}",
+                String::from_utf8_lossy(needle)
+            );
         }
         assert!(image::load_from_memory(&bytes).is_ok(), "{name} is a picture");
     }
-    // Two photos × (WebP and JPEG at 480, 960) + WebP at 1500 + the widest JPEG under the
-    // source's name.
-    assert_eq!(pictures, 2 * 6);
+    // Two photos × (WebP and JPEG at 360, 720, 1080) + WebP at 1500 + the widest JPEG under
+    // the source's name.
+    assert_eq!(pictures, 2 * 8);
 
     // The Russian page shows the same files.
     let russian = std::fs::read_to_string(output.join("ru/otchety/zanyatie-v-shkole/index.html")).unwrap();
@@ -159,7 +167,7 @@ fn photos_are_encoded_once_and_a_bomb_or_a_broken_file_is_refused_at_its_line() 
     // The cache is what the second build uses: mark each entry's files and see the mark
     // published. (Timing alone would not show it on a busy machine.)
     for entry in std::fs::read_dir(cache.join("images")).unwrap() {
-        let path = entry.unwrap().path().join("480.webp");
+        let path = entry.unwrap().path().join("360.webp");
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.extend(b"from-the-cache");
         std::fs::write(&path, bytes).unwrap();
@@ -192,16 +200,23 @@ fn photos_are_encoded_once_and_a_bomb_or_a_broken_file_is_refused_at_its_line() 
     let err = generator::build(&with_cache).unwrap_err().to_string();
     let shown = report.display().to_string();
     assert!(
-        err.contains(&format!("{shown}:16: the image `/images/bomb.png` is 20000×20000 pixels (400 megapixels), more than the 120")),
+        err.contains(&format!(
+            "{shown}:16: the image `/images/bomb.png` is 20000×20000 pixels (400 megapixels), more than the 120"
+        )),
         "{err}"
     );
     assert!(err.contains(&format!("{shown}:18: the image `/images/notes.jpg` cannot be read as an image")), "{err}");
     assert_eq!(std::fs::read_dir(output.join("images")).unwrap().count(), before, "nothing was written");
 
     // Not shown by any page, the broken file is still named.
-    std::fs::write(&report, std::fs::read_to_string(&report).unwrap().replace("![Эскертүүлөр](/images/notes.jpg)", "")).unwrap();
+    std::fs::write(&report, std::fs::read_to_string(&report).unwrap().replace("![Эскертүүлөр](/images/notes.jpg)", ""))
+        .unwrap();
     std::fs::remove_file(content.join("images/bomb.png")).unwrap();
-    std::fs::write(&report, std::fs::read_to_string(&report).unwrap().replace("![Схема](/images/bomb.png)", "")).unwrap();
+    std::fs::write(&report, std::fs::read_to_string(&report).unwrap().replace("![Схема](/images/bomb.png)", ""))
+        .unwrap();
     let err = generator::build(&with_cache).unwrap_err().to_string();
-    assert!(err.contains(&format!("{}: this picture cannot be read", content.join("images/notes.jpg").display())), "{err}");
+    assert!(
+        err.contains(&format!("{}: this picture cannot be read", content.join("images/notes.jpg").display())),
+        "{err}"
+    );
 }

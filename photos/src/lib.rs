@@ -18,15 +18,21 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageReader, Limits};
 
-/// The widths a photo is published in, never more than it has: a phone at 1× (480), at 2×
-/// or a small tablet (960), a desktop column at 2× (1600: the column is 44rem).
-pub const WIDTHS: [u32; 3] = [480, 960, 1600];
+/// The widths a photo is published in, never more than it has. A picture fills the page's
+/// column: a phone's screen less its margins (358 CSS px on a 390 px phone), at most 44rem
+/// (704 px) on a desktop. So 360 for phones at 1×, 720 for phones at 2× and desktops at 1×,
+/// 1080 for phones at 3×, 1600 for desktops at 2×. A step of 960 instead of 720 made the
+/// first screen of a report with photos weigh 1.8× as much on a 2× phone, for pixels it
+/// cannot show.
+pub const WIDTHS: [u32; 4] = [360, 720, 1080, 1600];
 /// Above this many pixels a file is refused before it is decoded (a "decompression bomb" of
 /// a few kilobytes can claim gigapixels). A 108-megapixel phone's full-size mode is within.
 pub const MAX_PIXELS: u64 = 120_000_000;
-/// libwebp's quality (0–100): 72 keeps faces and text on banners sharp at half the bytes
-/// of 85; see `tests/bench/images.py` for the page weights it gives.
-pub const WEBP_QUALITY: f32 = 72.0;
+/// libwebp's quality (0–100; its own tool defaults to 75). At 70 a phone photo 720 pixels
+/// wide weighs about 85 KB, so the first screen of a report (the browser fetches the two or
+/// three photos nearest the screen) stays under 300 KB on a phone; see
+/// `tests/bench/images.py` and `tests/e2e/photos.test.mjs` for the weights it gives.
+pub const WEBP_QUALITY: f32 = 70.0;
 /// JPEG quality of the fallback, which only browsers without WebP load.
 pub const JPEG_QUALITY: u8 = 80;
 
@@ -89,7 +95,9 @@ impl std::fmt::Display for Refusal {
                 (u64::from(*width) * u64::from(*height)).div_ceil(1_000_000),
                 MAX_PIXELS / 1_000_000
             ),
-            Refusal::Unreadable(reason) => write!(f, "cannot be read as an image ({reason}): save it again as JPEG or PNG"),
+            Refusal::Unreadable(reason) => {
+                write!(f, "cannot be read as an image ({reason}): save it again as JPEG or PNG")
+            }
         }
     }
 }
@@ -111,7 +119,9 @@ pub fn widths_for(width: u32) -> Vec<u32> {
 /// Decodes `bytes` and writes every variant. Pure: no files, no clock.
 pub fn encode(bytes: &[u8]) -> Result<Encoded, Refusal> {
     let unreadable = |err: image::ImageError| Refusal::Unreadable(err.to_string());
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|err| Refusal::Unreadable(err.to_string()))?;
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|err| Refusal::Unreadable(err.to_string()))?;
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
@@ -222,18 +232,19 @@ mod tests {
 
     #[test]
     fn widths_never_enlarge_and_skip_near_repeats() {
-        assert_eq!(widths_for(4000), vec![480, 960, 1600]);
-        assert_eq!(widths_for(1600), vec![480, 960, 1600]);
-        assert_eq!(widths_for(1000), vec![480, 1000]);
-        assert_eq!(widths_for(700), vec![480, 700]);
-        assert_eq!(widths_for(500), vec![500]);
+        assert_eq!(widths_for(4000), vec![360, 720, 1080, 1600]);
+        assert_eq!(widths_for(1600), vec![360, 720, 1080, 1600]);
+        assert_eq!(widths_for(1500), vec![360, 720, 1080, 1500]);
+        assert_eq!(widths_for(1150), vec![360, 720, 1150]);
+        assert_eq!(widths_for(700), vec![360, 700]);
+        assert_eq!(widths_for(380), vec![380]);
         assert_eq!(widths_for(300), vec![300]);
     }
 
     #[test]
     fn heights_keep_the_shape() {
-        assert_eq!(scaled_height(4000, 3000, 480), 360);
-        assert_eq!(scaled_height(3000, 4000, 960), 1280);
+        assert_eq!(scaled_height(4000, 3000, 360), 270);
+        assert_eq!(scaled_height(3000, 4000, 720), 960);
         assert_eq!(scaled_height(1, 1, 1), 1);
     }
 

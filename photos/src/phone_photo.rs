@@ -196,11 +196,14 @@ fn scene(width: u32, height: u32, seed: u64) -> image::RgbImage {
                 colour[channel] += weight * (top + (bottom - top) * ty);
             }
         }
-        // Kept to 60–230 with a warm bias, so no pixel comes near the mark's blue.
+        // Texture a few pixels across (leaves, cloth, faces), which survives resizing as
+        // real detail does; grain alone would vanish at a quarter of the width.
+        let texture = (random() % 61) as f32 - 30.0;
+        // Kept to 66–224 with a warm bias, so no pixel comes near the mark's blue.
         image::Rgb([
-            (90.0 + colour[0] * 140.0 + cast[0]).clamp(66.0, 224.0) as u8,
-            (70.0 + colour[1] * 120.0 + cast[1]).clamp(66.0, 224.0) as u8,
-            (60.0 + colour[2] * 80.0 + cast[2] * 0.5).clamp(66.0, 154.0) as u8,
+            (90.0 + colour[0] * 140.0 + cast[0] + texture).clamp(66.0, 224.0) as u8,
+            (70.0 + colour[1] * 120.0 + cast[1] + texture).clamp(66.0, 224.0) as u8,
+            (60.0 + colour[2] * 80.0 + cast[2] * 0.5 + texture * 0.6).clamp(66.0, 154.0) as u8,
         ])
     });
     let mut photo = image::imageops::resize(&small, width, height, image::imageops::FilterType::Triangle);

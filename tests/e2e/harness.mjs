@@ -27,7 +27,7 @@ export async function start(at = "2020-12-01T12:00:00+06:00") {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", at,
-    "--output", join(work, "public"), "--store", store], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+    "--output", join(work, "public"), "--store", store, "--cache", join(work, "cache")], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   server.stderr.on("data", (chunk) => { log += chunk; });
   for (let i = 0; ; i++) {
@@ -95,4 +95,66 @@ export async function followEveryResult(page, lang) {
   }
   await context.close();
   return results.length;
+}
+
+/** Every response the page's context receives (its workers' too) while `action` runs and
+ * until its requests have been quiet for 500 ms, with its size on the wire: headers and body
+ * as transferred. The preview's live-reload request, which stays open and is not part of
+ * the site, is left out. */
+export async function traffic(context, action) {
+  const live = (request) => request.url().includes("/_mektep/");
+  const sizes = [];
+  let pending = 0, last = Date.now();
+  const started = (request) => { if (!live(request)) pending++; };
+  const ended = (request) => { if (!live(request)) { pending--; last = Date.now(); } };
+  const listener = (response) => {
+    if (live(response.request())) return;
+    sizes.push(response.request().sizes().then(
+      (size) => ({ url: response.url(), bytes: size.responseHeadersSize + size.responseBodySize })));
+  };
+  context.on("request", started);
+  context.on("requestfinished", ended);
+  context.on("requestfailed", ended);
+  context.on("response", listener);
+  await action();
+  const since = Date.now();
+  while (pending > 0 || Date.now() - last < 500) {
+    if (Date.now() - since > 30000) throw new Error(`${pending} requests still open after 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const [event, handler] of [["request", started], ["requestfinished", ended], ["requestfailed", ended], ["response", listener]]) {
+    context.off(event, handler);
+  }
+  return Promise.all(sizes);
+}
+
+/** `generator serve` on `content` in `work` as of `at`, on a free port, until it answers;
+ * with a browser. `stop()` ends both and removes `work`. */
+export async function serveContent(work, content, at = "2021-12-01T12:00:00+06:00") {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", at,
+    "--content", content, "--output", join(work, "public"), "--store", join(work, "store.sqlite"),
+    "--cache", join(work, "cache")],
+  { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  server.stderr.on("data", (chunk) => { log += chunk; });
+  const browser = await launchBrowser();
+  const stop = async () => {
+    await browser.close();
+    server.kill();
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${base}/ky/`)).ok) break; } catch { /* not yet */ }
+      // A first build that failed leaves the preview showing its errors: no use waiting.
+      if (i > 1500 || log.includes("nothing was written")) throw new Error(`generator serve did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, browser, stop };
 }

@@ -4,49 +4,16 @@
 // language, one query still transfers under 1 MB in all, and nothing of the other language.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start, bin, repo, launchBrowser, followEveryResult } from "./harness.mjs";
+import { start, repo, followEveryResult, serveContent, traffic } from "./harness.mjs";
 
 const BUDGET = 1_000_000;
 
 let site;
 before(async () => { site = await start(); });
 after(() => site?.stop());
-
-/** Every response the page's context receives (its workers' too) while `action` runs and
- * until its requests have been quiet for 500 ms, with its size on the wire: headers and body
- * as transferred. The preview's live-reload request, which stays open and is not part of
- * the site, is left out. */
-async function traffic(context, action) {
-  const live = (request) => request.url().includes("/_mektep/");
-  const sizes = [];
-  let pending = 0, last = Date.now();
-  const started = (request) => { if (!live(request)) pending++; };
-  const ended = (request) => { if (!live(request)) { pending--; last = Date.now(); } };
-  const listener = (response) => {
-    if (live(response.request())) return;
-    sizes.push(response.request().sizes().then(
-      (size) => ({ url: response.url(), bytes: size.responseHeadersSize + size.responseBodySize })));
-  };
-  context.on("request", started);
-  context.on("requestfinished", ended);
-  context.on("requestfailed", ended);
-  context.on("response", listener);
-  await action();
-  const since = Date.now();
-  while (pending > 0 || Date.now() - last < 500) {
-    if (Date.now() - since > 30000) throw new Error(`${pending} requests still open after 30 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  for (const [event, handler] of [["request", started], ["requestfinished", ended], ["requestfailed", ended], ["response", listener]]) {
-    context.off(event, handler);
-  }
-  return Promise.all(sizes);
-}
 
 test("a Kyrgyz query finds the Kyrgyz report, by a prefix with ң ө ү", async () => {
   const page = await site.browser.newPage();
@@ -133,46 +100,11 @@ function largeContent(dir, reports = REPORTS, marker = MARKER) {
   }
 }
 
-const freePort = () => new Promise((done) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address();
-    probe.close(() => done(port));
-  });
-});
-
-/** `generator serve` on `content` in `work`, on a free port, until it answers; with a browser. */
-async function serveLarge(work, content) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", "2021-12-01T12:00:00+06:00",
-    "--content", content, "--output", join(work, "public"), "--store", join(work, "store.sqlite")],
-  { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  server.stderr.on("data", (chunk) => { log += chunk; });
-  const browser = await launchBrowser();
-  const stop = async () => {
-    await browser.close();
-    server.kill();
-    rmSync(work, { recursive: true, force: true });
-  };
-  try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/ky/`)).ok) break; } catch { /* not yet */ }
-      if (i > 1500) throw new Error(`generator serve did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { base, browser, stop };
-}
-
 test(`on ${REPORTS} reports per language, one query transfers under 1 MB`, { timeout: 600_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), "mektep-search-test-"));
   const content = join(work, "content");
   largeContent(content);
-  const { base, browser, stop } = await serveLarge(work, content);
+  const { base, browser, stop } = await serveContent(work, content);
   try {
     for (const lang of ["ky", "ru"]) {
       const build = readdirSync(join(work, "public")).find((name) => name.startsWith("build-"));
@@ -221,7 +153,7 @@ test("a language indexed in parts is searched in all of them", { timeout: 300_00
   largeContent(content, 150, marker);
   const config = join(content, "config.toml");
   writeFileSync(config, readFileSync(config, "utf8").replace(/^timezone = .*$/m, "$&\nsearch_index_pages = 50"));
-  const { base, browser, stop } = await serveLarge(work, content);
+  const { base, browser, stop } = await serveContent(work, content);
   try {
     for (const [lang, path] of [["ky", "/ky/izdoo/"], ["ru", "/ru/poisk/"]]) {
       const context = await browser.newContext();

@@ -87,18 +87,38 @@ impl Cache {
         }
     }
 
-    /// Removes the entries of photos no longer in the content, so the cache does not grow
-    /// with every photo ever replaced.
-    pub(crate) fn keep_only(&self, keys: &HashSet<String>) {
+    /// Removes the entries that no build has used for [`UNUSED_FOR`], so the cache does not
+    /// grow with every photo ever replaced. Entries of this build (`keys`) are marked as used
+    /// now. Age rather than "not in this build": one cache may serve several content folders
+    /// (a checkout, a test's copy), which must not throw each other's photos away.
+    pub(crate) fn mark_used_and_prune(&self, keys: &HashSet<String>) {
+        let now = std::time::SystemTime::now();
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with('.') && !keys.contains(&name) {
-                let _ = std::fs::remove_dir_all(entry.path());
+            let stamp = entry.path().join("picture.json");
+            if keys.contains(&name) {
+                let _ = std::fs::File::options().write(true).open(&stamp).and_then(|file| file.set_modified(now));
+                continue;
+            }
+            let unused_for = std::fs::metadata(&stamp)
+                .and_then(|metadata| metadata.modified())
+                .map(|used| now.duration_since(used).unwrap_or_default());
+            // A temporary folder of a build that stopped, or an entry long unused.
+            if unused_for.map_or(true, |age| age > UNUSED_FOR) {
+                let started = entry.metadata().and_then(|metadata| metadata.modified());
+                if started.is_ok_and(|started| now.duration_since(started).unwrap_or_default() > STALE_TEMPORARY) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
             }
         }
     }
 }
+
+/// How long a photo may go unused before its encoded files are removed from the cache.
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 60 * 60);
+/// A folder without `picture.json` older than this is a write that never finished.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -126,7 +146,16 @@ mod tests {
         assert_eq!(back.variants[0].fallback, b"j480");
         std::fs::remove_file(dir.path().join("images").join(&key).join("500.jpg")).unwrap();
         assert!(cache.get(&key).is_none());
-        cache.keep_only(&HashSet::new());
+        // Used by this build, or recently: kept. Unused for over 30 days: removed.
+        cache.put(&key, &encoded);
+        cache.mark_used_and_prune(&HashSet::from([key.clone()]));
+        cache.mark_used_and_prune(&HashSet::new());
+        assert!(cache.get(&key).is_some());
+        let stamp = dir.path().join("images").join(&key).join("picture.json");
+        let long_ago = std::time::SystemTime::now() - UNUSED_FOR - std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&stamp).unwrap().set_modified(long_ago).unwrap();
+        std::fs::File::open(dir.path().join("images").join(&key)).unwrap().set_modified(long_ago).unwrap();
+        cache.mark_used_and_prune(&HashSet::new());
         assert!(!dir.path().join("images").join(&key).exists());
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! [`prepare`] replaces each picture among the content's files by its encoded files, before
 //! the fingerprinting names them; [`Prepared::published`] then gives the Markdown the URLs.
-//! A source `images/a.jpg` becomes `images/a.jpg.480.webp`, `images/a.jpg.480.jpg`, … and
+//! A source `images/a.jpg` becomes `images/a.jpg.360.webp`, `images/a.jpg.360.jpg`, … and
 //! `images/a.jpg` itself (the widest, for links to the file), each fingerprinted.
 
 mod cache;
@@ -67,7 +67,8 @@ fn is_encoded(path: &str) -> bool {
 /// were encoded before and kept there when not. Pictures that cannot be encoded publish
 /// nothing: their refusal is reported where a page uses them (see [`Pictures::unused_refusals`]).
 pub(crate) fn prepare(files: Vec<Output>, cache_dir: Option<&Path>) -> (Vec<Output>, Prepared) {
-    let (pictures, mut outputs): (Vec<Output>, Vec<Output>) = files.into_iter().partition(|file| is_encoded(&file.path));
+    let (pictures, mut outputs): (Vec<Output>, Vec<Output>) =
+        files.into_iter().partition(|file| is_encoded(&file.path));
     let cache = cache_dir.map(cache::Cache::new);
     let settings = photos::settings();
     let encoded: Vec<(String, String, Result<Encoded, Refusal>)> = pictures
@@ -87,7 +88,7 @@ pub(crate) fn prepare(files: Vec<Output>, cache_dir: Option<&Path>) -> (Vec<Outp
         })
         .collect();
     if let Some(cache) = &cache {
-        cache.keep_only(&encoded.iter().map(|(_, key, _)| key.clone()).collect::<HashSet<_>>());
+        cache.mark_used_and_prune(&encoded.iter().map(|(_, key, _)| key.clone()).collect::<HashSet<_>>());
     }
     let mut prepared = Vec::new();
     for (path, _, encoded) in encoded {
@@ -106,7 +107,8 @@ pub(crate) fn prepare(files: Vec<Output>, cache_dir: Option<&Path>) -> (Vec<Outp
 fn lay_out(source: &str, encoded: Encoded) -> (Layout, Vec<Output>) {
     let own = source.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase()).unwrap_or_default();
     let widest = encoded.variants.last().map(|variant| variant.width);
-    let source_is_fallback = matches!((own.as_str(), encoded.fallback), ("jpg" | "jpeg", Fallback::Jpeg) | ("png", Fallback::Png));
+    let source_is_fallback =
+        matches!((own.as_str(), encoded.fallback), ("jpg" | "jpeg", Fallback::Jpeg) | ("png", Fallback::Png));
     let mut files = Vec::new();
     let mut layout = Layout { width: encoded.width, height: encoded.height, webp: Vec::new(), fallback: Vec::new() };
     for variant in encoded.variants {
@@ -204,7 +206,8 @@ mod tests {
 
     #[test]
     fn a_photo_becomes_its_widths_in_two_formats_and_keeps_its_name_for_the_widest() {
-        let files = vec![Output::file("images/a.jpg", photo(1200, 900)), Output::file("images/logo.svg", b"<svg/>".to_vec())];
+        let files =
+            vec![Output::file("images/a.jpg", photo(1200, 900)), Output::file("images/logo.svg", b"<svg/>".to_vec())];
         let (mut outputs, prepared) = prepare(files, None);
         let mut paths: Vec<&str> = outputs.iter().map(|output| output.path.as_str()).collect();
         paths.sort_unstable();
@@ -212,11 +215,13 @@ mod tests {
             paths,
             [
                 "images/a.jpg",
+                "images/a.jpg.1080.jpg",
+                "images/a.jpg.1080.webp",
                 "images/a.jpg.1200.webp",
-                "images/a.jpg.480.jpg",
-                "images/a.jpg.480.webp",
-                "images/a.jpg.960.jpg",
-                "images/a.jpg.960.webp",
+                "images/a.jpg.360.jpg",
+                "images/a.jpg.360.webp",
+                "images/a.jpg.720.jpg",
+                "images/a.jpg.720.webp",
                 "images/logo.svg"
             ]
         );
@@ -228,7 +233,7 @@ mod tests {
         let published = fingerprints.url("/images/a.jpg").unwrap();
         assert!(html.contains(&format!("<img src=\"{published}\"")), "{html}");
         assert!(html.contains(&format!("{published} 1200w\" sizes")), "{html}");
-        assert!(html.contains(" 480w, "), "{html}");
+        assert!(html.contains(" 360w, "), "{html}");
         assert!(html.contains("width=\"1200\" height=\"900\""), "{html}");
         let widest = outputs.iter().find(|output| output.path == published.trim_start_matches('/')).unwrap();
         assert_eq!(image::load_from_memory(&widest.bytes).unwrap().width(), 1200);
