@@ -180,11 +180,11 @@ fn the_deadline_closes_the_call_at_five_in_bishkek() {
     let schedule = content_toml("schedule.toml");
     let summary = |lang: &str| schedule["deadline"]["summary"][lang].as_str().unwrap().to_string();
     let cases = [
-        ("ky", "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)", "2020-жылдын 11-декабры", "etaptar"),
-        ("ru", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)", "11 декабря 2020 г.", "etapy"),
+        ("ky", "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)", "etaptar"),
+        ("ru", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)", "etapy"),
     ];
     let open = build_frozen_site("2020-12-11T16:59:00+06:00");
-    for (lang, moment, _, _) in cases {
+    for (lang, moment, _) in cases {
         let home = open.read(&format!("{lang}/index.html"));
         let open_box = deadline_box(&home);
         assert!(open_box.contains(moment), "{lang}: the deadline");
@@ -193,12 +193,13 @@ fn the_deadline_closes_the_call_at_five_in_bishkek() {
     }
     // 17:00 in Bishkek is 11:00 UTC.
     let closed = build_frozen_site("2020-12-11T11:00:00Z");
-    for (lang, _, day, stages) in cases {
+    for (lang, moment, stages) in cases {
         let home = closed.read(&format!("{lang}/index.html"));
         let closed_box = deadline_box(&home);
-        let closed_on = format!("<time datetime=\"2020-12-11T17:00:00+06:00\">{day}</time>");
-        let passed = interface(lang, "deadline_passed").replace("{date}", &closed_on);
-        assert!(closed_box.contains(&passed), "{lang}: closed on the day: {closed_box}");
+        assert!(closed_box.contains(&interface(lang, "deadline_closed")), "{lang}: closed: {closed_box}");
+        let closed_at = format!("<time datetime=\"2020-12-11T17:00:00+06:00\">{moment}</time>");
+        let passed = interface(lang, "deadline_passed").replace("{date}", &closed_at);
+        assert!(closed_box.contains(&passed), "{lang}: closed at five: {closed_box}");
         assert!(!closed_box.contains(&summary(lang)), "{lang}: no «applications are accepted» once they are not");
         assert!(!closed_box.contains(&interface(lang, "apply_cta")));
         assert!(
@@ -328,6 +329,54 @@ fn after_the_deadline_the_form_page_shows_no_form() {
     assert!(html.contains(&form_text("closed_title", "ru")));
     let closed = form_text("closed_text", "ru").replace("{date}", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)");
     assert!(html.contains(&closed), "{closed}");
+}
+
+#[test]
+fn after_the_deadline_the_pages_about_applying_say_when_the_call_closed_and_what_comes_next() {
+    let schedule = content_toml("schedule.toml");
+    let site = build_frozen_site("2020-12-20T12:00:00+06:00");
+    for (lang, form, apply, stages, closed_at) in [
+        (
+            "ky",
+            "ky/otunmo-formasy/index.html",
+            "ky/otunmo-beruu/index.html",
+            "etaptar",
+            "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)",
+        ),
+        (
+            "ru",
+            "ru/forma-zayavki/index.html",
+            "ru/podacha-zayavki/index.html",
+            "etapy",
+            "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)",
+        ),
+    ] {
+        let selection = format!("{} <a href=\"/{lang}/{stages}/ii/\">", interface(lang, "deadline_selection"));
+        // The form page: no words inviting to fill the form in, the notice with the time.
+        let html = site.read(form);
+        assert!(!html.contains("id=\"form-intro\""), "{form}: the page's own words invite to apply");
+        assert!(html.contains(&form_text("closed_text", lang).replace("{date}", closed_at)), "{form}");
+        assert!(html.contains(&selection), "{form}: where the programme goes on");
+        // The page on how to apply: the notice instead of its own words, no print hint.
+        let html = site.read(apply);
+        let closed_box = deadline_box(&html);
+        assert!(closed_box.contains(&interface(lang, "deadline_closed")), "{apply}: {closed_box}");
+        assert!(closed_box.contains(&format!("\">{closed_at}</time>")), "{apply}: {closed_box}");
+        assert!(closed_box.contains(&selection), "{apply}: {closed_box}");
+        assert!(!html.contains("<p>Каждая") && !html.contains("<p>Ар бир"), "{apply}: how to send, after the deadline");
+        assert!(!html.contains(&interface(lang, "form_print_hint")), "{apply}: print the form and fill it in");
+        assert!(html.contains(&format!("<h2 id=\"contacts\">{}</h2>", interface(lang, "contact_heading_closed"))));
+        // The schedule's deadline row.
+        let index = site.read(&format!("{lang}/{stages}/index.html"));
+        let summary = schedule["deadline"]["summary"][lang].as_str().unwrap();
+        assert!(!index.contains(summary), "{lang}: the schedule still says applications are accepted");
+        assert!(index.contains(&format!("<td>{}</td>", interface(lang, "deadline_closed"))), "{lang}: the row");
+    }
+    // Before the deadline the same pages say how to apply.
+    let open = build_frozen_site(DURING_INTAKE);
+    assert!(open.read("ru/forma-zayavki/index.html").contains("<div id=\"form-intro\">"));
+    assert!(open.read("ru/podacha-zayavki/index.html").contains("<p>Каждая"));
+    assert!(open.read("ky/otunmo-beruu/index.html").contains(&interface("ky", "form_print_hint")));
 }
 
 #[test]
