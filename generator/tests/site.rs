@@ -380,6 +380,31 @@ fn after_the_deadline_the_pages_about_applying_say_when_the_call_closed_and_what
 }
 
 #[test]
+fn the_essays_limit_is_said_once_on_the_printed_form() {
+    let site = build_frozen_site(DURING_INTAKE);
+    for (page, lang) in [("ky/otunmo-beruu/index.html", "ky"), ("ru/podacha-zayavki/index.html", "ru")] {
+        let html = site.read(page);
+        let start = html.find("<span class=\"qid\">8.1</span>").expect("question 8.1");
+        let question = &html[start..start + html[start..].find("</li>").unwrap()];
+        let limit = interface(lang, "max_words").replace("{n}", "1000");
+        let said = question.to_lowercase().matches(&limit.to_lowercase()).count();
+        assert_eq!(said, 1, "{page}: {question}");
+    }
+}
+
+#[test]
+fn a_stage_page_says_as_of_when_without_brackets_in_brackets() {
+    let site = build_frozen_site(DURING_INTAKE);
+    for page in ["ky/etaptar/iii/index.html", "ru/etapy/iii/index.html"] {
+        let html = site.read(page);
+        let start = html.find("<p class=\"when").expect("the stage's dates");
+        let line = &html[start..start + html[start..].find("</p>").unwrap()];
+        let as_of = line.split("<span class=\"as-of\">").nth(1).expect("as of when").split("</span>").next().unwrap();
+        assert!(!as_of.starts_with('(') && as_of.matches('(').count() == 1, "{page}: {as_of}");
+    }
+}
+
+#[test]
 fn a_page_without_a_description_is_described_by_its_first_paragraph() {
     let site = build_frozen_site(DURING_INTAKE);
     // Stage pages say nothing in their front matter: theirs is their first paragraph, cut near
