@@ -1,8 +1,9 @@
 //! Dates as people write them, from patterns in each language's translation file.
 //!
-//! Kyrgyz in the source's own style (`2020-жылдын 11-декабры`, `2021-жылдын 25–29-январь`),
-//! Russian as `11 декабря 2020 г.`: CLDR's Kyrgyz forms differ from the source, so the
-//! month forms and patterns are ours, per language, in data.
+//! Kyrgyz in the source's own style (`2020-жылдын 11-декабры`, and a few days of one month
+//! as the source writes them, `2021-жылдын 25-29-январь күндөрү`: after the genitive year a
+//! bare `25–29-январь` does not read), Russian as `11 декабря 2020 г.`: CLDR's Kyrgyz forms
+//! differ from the source, so the month forms and patterns are ours, per language, in data.
 
 use crate::{Period, YearMonth};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
@@ -172,7 +173,7 @@ mod tests {
     fn kyrgyz_dates_follow_the_source() {
         let ky = patterns("ky");
         assert_eq!(ky.period(&period("2020-12-11")), "2020-жылдын 11-декабры");
-        assert_eq!(ky.period(&period("2021-01-25/2021-01-29")), "2021-жылдын 25–29-январь");
+        assert_eq!(ky.period(&period("2021-01-25/2021-01-29")), "2021-жылдын 25-29-январь күндөрү");
         assert_eq!(ky.period(&period("2021-02-11/2021-03-11")), "2021-жылдын 11-февралы – 11-марты");
         assert_eq!(ky.period(&period("2020-12-11/2021-01-16")), "2020-жылдын 11-декабры – 2021-жылдын 16-январы");
         assert_eq!(ky.period(&period("2021-04")), "апрель, 2021-жыл");

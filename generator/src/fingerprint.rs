@@ -19,9 +19,12 @@ const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "png", "jpg", "jpeg", "gif"
 const FIXED_NAMES: &[&str] = &["favicon.ico", "apple-touch-icon.png", "apple-touch-icon-precomposed.png"];
 
 /// Files also published under their plain name, for pages the generator does not make: the
-/// intake's own pages (thanks, errors; `intake/src/pages.rs`) link `/style.css` as it is.
-/// That copy revalidates like a page; the site's own pages load the fingerprinted one.
-const ALSO_PLAIN: &[&str] = &["style.css"];
+/// intake's own pages (thanks, errors; `intake/src/pages.rs`) link `/style.css` and
+/// `/favicon.svg` as they are (a page that names no icon makes the browser ask for
+/// `/favicon.ico`, which the site has not). The function is deployed apart from the site, so
+/// it cannot know the hashed names of the site it answers beside. That copy revalidates like
+/// a page; the site's own pages load the fingerprinted one.
+const ALSO_PLAIN: &[&str] = &["style.css", "favicon.svg"];
 
 /// The site URLs of renamed files: `/style.css` → `/style.3f2a9c1b.css`.
 #[derive(Debug, Clone, Default)]

@@ -3,9 +3,9 @@
 //! has a description, stays under the size budget and loads nothing from elsewhere; the
 //! sitemap lists every page; the calendars read; and after the deadline nothing invites
 //! applications. Each holds whatever an editor writes, so none names a sentence, a date or a
-//! count of the content: when one fails, the content is wrong. What the generator makes of a
-//! site, word for word, is tested on the frozen copy (`site.rs`); the glossary is linted in
-//! `glossary.rs`.
+//! count of the content (but for the words that invite to apply, [`INVITATIONS`]): when one
+//! fails, the content is wrong. What the generator makes of a site, word for word, is tested
+//! on the frozen copy (`site.rs`); the glossary is linted in `glossary.rs`.
 
 mod common;
 
@@ -303,5 +303,122 @@ fn after_the_deadline_nothing_invites_applications() {
         let html = closed.read(&page);
         assert!(!html.contains("<form id=\"application\""), "{page}: the form, after the deadline");
         assert!(!html.contains("<aside class=\"deadline\""), "{page}: a deadline box still open");
+    }
+}
+
+/// The words with which the site invites to apply, in each language, as its pages and
+/// templates write them (matched in lower case): in `schedule.toml`'s deadline, the form and
+/// apply pages, `i18n/*.toml` and `form.toml`. Each must stand on some page while the call is
+/// open, so a reworded invitation makes this list be brought up to date instead of passing
+/// unseen.
+const INVITATIONS: &[(&str, &[&str])] = &[
+    (
+        "ky",
+        &[
+            "кабыл алынат",
+            "жөнөтүңүз",
+            "жөнөтсөңүз болот",
+            "тапшырсаңыз да болот",
+            "толтурсаңыз да болот",
+            "тапшырыш керек",
+            "жиберсеңиз болот",
+            "берсе болот",
+            "өтүнмө кантип берилет",
+            "өтүнмөнү кайда тапшыруу керек",
+            "өтүнмөнү жөнөтүү",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "заявки принимаются",
+            "заявку можно заполнить и отправить",
+            "можно подать",
+            "нужно подать",
+            "документы можно также отправить",
+            "форму можно распечатать и заполнить от руки",
+            "распечатайте форму",
+            "как подать заявку",
+            "куда подать заявку",
+            "отправить заявку",
+        ],
+    ),
+];
+
+/// What a reader, and a search engine under the page's title, reads of a page: its text
+/// without scripts, styles and tags, and its description; entities decoded, spaces collapsed,
+/// in lower case.
+fn readable_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let mut tag = &rest[open..];
+        let name: String = tag.chars().take(7).collect::<String>().to_lowercase();
+        for (start, end) in [("<script", "</script>"), ("<style", "</style>")] {
+            if name.starts_with(start) {
+                tag = tag.find(end).map_or("", |at| &tag[at..]);
+            }
+        }
+        text.push(' ');
+        rest = tag.find('>').map_or("", |close| &tag[close + 1..]);
+    }
+    text.push_str(rest);
+    if let Some(description) =
+        html.split("<meta name=\"description\" content=\"").nth(1).and_then(|rest| rest.split('"').next())
+    {
+        text.push(' ');
+        text.push_str(description);
+    }
+    let text = text
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The pages of `site` in `lang` (the root is the default language's home) with their text.
+fn readable_pages(site: &Built, lang: &str, default: &str) -> Vec<(String, String)> {
+    site.html_files()
+        .into_iter()
+        .filter(|page| page.starts_with(&format!("{lang}/")) || (lang == default && !page.contains('/')))
+        .map(|page| {
+            let text = readable_text(&site.read(&page));
+            (page, text)
+        })
+        .collect()
+}
+
+#[test]
+fn after_the_deadline_no_sentence_on_any_page_invites_to_apply() {
+    let config = config();
+    let default = config.default_language();
+    let open = build_real_site(&during_the_call());
+    // The moment the call closes, and the moment the issue was found, nine days later.
+    let closed = [after_the_call(), "2020-12-20T12:00:00+06:00".to_string()].map(|moment| {
+        let site = build_real_site(&moment);
+        (moment, site)
+    });
+    for (lang, invitations) in INVITATIONS {
+        assert!(config.languages.iter().any(|known| known == lang), "{lang} is not a language of the site");
+        let pages = readable_pages(&open, lang, default);
+        for invitation in *invitations {
+            assert!(
+                pages.iter().any(|(_, text)| text.contains(invitation)),
+                "{lang}: no page says «{invitation}» while the call is open: the list of invitations is out of date"
+            );
+        }
+        for (moment, site) in &closed {
+            for (page, text) in readable_pages(site, lang, default) {
+                for invitation in *invitations {
+                    assert!(!text.contains(invitation), "{page} as of {moment}: «{invitation}» after the deadline");
+                }
+            }
+        }
+    }
+    for lang in &config.languages {
+        assert!(INVITATIONS.iter().any(|(listed, _)| listed == lang), "{lang}: no invitations listed");
     }
 }

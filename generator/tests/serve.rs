@@ -75,6 +75,15 @@ fn serve_answers_and_rebuilds_when_content_changes() {
     assert!(missing.contains("Страница не найдена"), "the Russian 404 page");
     assert!(get(port, "/ky/calendar.ics").unwrap().1.contains("text/calendar"));
 
+    // The intake's thanks page loads the stylesheet and the icon it names from the site.
+    let (status, thanks) = get(port, "/api/applications/thanks?lang=ru&code=482-913-5074").unwrap();
+    assert_eq!(status, 200, "{thanks}");
+    for rel in ["stylesheet", "icon"] {
+        let href = thanks.split(&format!("<link rel=\"{rel}\" href=\"")).nth(1).unwrap_or_else(|| panic!("{thanks}"));
+        let href = href.split('"').next().unwrap();
+        assert_eq!(get(port, href).map(|(status, _)| status), Some(200), "the thanks page's {rel} {href}");
+    }
+
     let build_number = || {
         let (_, response) = get(port, "/_mektep/status").unwrap();
         let body = response.split("\r\n\r\n").nth(1).unwrap().to_string();

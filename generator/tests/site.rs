@@ -180,11 +180,11 @@ fn the_deadline_closes_the_call_at_five_in_bishkek() {
     let schedule = content_toml("schedule.toml");
     let summary = |lang: &str| schedule["deadline"]["summary"][lang].as_str().unwrap().to_string();
     let cases = [
-        ("ky", "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)", "2020-жылдын 11-декабры", "etaptar"),
-        ("ru", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)", "11 декабря 2020 г.", "etapy"),
+        ("ky", "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)", "etaptar"),
+        ("ru", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)", "etapy"),
     ];
     let open = build_frozen_site("2020-12-11T16:59:00+06:00");
-    for (lang, moment, _, _) in cases {
+    for (lang, moment, _) in cases {
         let home = open.read(&format!("{lang}/index.html"));
         let open_box = deadline_box(&home);
         assert!(open_box.contains(moment), "{lang}: the deadline");
@@ -193,12 +193,13 @@ fn the_deadline_closes_the_call_at_five_in_bishkek() {
     }
     // 17:00 in Bishkek is 11:00 UTC.
     let closed = build_frozen_site("2020-12-11T11:00:00Z");
-    for (lang, _, day, stages) in cases {
+    for (lang, moment, stages) in cases {
         let home = closed.read(&format!("{lang}/index.html"));
         let closed_box = deadline_box(&home);
-        let closed_on = format!("<time datetime=\"2020-12-11T17:00:00+06:00\">{day}</time>");
-        let passed = interface(lang, "deadline_passed").replace("{date}", &closed_on);
-        assert!(closed_box.contains(&passed), "{lang}: closed on the day: {closed_box}");
+        assert!(closed_box.contains(&interface(lang, "deadline_closed")), "{lang}: closed: {closed_box}");
+        let closed_at = format!("<time datetime=\"2020-12-11T17:00:00+06:00\">{moment}</time>");
+        let passed = interface(lang, "deadline_passed").replace("{date}", &closed_at);
+        assert!(closed_box.contains(&passed), "{lang}: closed at five: {closed_box}");
         assert!(!closed_box.contains(&summary(lang)), "{lang}: no «applications are accepted» once they are not");
         assert!(!closed_box.contains(&interface(lang, "apply_cta")));
         assert!(
@@ -219,7 +220,7 @@ fn dates_read_as_people_write_them() {
     let ky = site.read("ky/etaptar/index.html");
     for date in [
         "2020-жылдын 9-ноябры – 11-декабры",
-        "2021-жылдын 25–29-январь",
+        "2021-жылдын 25-29-январь күндөрү",
         "апрель, 2021-жыл",
         "май–август, 2021-жыл",
         "2021-жылдын 4-марты",
@@ -328,6 +329,79 @@ fn after_the_deadline_the_form_page_shows_no_form() {
     assert!(html.contains(&form_text("closed_title", "ru")));
     let closed = form_text("closed_text", "ru").replace("{date}", "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)");
     assert!(html.contains(&closed), "{closed}");
+}
+
+#[test]
+fn after_the_deadline_the_pages_about_applying_say_when_the_call_closed_and_what_comes_next() {
+    let schedule = content_toml("schedule.toml");
+    let site = build_frozen_site("2020-12-20T12:00:00+06:00");
+    for (lang, form, apply, stages, closed_at) in [
+        (
+            "ky",
+            "ky/otunmo-formasy/index.html",
+            "ky/otunmo-beruu/index.html",
+            "etaptar",
+            "2020-жылдын 11-декабры, саат 17:00 (Бишкек убактысы, UTC+6)",
+        ),
+        (
+            "ru",
+            "ru/forma-zayavki/index.html",
+            "ru/podacha-zayavki/index.html",
+            "etapy",
+            "11 декабря 2020 г., 17:00 (время Бишкека, UTC+6)",
+        ),
+    ] {
+        let selection = format!("{} <a href=\"/{lang}/{stages}/ii/\">", interface(lang, "deadline_selection"));
+        // The form page: no words inviting to fill the form in, the notice with the time.
+        let html = site.read(form);
+        assert!(!html.contains("id=\"form-intro\""), "{form}: the page's own words invite to apply");
+        assert!(html.contains(&form_text("closed_text", lang).replace("{date}", closed_at)), "{form}");
+        assert!(html.contains(&selection), "{form}: where the programme goes on");
+        // The page on how to apply: the notice instead of its own words, no print hint.
+        let html = site.read(apply);
+        let closed_box = deadline_box(&html);
+        assert!(closed_box.contains(&interface(lang, "deadline_closed")), "{apply}: {closed_box}");
+        assert!(closed_box.contains(&format!("\">{closed_at}</time>")), "{apply}: {closed_box}");
+        assert!(closed_box.contains(&selection), "{apply}: {closed_box}");
+        assert!(!html.contains("<p>Каждая") && !html.contains("<p>Ар бир"), "{apply}: how to send, after the deadline");
+        assert!(!html.contains(&interface(lang, "form_print_hint")), "{apply}: print the form and fill it in");
+        assert!(html.contains(&format!("<h2 id=\"contacts\">{}</h2>", interface(lang, "contact_heading_closed"))));
+        // The schedule's deadline row.
+        let index = site.read(&format!("{lang}/{stages}/index.html"));
+        let summary = schedule["deadline"]["summary"][lang].as_str().unwrap();
+        assert!(!index.contains(summary), "{lang}: the schedule still says applications are accepted");
+        assert!(index.contains(&format!("<td>{}</td>", interface(lang, "deadline_closed"))), "{lang}: the row");
+    }
+    // Before the deadline the same pages say how to apply.
+    let open = build_frozen_site(DURING_INTAKE);
+    assert!(open.read("ru/forma-zayavki/index.html").contains("<div id=\"form-intro\">"));
+    assert!(open.read("ru/podacha-zayavki/index.html").contains("<p>Каждая"));
+    assert!(open.read("ky/otunmo-beruu/index.html").contains(&interface("ky", "form_print_hint")));
+}
+
+#[test]
+fn the_essays_limit_is_said_once_on_the_printed_form() {
+    let site = build_frozen_site(DURING_INTAKE);
+    for (page, lang) in [("ky/otunmo-beruu/index.html", "ky"), ("ru/podacha-zayavki/index.html", "ru")] {
+        let html = site.read(page);
+        let start = html.find("<span class=\"qid\">8.1</span>").expect("question 8.1");
+        let question = &html[start..start + html[start..].find("</li>").unwrap()];
+        let limit = interface(lang, "max_words").replace("{n}", "1000");
+        let said = question.to_lowercase().matches(&limit.to_lowercase()).count();
+        assert_eq!(said, 1, "{page}: {question}");
+    }
+}
+
+#[test]
+fn a_stage_page_says_as_of_when_without_brackets_in_brackets() {
+    let site = build_frozen_site(DURING_INTAKE);
+    for page in ["ky/etaptar/iii/index.html", "ru/etapy/iii/index.html"] {
+        let html = site.read(page);
+        let start = html.find("<p class=\"when").expect("the stage's dates");
+        let line = &html[start..start + html[start..].find("</p>").unwrap()];
+        let as_of = line.split("<span class=\"as-of\">").nth(1).expect("as of when").split("</span>").next().unwrap();
+        assert!(!as_of.starts_with('(') && as_of.matches('(').count() == 1, "{page}: {as_of}");
+    }
 }
 
 #[test]

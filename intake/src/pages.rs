@@ -1,5 +1,8 @@
 //! The few HTML pages the function itself answers with, for browsers without JavaScript:
-//! thanks (with the code), what was wrong, intake closed. They use the site's stylesheet.
+//! thanks (with the code), what was wrong, intake closed. They use the site's stylesheet and
+//! icon, by the plain names the generator also publishes them under (the function cannot know
+//! the hashed ones); without an icon of its own a page makes the browser ask for
+//! `/favicon.ico`, which the site has not.
 
 use content_model::escape_html as escape;
 
@@ -12,7 +15,7 @@ pub(crate) fn page(intake: &Intake, lang: &str, title: &str, body: &str) -> Stri
     let title = escape(title);
     let home = escape(&intake.text("home", lang));
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} · {site}</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n<header class=\"site-header\"><div class=\"wrap\"><a class=\"brand\" href=\"/{lang}/\">{site}</a></div></header>\n<main id=\"main\" class=\"wrap\">\n<h1>{title}</h1>\n{body}\n<p><a href=\"/{lang}/\">{home}</a></p>\n</main>\n</body>\n</html>\n"
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} · {site}</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n<header class=\"site-header\"><div class=\"wrap\"><a class=\"brand\" href=\"/{lang}/\">{site}</a></div></header>\n<main id=\"main\" class=\"wrap\">\n<h1>{title}</h1>\n{body}\n<p><a href=\"/{lang}/\">{home}</a></p>\n</main>\n</body>\n</html>\n"
     )
 }
 

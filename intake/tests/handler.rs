@@ -58,6 +58,8 @@ async fn a_form_post_is_redirected_to_a_thank_you_page_in_its_language() {
             && page.contains(&code),
         "{page}"
     );
+    // The site's icon, or the browser asks for /favicon.ico, which the site has not.
+    assert!(page.contains("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"), "{page}");
 }
 
 #[tokio::test]

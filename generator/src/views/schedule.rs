@@ -24,8 +24,6 @@ pub(crate) struct DeadlineView {
     /// For `<time datetime>`.
     pub(crate) iso: String,
     pub(crate) passed: bool,
-    /// The deadline's day alone, for «applications closed on …».
-    pub(crate) day: String,
     /// Where a reader goes once the call is closed: the stage that begins as the intake
     /// closes (the selection), and the first stage after it that has not begun yet.
     pub(crate) selection: Option<StageLink>,
@@ -149,7 +147,6 @@ pub(crate) fn schedule_view(site: &Site, lang: &str, now: DateTime<FixedOffset>)
             text: dates.date_time(deadline.at),
             iso: deadline.at.to_rfc3339(),
             passed: now >= deadline.at,
-            day: dates.date(closes_on),
             selection: after.and_then(|index| stages.get(index)).map(&stage_link),
             next: next.map(&stage_link),
         }
