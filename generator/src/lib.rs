@@ -28,6 +28,7 @@ mod output;
 mod preview;
 mod render;
 mod reports;
+mod sanitize;
 mod search;
 mod serve;
 mod sitemap;
