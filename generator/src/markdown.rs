@@ -549,6 +549,15 @@ mod tests {
             Just("| a | b |\n|---|---|\n| ө | ү |\n".to_string()),
             Just("Текст[^1]\n\n[^1]: Эскертүү\n".to_string()),
             Just("<script>alert(1)</script>".to_string()),
+            Just("<iframe src=\"https://x.example/\"></iframe>".to_string()),
+            Just("<img src=x onerror=alert(1)>".to_string()),
+            Just("<!-- x --!>".to_string()),
+            Just("<details>\n<summary>a</summary>\n".to_string()),
+            Just("</details>\n".to_string()),
+            Just("<div title=\"".to_string()),
+            Just("\">".to_string()),
+            Just(" {data-pagefind-body}\n".to_string()),
+            Just("[x](javascript:alert(1))".to_string()),
             Just("\n\n".to_string()),
             Just("[".to_string()),
             Just("](".to_string()),
@@ -570,7 +579,12 @@ mod tests {
         fn any_markdown_renders_or_names_its_line(body in markdown(), body_line in 1usize..50) {
             let lines = body.lines().count().max(1);
             match render(Path::new("content/a.ky.md"), &body, body_line, &assets(), resolve) {
-                Ok(html) => proptest::prop_assert!(!html.contains("<script>alert"), "raw HTML passes through escaped or not at all: {html}"),
+                Ok(html) => proptest::prop_assert!(
+                    !["<script", "<iframe", " onerror=\"", "href=\"javascript:", " data-pagefind-body=\""]
+                        .iter()
+                        .any(|bad| html.contains(bad)),
+                    "raw HTML passes through escaped, sanitised or not at all: {html}"
+                ),
                 Err(errors) => {
                     proptest::prop_assert!(!errors.is_empty());
                     for error in errors {

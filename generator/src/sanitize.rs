@@ -208,6 +208,8 @@ pub(crate) enum Refusal {
     Attribute { element: String, attribute: String },
     /// An allowed attribute with a value that is not: an address or a class.
     Value { element: String, attribute: String, value: String },
+    /// A tag that an HTML block leaves open at its end, which would swallow what follows.
+    Unfinished(String),
     /// A change the walk could not name, with the HTML near it.
     Changed(String),
 }
@@ -268,6 +270,10 @@ impl Refusal {
             Refusal::Value { element, attribute, value } => format!(
                 "the address `{value}` in `<{element} {attribute}>` is not allowed in content: images are files of \
                  the site; put the file in content/images/ and show it with `![what it shows](/images/name.jpg)`"
+            ),
+            Refusal::Unfinished(tag) => format!(
+                "the tag `{tag}` is not finished: what follows it would be read as part of the tag; close it with \
+                 `>` (and close any quote it opens)"
             ),
             Refusal::Changed(near) => format!(
                 "the site's sanitiser would change this HTML near `{near}`: write it in Markdown, or with the HTML \
@@ -339,13 +345,21 @@ pub(crate) fn link_refusal(url: &str) -> Option<Refusal> {
 
 /// For HTML given in parts (the lines of an HTML block), each refusal with the index of the
 /// part in which it appears: the first part whose addition to those before makes it appear.
+/// A block that ends inside a tag is refused too, at the part where that tag begins: the
+/// tag alone would be dropped unseen, but on the page it would take in the HTML after it.
 pub(crate) fn refusals_in_parts(parts: &[&str]) -> Vec<(usize, Refusal)> {
     let whole = parts.concat();
+    let mut located = Vec::new();
+    if !finished(&whole) {
+        let begins = (0..parts.len()).rev().find(|&end| finished(&parts.get(..end).unwrap_or_default().concat()));
+        let tag = whole.rfind('<').map_or(whole.as_str(), |at| whole.get(at..).unwrap_or_default());
+        let tag: String = tag.trim_end().chars().take(60).collect();
+        located.push((begins.unwrap_or_default(), Refusal::Unfinished(tag)));
+    }
     let all = refusals(&whole);
     if all.is_empty() {
-        return Vec::new();
+        return located;
     }
-    let mut located = Vec::new();
     let mut before: HashMap<Refusal, usize> = HashMap::new();
     let mut prefix = String::new();
     for (index, part) in parts.iter().enumerate() {
@@ -390,6 +404,22 @@ pub(crate) fn clean(html: &str) -> Result<String, Vec<Refusal>> {
     let mut seen = HashSet::new();
     named.retain(|refusal| seen.insert(refusal.clone()));
     Err(named)
+}
+
+/// Whether `html` ends outside any tag: text written after it would be read as text (or
+/// inside a comment, which hides it from readers either way).
+fn finished(html: &str) -> bool {
+    const AFTER: &str = "\u{E000}after\u{E000}";
+    let dom = parse(&format!("{html}{AFTER}"));
+    let mut stack = vec![dom.document.clone()];
+    while let Some(node) = stack.pop() {
+        match &node.data {
+            NodeData::Text { contents } if contents.borrow().contains(AFTER) => return true,
+            NodeData::Comment { contents } if contents.contains(AFTER) => return true,
+            _ => stack.extend(node.children.borrow().iter().cloned()),
+        }
+    }
+    false
 }
 
 /// `html` parsed as ammonia parses it: a fragment inside a `<div>`, scripting off.
@@ -578,6 +608,17 @@ mod tests {
             ]
         );
         assert!(refusals_in_parts(&["<div>\n", "<p>fine</p>\n", "</div>\n"]).is_empty());
+    }
+
+    #[test]
+    fn a_block_that_ends_inside_a_tag_is_refused_where_the_tag_begins() {
+        let located = refusals_in_parts(&["<div>\n", "<p title=\"a\">b</p>\n", "<div title=\"Текст\n", "эки\n"]);
+        assert_eq!(located, [(2, Refusal::Unfinished("<div title=\"Текст\nэки".into()))]);
+        assert!(located[0].1.message().starts_with("the tag `<div title=\"Текст\nэки` is not finished"));
+        for finished in [&["<div>\n", "a < b\n"][..], &["<!-- a note\n", "that runs on\n"], &["<p>a</p>\n"]] {
+            assert_eq!(refusals_in_parts(finished), [], "{finished:?}");
+        }
+        assert_eq!(refusals_in_parts(&["<br\n"]), [(0, Refusal::Unfinished("<br".into()))]);
     }
 
     /// Each probe of issue 23 written in a page, alone after an opening paragraph: refused
