@@ -29,6 +29,7 @@ mod output;
 mod preview;
 mod render;
 mod reports;
+mod sanitize;
 mod search;
 mod serve;
 mod sitemap;

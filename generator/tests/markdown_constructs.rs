@@ -2,7 +2,9 @@
 //! Content-Security-Policy: tables with each column alignment, footnotes, heading ids and
 //! classes, strikethrough and smart punctuation (`fixtures/markdown-constructs`). A construct
 //! whose HTML carried a `style` attribute would stop the build; alignment must reach the
-//! reader through the stylesheet instead.
+//! reader through the stylesheet instead. The HTML editors write by hand (`<details>`,
+//! `<abbr>`, `<sub>`, `<kbd>`, `<br>`), images and links with titles pass the sanitiser
+//! untouched, and the feeds carry the very HTML the pages show.
 
 mod common;
 
@@ -14,6 +16,7 @@ fn site_with_every_construct() -> (tempfile::TempDir, std::path::PathBuf) {
     let content = root.path().join("content");
     common::copy_tree(&common::frozen_content(), &content);
     common::copy_tree(&common::fixtures().join("markdown-constructs/reports"), &content.join("reports"));
+    common::copy_tree(&common::fixtures().join("markdown-constructs/images"), &content.join("images"));
     (root, content)
 }
 
@@ -67,5 +70,66 @@ fn every_markdown_construct_builds_and_keeps_to_the_policy() {
     let css = site.read(&site.linked("ky/index.html", "stylesheet"));
     for (class, rule) in [("align-left", "left"), ("align-center", "center"), ("align-right", "right")] {
         assert!(css.contains(&format!(".{class} {{ text-align: {rule}; }}")), "style.css styles .{class}");
+    }
+}
+
+#[test]
+fn html_editors_write_by_hand_passes_the_sanitiser_untouched() {
+    let (_root, content) = site_with_every_construct();
+    let site = common::build(&content, DURING_PROGRAMME);
+    for (page, summary, abbr, image, title) in [
+        (
+            "ky/otchettor/ar-bir-tuzulush/index.html",
+            "<summary>Жолугушуунун программасы</summary>",
+            "<abbr title=\"Жергиликтүү өз алдынча башкаруу\">ЖӨБ</abbr>",
+            "alt=\"Катышуучулар жолугушууда\"",
+            "Жолугушуу",
+        ),
+        (
+            "ru/otchety/kazhdaya-konstruktsiya/index.html",
+            "<summary>Программа встречи</summary>",
+            "<abbr title=\"Местное самоуправление\">МСУ</abbr>",
+            "alt=\"Участницы на встрече\"",
+            "Встреча",
+        ),
+    ] {
+        let html = site.read(page);
+        assert!(html.contains("<details>\n") && html.contains(summary) && html.contains("</details>"), "{page}");
+        // Markdown inside `<details>` is still Markdown, its internal link resolved.
+        assert!(html.contains("<strong>") && html.contains("/iii/\">"), "{page}");
+        assert!(html.contains(abbr), "{page}");
+        assert!(html.contains("H<sub>2</sub>O, 10<sup>3</sup>"), "{page}");
+        assert!(html.contains("<kbd>Ctrl</kbd>+<kbd>P</kbd>.<br>\n"), "{page}: a `<br>` by hand");
+        assert!(html.contains("<br>\n"), "{page}: a line break by two spaces");
+        // The site's image, with its size, lazily, its title kept.
+        let img = html.split("<img ").nth(1).and_then(|tag| tag.split('>').next()).unwrap_or_else(|| panic!("{page}"));
+        for part in ["src=\"/images/meeting.", image, "width=\"2\"", "height=\"1\"", "loading=\"lazy\""] {
+            assert!(img.contains(part), "{page}: {part} in <img {img}>");
+        }
+        assert!(img.contains(&format!("title=\"{title}\"")), "{page}: <img {img}>");
+        // Links keep their title and get no `rel`; footnotes still link to their note.
+        assert!(html.contains("<a href=\"https://www.undp.org/\" title=\"ПРООН\">"), "{page}");
+        assert!(html.contains("<a href=\"mailto:mektep@example.org\">"), "{page}");
+        assert!(html.contains("<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup>"), "{page}");
+        assert!(html.contains("<div class=\"footnote-definition\" id=\"1\">"), "{page}");
+        assert!(!html.contains("rel=\"noopener"), "{page}");
+    }
+}
+
+#[test]
+fn the_feeds_carry_the_html_the_pages_show() {
+    let (_root, content) = site_with_every_construct();
+    let site = common::build(&content, DURING_PROGRAMME);
+    for (feed, page, title) in [
+        ("ky/otchettor/atom.xml", "ky/otchettor/ar-bir-tuzulush/index.html", "Ар бир Markdown түзүлүшү"),
+        ("ru/otchety/atom.xml", "ru/otchety/kazhdaya-konstruktsiya/index.html", "Каждая конструкция Markdown"),
+    ] {
+        let feed = atom_syndication::Feed::read_from(site.read(feed).as_bytes()).unwrap();
+        let entry = feed.entries().iter().find(|entry| entry.title().as_str() == title).unwrap();
+        let body = entry.content().and_then(|content| content.value()).unwrap();
+        // The feed makes the site's own addresses whole; put them back to compare.
+        let body = body.replace("=\"https://mektep.vap.kg/", "=\"/");
+        assert!(body.contains("<details>") && body.contains("<img "), "{body}");
+        assert!(site.read(page).contains(&body), "{page}: the feed's HTML is not the page's");
     }
 }
