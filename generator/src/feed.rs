@@ -64,10 +64,37 @@ pub(crate) fn atom(
         .map_err(|err| vec![ContentError::new(&listing.source, format!("its Atom feed could not be written: {err}"))])
 }
 
+/// Each candidate of every `srcset` (`/images/a.jpg.360.webp 360w, /images/…`) made whole,
+/// as `src` is: a photo's widths (see `images`) are site-relative too.
+fn absolute_srcsets(html: &str, base: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(" srcset=\"") {
+        let (before, after) = rest.split_at(at + " srcset=\"".len());
+        out.push_str(before);
+        let end = after.find('"').unwrap_or(after.len());
+        let (value, tail) = after.split_at(end);
+        let candidates: Vec<String> = value
+            .split(", ")
+            .map(|candidate| match candidate.strip_prefix('/') {
+                Some(path) if !path.starts_with('/') => format!("{base}/{path}"),
+                _ => candidate.to_string(),
+            })
+            .collect();
+        out.push_str(&candidates.join(", "));
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn entry(base: &str, page: &Page, body: &str, day: FixedDateTime) -> Entry {
     let permalink = format!("{base}{}", page.url);
     // Links inside the text are site-relative; feed readers need them whole.
-    let body = body.replace("href=\"/", &format!("href=\"{base}/")).replace("src=\"/", &format!("src=\"{base}/"));
+    let body = absolute_srcsets(
+        &body.replace("href=\"/", &format!("href=\"{base}/")).replace("src=\"/", &format!("src=\"{base}/")),
+        base,
+    );
     Entry {
         title: Text::plain(page.front.title.clone()),
         id: permalink.clone(),

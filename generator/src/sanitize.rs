@@ -629,7 +629,12 @@ mod tests {
         use crate::markdown::{render, Assets};
         use std::path::Path;
         let fingerprints = Fingerprints::default();
-        let assets = Assets { content_dir: Path::new(env!("CARGO_MANIFEST_DIR")), fingerprints: &fingerprints };
+        let pictures = crate::images::Pictures::default();
+        let assets = Assets {
+            content_dir: Path::new(env!("CARGO_MANIFEST_DIR")),
+            fingerprints: &fingerprints,
+            pictures: &pictures,
+        };
         for (probe, expected) in [
             (
                 "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
@@ -678,7 +683,12 @@ mod tests {
         use crate::markdown::{render, Assets};
         use std::path::Path;
         let fingerprints = Fingerprints::default();
-        let assets = Assets { content_dir: Path::new(env!("CARGO_MANIFEST_DIR")), fingerprints: &fingerprints };
+        let pictures = crate::images::Pictures::default();
+        let assets = Assets {
+            content_dir: Path::new(env!("CARGO_MANIFEST_DIR")),
+            fingerprints: &fingerprints,
+            pictures: &pictures,
+        };
         let body = "<div>\n<p>Бир.</p>\n<p>Эки.</p>\n<iframe src=\"https://x.example/\"></iframe>\n</div>\n";
         let errors = render(Path::new("a.ky.md"), body, 1, &assets, |_| None).unwrap_err();
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -10,14 +10,6 @@ use common::{build_with_templates, copy_tree, frozen_content, repo, Built};
 
 const MOMENT: &str = "2021-03-10T12:00:00+06:00";
 
-/// A 2×1 PNG, so that the image's size is read from a real file.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-    0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x7B, 0x40, 0xE8, 0xDD, 0x00, 0x00, 0x00, 0x0E, 0x49,
-    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x9F, 0x01, 0x00, 0x07, 0xFE, 0x02, 0xFE, 0xA7, 0x3B,
-    0x4B, 0x6A, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-
 const REPORT: &str = "ky/otchettor/suroottor/index.html";
 
 /// The frozen copy of the content and the real templates in a temporary folder, plus a
@@ -28,7 +20,7 @@ fn sources() -> tempfile::TempDir {
     copy_tree(&frozen_content(), &content);
     copy_tree(&repo().join("templates"), &templates);
     std::fs::create_dir_all(content.join("images")).unwrap();
-    std::fs::write(content.join("images/group.png"), PNG).unwrap();
+    std::fs::write(content.join("images/group.png"), common::png([200, 120, 40])).unwrap();
     for (lang, title, slug) in [("ky", "Сүрөттөр", "suroottor"), ("ru", "Фотографии", "fotografii")] {
         std::fs::write(
             content.join(format!("reports/photos.{lang}.md")),
@@ -92,9 +84,20 @@ fn assets_are_published_under_their_content_hash_and_every_page_points_there() {
     assert!(is_fingerprinted(&img, "images/group", "png"), "{img}");
     assert!(site.exists(&img) && !site.exists("images/group.png"));
     let html = site.read(REPORT);
-    assert!(html.contains(&format!("<img src=\"/{img}\" alt=\"Катышуучулар\" width=\"2\" height=\"1\"")), "{html}");
+    // A picture narrower than the narrowest width: one file per format, the PNG under the
+    // source's name.
+    assert!(html.contains(&format!("<img src=\"/{img}\" srcset=\"/{img} 2w\"")), "{html}");
+    assert!(html.contains("alt=\"Катышуучулар\" width=\"2\" height=\"1\""), "{html}");
     assert!(html.contains(&format!("<a href=\"/{img}\">Чоң сүрөт</a>")), "a link to the picture follows it too");
-    assert!(site.read("ky/otchettor/atom.xml").contains(&format!("https://mektep.vap.kg/{img}")));
+    // The feed carries the HTML as escaped text.
+    let feed = site.read("ky/otchettor/atom.xml").replace("&quot;", "\"");
+    assert!(
+        feed.contains(&format!("src=\"https://mektep.vap.kg/{img}\" srcset=\"https://mektep.vap.kg/{img} 2w\"")),
+        "{feed}"
+    );
+    let webp = html.split("<source type=\"image/webp\" srcset=\"/").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(is_fingerprinted(webp, "images/group.png.2", "webp") && site.exists(webp), "{webp}");
+    assert!(feed.contains(&format!("srcset=\"https://mektep.vap.kg/{webp} 2w\"")), "{feed}");
 
     for fixed in
         ["robots.txt", "sitemap.xml", "404.html", "ky/calendar.ics", "ky/pagefind/pagefind.js", "ky/otchettor/atom.xml"]
@@ -110,8 +113,8 @@ fn a_changed_file_gets_a_new_name_and_the_pages_follow_it() {
     let stylesheet = root.path().join("templates/static/style.css");
     let css = std::fs::read_to_string(&stylesheet).unwrap();
     std::fs::write(&stylesheet, format!("{css}\n.new-rule {{ color: inherit; }}\n")).unwrap();
-    // Bytes after the image's end: the same picture to a browser, another file to a cache.
-    std::fs::write(root.path().join("content/images/group.png"), [PNG, b"\0"].concat()).unwrap();
+    // Another colour: another picture, so other files.
+    std::fs::write(root.path().join("content/images/group.png"), common::png([40, 120, 200])).unwrap();
     let after = build(root.path());
 
     let (css_before, css_after) =

@@ -6,14 +6,6 @@ mod common;
 
 use std::path::Path;
 
-/// A 2×1 PNG, so that image sizes are read from a real file.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-    0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x7B, 0x40, 0xE8, 0xDD, 0x00, 0x00, 0x00, 0x0E, 0x49,
-    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x9F, 0x01, 0x00, 0x07, 0xFE, 0x02, 0xFE, 0xA7, 0x3B,
-    0x4B, 0x6A, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-
 fn write(content: &Path, name: &str, text: &str) {
     std::fs::write(content.join(name), text).unwrap();
 }
@@ -54,7 +46,7 @@ fn fixture() -> tempfile::TempDir {
         &report("Не готово", "ne-gotovo", "2021-03-01", "IV", "draft = true\n", "Текст."),
     );
     std::fs::create_dir_all(content.join("images")).unwrap();
-    std::fs::write(content.join("images/meeting.png"), PNG).unwrap();
+    std::fs::write(content.join("images/meeting.png"), common::png([200, 120, 40])).unwrap();
     write(
         &content,
         "reports/kyrgyz-only.ky.md",
@@ -119,7 +111,10 @@ fn a_report_in_one_language_says_so_instead_of_linking_nowhere() {
     assert!(!site.read("ru/otchety/index.html").contains("Айылдагы жолугушуу"));
     let img = page.split("<img src=\"/").nth(1).expect("the report's image").split('"').next().unwrap();
     assert!(img.starts_with("images/meeting.") && img.ends_with(".png") && site.exists(img), "{img}");
-    assert!(page.contains(&format!("<img src=\"/{img}\" alt=\"Жолугушуунун катышуучулары\" width=\"2\" height=\"1\" loading=\"lazy\" decoding=\"async\">")));
+    assert!(page.contains(&format!("<img src=\"/{img}\" srcset=\"/{img} 2w\"")), "{page}");
+    assert!(page.contains(
+        "alt=\"Жолугушуунун катышуучулары\" width=\"2\" height=\"1\" loading=\"lazy\" decoding=\"async\"></picture>"
+    ));
 }
 
 #[test]

@@ -31,6 +31,15 @@ pub fn at(moment: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(moment).unwrap()
 }
 
+/// A 2×1 PNG of one colour: a real picture, which the build decodes and publishes.
+pub fn png(colour: [u8; 3]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::RgbImage::from_pixel(2, 1, image::Rgb(colour))
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .unwrap();
+    bytes
+}
+
 /// Copies every file below `from` into `to`, keeping relative paths.
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in WalkDir::new(from) {
