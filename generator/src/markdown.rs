@@ -58,7 +58,11 @@ pub(crate) fn render(
     for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
         if let Event::Html(html) | Event::InlineHtml(html) = &event {
             if let Some(problem) = refused_html(html) {
-                errors.push(ContentError::at_line(path, line_at(range.start), problem));
+                errors.push(ContentError::at_line(
+                    path,
+                    line_at(range.start),
+                    content_model::Message::Untranslated(problem.into()),
+                ));
                 continue;
             }
         }
@@ -193,13 +197,11 @@ fn replace_images<'a>(
             errors.push(ContentError::at_line(
                 path,
                 line,
-                format!(
-                    "the image `{src}` has no alt text: write what it shows, `![Participants at the School]({src})`"
-                ),
+                content_model::Message::ImageWithoutAlt { url: src.clone() },
             ));
         }
         let size = if src.contains("://") || src.starts_with("//") {
-            errors.push(ContentError::at_line(path, line, format!("the image `{src}` is on another site: readers on slow data must not load from elsewhere; put it in content/images/")));
+            errors.push(ContentError::at_line(path, line, content_model::Message::ImageElsewhere { url: src.clone() }));
             None
         } else if let Some(relative) = src.strip_prefix('/') {
             let file = assets.content_dir.join(relative);
@@ -211,21 +213,21 @@ fn replace_images<'a>(
                     errors.push(ContentError::at_line(
                         path,
                         line,
-                        format!("the image `{src}` is missing: there is no {}", file.display()),
+                        content_model::Message::ImageMissing { url: src.clone(), file: file.display().to_string() },
                     ));
                     None
                 }
                 Err(err) => {
-                    errors.push(ContentError::at_line(path, line, format!("the image `{src}` cannot be read: {err}")));
+                    errors.push(ContentError::at_line(
+                        path,
+                        line,
+                        content_model::Message::ImageUnreadable { url: src.clone(), error: err.to_string() },
+                    ));
                     None
                 }
             }
         } else {
-            errors.push(ContentError::at_line(
-                path,
-                line,
-                format!("write the image as `/images/{src}` and put the file in content/images/"),
-            ));
+            errors.push(ContentError::at_line(path, line, content_model::Message::ImagePath { url: src.clone() }));
             None
         };
         let published = assets.fingerprints.url(&src).unwrap_or(&src);
@@ -242,7 +244,10 @@ fn replace_images<'a>(
     out
 }
 
-fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> Result<CowStr<'a>, String> {
+fn resolve_link<'a>(
+    dest: &CowStr<'a>,
+    resolve: &impl Fn(&str) -> Option<String>,
+) -> Result<CowStr<'a>, content_model::Message> {
     let Some(target) = dest.strip_prefix("@/") else {
         return Ok(dest.clone());
     };
@@ -255,7 +260,7 @@ fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>
             Some(fragment) => format!("{url}#{fragment}").into(),
             None => url.into(),
         }),
-        None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
+        None => Err(content_model::Message::BrokenInternalLink { link: dest.to_string(), file: file.to_string() }),
     }
 }
 

@@ -53,7 +53,9 @@ fn problems_reported_for(case: &Path) -> Vec<String> {
         Ok(report) if !report.warnings.is_empty() => report
             .warnings
             .iter()
-            .map(|warning| format!("warning: {}", warning.replace(&format!("{}/", content.display()), "content/")))
+            .map(|warning| {
+                format!("warning: {}", warning.to_string().replace(&format!("{}/", content.display()), "content/"))
+            })
             .collect(),
         Ok(_) => vec!["(no problems reported)".to_string()],
         Err(BuildError::Content(errors)) => errors
