@@ -51,6 +51,15 @@ fn toml_message(text: &str, span: Option<Range<usize>>, reason: &str) -> Message
     let at = text.get(span.clone()).unwrap_or("").trim();
     let line_start = text.get(..span.start).and_then(|before| before.rfind('\n')).map_or(0, |at| at + 1);
     let before = text.get(line_start..span.start).unwrap_or("");
+    // A value that opens with typographic quotes: toml stops at the first word after it, or
+    // at a straight quote that closes it.
+    let typographic = text
+        .get(line_start..)
+        .unwrap_or("")
+        .lines()
+        .next()
+        .and_then(|line| line.split_once('='))
+        .is_some_and(|(_, value)| value.trim_start().starts_with(['«', '“', '„', '”']));
     // The key whose value is at the span: on its line, or the nearest line above with `=`
     // (a list written over several lines).
     let key = || {
@@ -97,11 +106,9 @@ fn toml_message(text: &str, span: Option<Range<usize>>, reason: &str) -> Message
     }
 
     match reason_kind {
+        "unexpected key or value" | "string values must be quoted" if typographic => Message::TomlTypographicQuotes {},
         "unexpected key or value" | "unexpected content" | "unexpected content between comment and newline" => {
             Message::TomlTextAfterValue {}
-        }
-        "string values must be quoted" if ["«", "“", "”", "„"].iter().any(|quote| at.contains(quote)) => {
-            Message::TomlTypographicQuotes {}
         }
         "string values must be quoted" if at.is_empty() => Message::TomlMissingValue {},
         "string values must be quoted" => Message::TomlUnquotedText {},
