@@ -157,6 +157,16 @@ messages! {
     ImageUnreadable { url, error } = "image_unreadable" => "the image `{url}` cannot be read: {error}";
     ImagePath { url } = "image_path" => "write the image as `/images/{url}` and put the file in content/images/";
 
+    // What the site's Content-Security-Policy would block, in raw HTML or a template.
+    CspStyleAttribute { element, page } = "csp_style_attribute"
+        => "a `style` attribute on <{element}> (put the rule in style.css): the site's Content-Security-Policy blocks it (on /{page})";
+    CspHandler { attribute, element, page } = "csp_handler"
+        => "an `{attribute}` handler on <{element}> (use a script): the site's Content-Security-Policy blocks it (on /{page})";
+    CspJavascriptUrl { element, attribute, page } = "csp_javascript_url"
+        => "a `javascript:` URL in <{element} {attribute}>: the site's Content-Security-Policy blocks it (on /{page})";
+    CspStyleElement { page } = "csp_style_element"
+        => "a <style> element (put the rules in style.css): the site's Content-Security-Policy blocks it (on /{page})";
+
     // Links in the built pages.
     LinkPublishedAs { link, published, file, page } = "link_published_as"
         => "links to {link}, which is published as {published}: write it as Markdown, `![…](/{file})` or `[…](/{file})`, so that the link follows the file (on /{page})";
@@ -220,6 +230,9 @@ messages! {
     TitleWithoutLetters {} = "title_without_letters" => "the title needs at least one letter or digit";
     NotASection {} = "not_a_section" => "is not a section of the site (it has no _index page)";
     AlreadyExists {} = "already_exists" => "already exists: choose another title";
+    ReportCreated { file } = "report_created" => "created {file}";
+    ReportIsADraft {} = "report_is_a_draft"
+        => "It is a draft: `generator serve` shows it, `generator build` leaves it out until you delete `draft = true`.";
 
     // What the terminal and the preview print around the messages.
     ErrorLabel {} = "error_label" => "error";

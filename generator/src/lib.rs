@@ -280,12 +280,7 @@ fn render_site(
             .into_iter()
             .map(|(path, problem)| {
                 let source = sources.get(&path).map(PathBuf::as_path).unwrap_or(&options.templates_dir);
-                ContentError::new(
-                    source,
-                    content_model::Message::Untranslated(format!(
-                        "{problem}: the site's Content-Security-Policy blocks it (on /{path})"
-                    )),
-                )
+                ContentError::new(source, problem)
             })
             .collect());
     }

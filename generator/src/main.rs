@@ -261,9 +261,9 @@ fn main() -> ExitCode {
             match new_report(content, &report) {
                 Ok(files) => {
                     for file in files {
-                        println!("created {}", file.display());
+                        println!("{}", messages.text(&Message::ReportCreated { file: file.display().to_string() }));
                     }
-                    println!("It is a draft: `generator serve` shows it, `generator build` leaves it out until you delete `draft = true`.");
+                    println!("{}", messages.text(&Message::ReportIsADraft {}));
                     ExitCode::SUCCESS
                 }
                 Err(problems) => {

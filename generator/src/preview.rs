@@ -216,14 +216,7 @@ impl Preview {
             return Err(written
                 .blocked
                 .into_iter()
-                .map(|(path, problem)| {
-                    ContentError::new(
-                        source_of(&path),
-                        Message::Untranslated(format!(
-                            "{problem}: the site's Content-Security-Policy blocks it (on /{path})"
-                        )),
-                    )
-                })
+                .map(|(path, problem)| ContentError::new(source_of(&path), problem))
                 .collect());
         }
         // The site's policy is made of its pages' inline scripts: an edit that changes them

@@ -103,17 +103,17 @@ fn a_catalogue_that_does_not_parse_is_reported_in_english_with_its_line() {
 const MOMENT: &str = "2020-12-01T12:00:00+06:00";
 
 fn cases() -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(common::fixtures().join("editor-mistakes"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
+    let dir = common::fixtures().join("editor-mistakes");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
+    let mut cases: Vec<PathBuf> =
+        entries.map(|entry| entry.unwrap_or_else(|err| panic!("{}: {err}", dir.display())).path()).collect();
     cases.sort();
     cases
 }
 
 /// The frozen content with the mistake of `case` in it, in a temporary folder.
 fn content_with(case: &Path) -> (tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap_or_else(|err| panic!("a temporary folder: {err}"));
     let content = root.path().join("content");
     common::copy_tree(&common::frozen_content(), &content);
     common::copy_tree(&case.join("content"), &content);
@@ -184,8 +184,8 @@ fn check_command(content: &Path, args: &[&str]) -> (bool, String) {
         .arg(common::repo().join("templates"))
         .args(args)
         .output()
-        .unwrap();
-    let stderr = String::from_utf8(run.stderr).unwrap();
+        .unwrap_or_else(|err| panic!("generator check: {err}"));
+    let stderr = String::from_utf8_lossy(&run.stderr);
     (run.status.success(), stderr.replace(&format!("{}/", content.display()), "content/"))
 }
 
