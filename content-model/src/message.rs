@@ -11,9 +11,10 @@
 //! 3. add `[key]` with `ky = "…"` and `ru = "…"`, using the same `{value}`s, to
 //!    `content/i18n/messages.toml` and to its frozen copy in `tests/fixtures/site/content/`.
 //!
-//! `cargo test -p generator --test editor_messages` names what is missing. Only what editors
-//! cannot act on (a template engine's internals, a disk that failed) is
-//! `Message::Untranslated`, and stays English.
+//! `cargo test -p generator --test editor_messages` names what is missing, and the
+//! expected texts of `generator/tests/fixtures/broken/` mark a message still in English
+//! `(in English only)`. Only what editors cannot act on (a template engine's internals, a
+//! disk that failed) is `Message::Untranslated`, and stays English.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
