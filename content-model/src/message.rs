@@ -289,7 +289,7 @@ fn placeholder_at(text: &str) -> Option<&str> {
 }
 
 /// The names of the `{name}` placeholders in `text`.
-pub fn placeholders(text: &str) -> BTreeSet<&str> {
+fn placeholders(text: &str) -> BTreeSet<&str> {
     text.match_indices('{').filter_map(|(at, _)| text.get(at..).and_then(placeholder_at)).collect()
 }
 
