@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real site (before and after the deadline) and the three-language fixture, fetches
+# Builds the real site (before and after the deadline), the three-language fixture and the
+# Markdown constructs fixture, fetches
 # the pages the function answers with, and runs real validators over them all: html-validate,
 # the Nu HTML Checker, xmllint on the sitemaps.
 set -euo pipefail
@@ -15,6 +16,15 @@ build() { # name content moment
 build intake "$repo/content" 2020-12-01T12:00:00+06:00
 build closed "$repo/content" 2021-03-04T10:00:00+06:00
 build three-languages "$repo/generator/tests/fixtures/three-languages/content" 2020-12-01T12:00:00+06:00
+# Every Markdown construct editors use, the HTML they may write by hand, and a photo in its
+# <picture> (generator/tests/fixtures/markdown-constructs over the frozen content).
+constructs="$out/constructs-content"
+cp -r "$repo/tests/fixtures/site/content" "$constructs"
+cp -r "$repo/generator/tests/fixtures/markdown-constructs/reports/." "$constructs/reports/"
+mkdir -p "$constructs/images"
+cp -r "$repo/generator/tests/fixtures/markdown-constructs/images/." "$constructs/images/"
+build constructs "$constructs" 2021-03-04T10:00:00+06:00
+rm -rf "$constructs"
 
 # The pages the function answers with, fetched from `generator serve` like a browser would.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -39,7 +49,7 @@ check() { # description, command...
 pages=$(find "$out" -name '*.html' | wc -l)
 check "html-validate on $pages pages" "$here/node_modules/.bin/html-validate" --config "$here/.htmlvalidate.json" "$out/**/*.html"
 check "Nu HTML Checker on $pages pages" java -jar "$here/node_modules/vnu-jar/build/dist/vnu.jar" --errors-only --skip-non-html "$out"
-for site in intake closed three-languages; do
+for site in intake closed three-languages constructs; do
   check "sitemap schema ($site)" xmllint --noout --schema "$here/schemas/sitemap-with-alternates.xsd" "$out/$site/sitemap.xml"
 done
 echo "site validation: $passed passed, $failed failed"

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use content_model::{ContentError, Form, Selection, SiteConfig};
+use content_model::{ContentError, Form, Message, Selection, SiteConfig};
 
 pub struct CommissionContent {
     pub form: Form,
@@ -19,7 +19,7 @@ impl CommissionContent {
             let file = dir.join(name);
             std::fs::read_to_string(&file)
                 .map(|text| (file.clone(), text))
-                .map_err(|err| vec![ContentError::new(&file, format!("cannot be read: {err}"))])
+                .map_err(|err| vec![ContentError::new(&file, Message::CannotRead { error: err.to_string() })])
         };
         let (file, text) = read("config.toml")?;
         let languages = SiteConfig::parse(&file, &text)?.languages;

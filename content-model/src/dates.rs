@@ -32,10 +32,10 @@ pub struct DatePatterns {
 }
 
 impl DatePatterns {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::Message> {
         for (name, list) in [("months", &self.months), ("months_after_day", &self.months_after_day)] {
             if list.len() != 12 {
-                return Err(format!("[dates] {name} must list 12 months, not {}", list.len()));
+                return Err(crate::Message::MonthCount { name: name.to_string(), count: list.len().to_string() });
             }
         }
         Ok(())

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::{ContentError, Localized};
+use crate::{ContentError, Localized, Message};
 
 /// `content/form.toml`: the application form of the source, section by section, with the
 /// rules every answer must follow and the messages applicants read, in every language.
@@ -169,20 +169,27 @@ impl Form {
         let form: Form = toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         let mut error_near =
-            |needle: &str, message: String| errors.push(ContentError::near(file, text, needle, message));
+            |needle: &str, message: Message| errors.push(ContentError::near(file, text, needle, message));
         for lang in form.title.missing(languages).into_iter().chain(form.intro.missing(languages)) {
-            error_near("title", format!("the form has no `{lang}` title or intro"));
+            error_near("title", Message::FormTitle { lang: lang.to_string() });
         }
         for key in MESSAGE_KEYS.iter().filter(|key| !form.messages.contains_key(**key)) {
-            error_near("[messages", format!("[messages] has no `{key}`, which the validator needs"));
+            error_near("[messages", Message::FormMissingMessage { key: key.to_string() });
         }
         for key in INTAKE_TEXT_KEYS.iter().filter(|key| !form.text.contains_key(**key)) {
-            error_near("[text", format!("[text] has no `{key}`, which the intake's answers need"));
+            error_near("[text", Message::FormMissingText { key: key.to_string() });
         }
         for (table, texts) in [("messages", &form.messages), ("text", &form.text)] {
             for (key, text) in texts {
                 for lang in text.missing(languages) {
-                    error_near(&format!("{key}."), format!("[{table}] `{key}` has no `{lang}` text"));
+                    error_near(
+                        &format!("{key}."),
+                        Message::FormTextLanguage {
+                            table: table.to_string(),
+                            key: key.clone(),
+                            lang: lang.to_string(),
+                        },
+                    );
                 }
             }
         }
@@ -196,57 +203,64 @@ impl Form {
         }
         for section in &form.section {
             for lang in section.title.missing(languages) {
-                error_near(&format!("\"{}\"", section.id), format!("section {} has no `{lang}` title", section.id));
+                error_near(
+                    &format!("\"{}\"", section.id),
+                    Message::SectionTitle { id: section.id.clone(), lang: lang.to_string() },
+                );
             }
             for field in &section.field {
                 let needle = format!("\"{}\"", field.id);
                 if !ids.insert(field.id.as_str()) {
-                    error_near(&needle, format!("question {} appears twice", field.id));
+                    error_near(&needle, Message::QuestionTwice { id: field.id.clone() });
                 }
                 let help_missing = field.help.as_ref().map(|help| help.missing(languages)).unwrap_or_default();
                 for lang in field.label.missing(languages).into_iter().chain(help_missing) {
-                    error_near(&needle, format!("question {} has no `{lang}` label or help", field.id));
+                    error_near(&needle, Message::QuestionLabel { id: field.id.clone(), lang: lang.to_string() });
                 }
                 match (&field.name, field.kind.is_answered()) {
-                    (None, true) => {
-                        error_near(&needle, format!("question {} needs a `name` to be posted under", field.id))
-                    }
+                    (None, true) => error_near(&needle, Message::QuestionNeedsName { id: field.id.clone() }),
                     (Some(name), true) => {
                         let valid = !name.is_empty()
                             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
                         if !valid || RESERVED_NAMES.contains(&name.as_str()) {
-                            error_near(&needle, format!("question {}: `{name}` must be lowercase latin letters, digits and _, and not one of {RESERVED_NAMES:?}", field.id));
+                            error_near(
+                                &needle,
+                                Message::QuestionName {
+                                    id: field.id.clone(),
+                                    name: name.clone(),
+                                    reserved: format!("{RESERVED_NAMES:?}"),
+                                },
+                            );
                         } else if !names.insert(name.as_str()) {
-                            error_near(&needle, format!("question {}: the name `{name}` is used twice", field.id));
+                            error_near(
+                                &needle,
+                                Message::QuestionNameTwice { id: field.id.clone(), name: name.clone() },
+                            );
                         }
                     }
                     (Some(_), false) => error_near(
                         &needle,
-                        format!("question {} is a {} and takes no `name`", field.id, field.kind.key()),
+                        Message::QuestionTakesNoName { id: field.id.clone(), kind: field.kind.key().to_string() },
                     ),
                     (None, false) => {}
                 }
                 if let Some(when) = &field.required_when {
                     if !yes_no.contains(when.as_str()) {
-                        error_near(
-                            &needle,
-                            format!("question {}: `required_when = \"{when}\"` names no yes/no question", field.id),
-                        );
+                        error_near(&needle, Message::RequiredWhen { id: field.id.clone(), when: when.clone() });
                     }
                 }
             }
         }
         match form.fields().find(|field| field.name.as_deref() == Some(form.age.field.as_str())) {
             Some(field) if field.kind != FieldKind::Date => {
-                error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field))
+                error_near("[age]", Message::AgeField { field: form.age.field.clone() })
             }
             // Every application falls in an age group, so the age question cannot be skipped.
-            Some(field) if !field.required || field.required_when.is_some() => error_near(
-                "[age]",
-                format!("[age] field `{}` must be `required = true` (without `required_when`): every application needs an age group", form.age.field),
-            ),
+            Some(field) if !field.required || field.required_when.is_some() => {
+                error_near("[age]", Message::AgeRequired { field: form.age.field.clone() })
+            }
             Some(_) => {}
-            None => error_near("[age]", format!("[age] field `{}` is not a date question of the form", form.age.field)),
+            None => error_near("[age]", Message::AgeField { field: form.age.field.clone() }),
         }
         if errors.is_empty() {
             Ok(form)

@@ -1,7 +1,8 @@
 //! What the generator and the function both read from `content/`: the site configuration,
 //! the schedule of the nine stages, the selection criteria, the application form (and its
 //! page's view, [`form_view`]), and each language's translation file with the way it writes
-//! dates.
+//! dates; and what is wrong with any of them, as a [`Message`] that a [`Catalogue`] says in
+//! the editor's language.
 //!
 //! Every parser here takes text and a path (for errors only) and never touches the disk.
 
@@ -13,6 +14,7 @@ mod form_view;
 mod front_matter;
 mod html;
 mod localized;
+mod message;
 mod period;
 mod schedule;
 mod selection;
@@ -26,6 +28,7 @@ pub use form_view::{form_view, FieldView, FormSectionView, FormView};
 pub use front_matter::FrontMatter;
 pub use html::escape_html;
 pub use localized::Localized;
+pub use message::{Catalogue, Entry, Message};
 pub use period::{Period, PeriodError, Status, YearMonth};
 pub use schedule::{Deadline, Event, Schedule, Stage};
 pub use selection::{Criterion, Member, Quota, Quotas, Selection, COMMISSION_TEXT_KEYS};

@@ -3,6 +3,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 
+use crate::Message;
+
 /// When something happens: a day, a run of days, a month or a run of months.
 ///
 /// Written in content as `2021-03-04`, `2021-01-25/2021-01-29`, `2021-04` or `2021-05/2021-08`:
@@ -108,11 +110,18 @@ impl Period {
 
 /// Why a period could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodError(String);
+pub struct PeriodError(Message);
 
 impl fmt::Display for PeriodError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
+    }
+}
+
+impl PeriodError {
+    /// What is wrong, for an editor.
+    pub fn message(&self) -> &Message {
+        &self.0
     }
 }
 
@@ -122,11 +131,7 @@ impl FromStr for Period {
     type Err = PeriodError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || {
-            PeriodError(format!(
-                "`{text}` is not a date or period: write `2021-03-04`, `2021-01-25/2021-01-29`, `2021-04` or `2021-05/2021-08`"
-            ))
-        };
+        let error = || PeriodError(Message::NotAPeriod { text: text.to_string() });
         let (start, end) = match text.split_once('/') {
             Some((start, end)) => (start.trim(), Some(end.trim())),
             None => (text.trim(), None),
@@ -137,7 +142,7 @@ impl FromStr for Period {
                 let (first, last) =
                     (parse_day(start).ok_or_else(error)?, parse_day(end.unwrap_or_default()).ok_or_else(error)?);
                 if last <= first {
-                    return Err(PeriodError(format!("`{text}` ends before or on the day it starts")));
+                    return Err(PeriodError(Message::DaysBackwards { text: text.to_string() }));
                 }
                 Period::Days(first, last)
             }
@@ -146,7 +151,7 @@ impl FromStr for Period {
                 let (first, last) =
                     (parse_month(start).ok_or_else(error)?, parse_month(end.unwrap_or_default()).ok_or_else(error)?);
                 if last <= first {
-                    return Err(PeriodError(format!("`{text}` ends before or in the month it starts")));
+                    return Err(PeriodError(Message::MonthsBackwards { text: text.to_string() }));
                 }
                 Period::Months(first, last)
             }

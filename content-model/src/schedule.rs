@@ -4,7 +4,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
-use crate::{ContentError, Localized, Period};
+use crate::{ContentError, Localized, Message, Period, PeriodError};
 
 /// `content/schedule.toml`: the programme's stages, their sub-events and the deadline.
 /// Stage pages, the schedule table, the timeline and the calendars all come from this.
@@ -79,22 +79,16 @@ impl Schedule {
             toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
         let mut errors = Vec::new();
         let mut error_near =
-            |needle: &str, message: String| errors.push(ContentError::near(file, text, needle, message));
+            |needle: &str, message: Message| errors.push(ContentError::near(file, text, needle, message));
 
         let deadline = raw.deadline.and_then(|raw| {
             for lang in raw.title.missing(languages).into_iter().chain(raw.summary.missing(languages)) {
-                error_near("[deadline]", format!("the deadline has no `{lang}` title or summary"));
+                error_near("[deadline]", Message::DeadlineText { lang: lang.to_string() });
             }
             match DateTime::parse_from_rfc3339(&raw.at.to_string()) {
                 Ok(at) => Some(Deadline { at, title: raw.title, summary: raw.summary }),
                 Err(_) => {
-                    error_near(
-                        "at =",
-                        format!(
-                            "deadline `{}` needs a date, a time and a UTC offset, like 2020-12-11T17:00:00+06:00",
-                            raw.at
-                        ),
-                    );
+                    error_near("at =", Message::DeadlineMoment { at: raw.at.to_string() });
                     None
                 }
             }
@@ -105,17 +99,14 @@ impl Schedule {
         for raw_stage in raw.stage {
             let id_line = format!("\"{}\"", raw_stage.id);
             if !seen.insert(raw_stage.id.clone()) {
-                error_near(&id_line, format!("stage or event id `{}` is used twice", raw_stage.id));
+                error_near(&id_line, Message::DuplicateId { id: raw_stage.id.clone() });
             }
             check_title(&raw_stage.id, &raw_stage.title, languages, &mut error_near);
             let period = parse_when(&raw_stage.when, &mut error_near);
             let mut events = Vec::new();
             for raw_event in raw_stage.event {
                 if !seen.insert(raw_event.id.clone()) {
-                    error_near(
-                        &format!("\"{}\"", raw_event.id),
-                        format!("stage or event id `{}` is used twice", raw_event.id),
-                    );
+                    error_near(&format!("\"{}\"", raw_event.id), Message::DuplicateId { id: raw_event.id.clone() });
                 }
                 check_title(&raw_event.id, &raw_event.title, languages, &mut error_near);
                 if let Some(period) = parse_when(&raw_event.when, &mut error_near) {
@@ -138,20 +129,17 @@ impl Schedule {
     }
 }
 
-fn check_title(id: &str, title: &Localized, languages: &[String], error_near: &mut impl FnMut(&str, String)) {
+fn check_title(id: &str, title: &Localized, languages: &[String], error_near: &mut impl FnMut(&str, Message)) {
     for lang in title.missing(languages) {
-        error_near(&format!("\"{id}\""), format!("`{id}` has no `{lang}` title"));
+        error_near(&format!("\"{id}\""), Message::MissingTitle { id: id.to_string(), lang: lang.to_string() });
     }
     for lang in title.unknown(languages) {
-        error_near(
-            &format!("\"{id}\""),
-            format!("`{id}` has a title in `{lang}`, which is not one of the site's languages"),
-        );
+        error_near(&format!("\"{id}\""), Message::TitleLanguageUnknown { id: id.to_string(), lang: lang.to_string() });
     }
 }
 
-fn parse_when(when: &str, error_near: &mut impl FnMut(&str, String)) -> Option<Period> {
-    when.parse().map_err(|err| error_near(&format!("\"{when}\""), format!("{err}"))).ok()
+fn parse_when(when: &str, error_near: &mut impl FnMut(&str, Message)) -> Option<Period> {
+    when.parse().map_err(|err: PeriodError| error_near(&format!("\"{when}\""), err.message().clone())).ok()
 }
 
 #[cfg(test)]
@@ -214,15 +202,15 @@ title.ru = "Онлайн-встреча"
     fn missing_title_translation_and_duplicate_id_are_both_reported() {
         let text = VALID.replace("title.ru = \"Школа\"\n", "").replace("id = \"IV.3\"", "id = \"III\"");
         let errors = Schedule::parse(Path::new("schedule.toml"), &text, &languages()).unwrap_err();
-        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert!(messages.contains(&"`III` has no `ru` title"), "{messages:?}");
-        assert!(messages.contains(&"stage or event id `III` is used twice"), "{messages:?}");
+        let messages: Vec<_> = errors.iter().map(|e| e.message.to_string()).collect();
+        assert!(messages.iter().any(|m| m == "`III` has no `ru` title"), "{messages:?}");
+        assert!(messages.iter().any(|m| m == "stage or event id `III` is used twice"), "{messages:?}");
     }
 
     #[test]
     fn deadline_without_offset_is_refused() {
         let text = VALID.replace("2020-12-11T17:00:00+06:00", "2020-12-11T17:00:00");
         let errors = Schedule::parse(Path::new("schedule.toml"), &text, &languages()).unwrap_err();
-        assert!(errors[0].message.contains("UTC offset"), "{}", errors[0]);
+        assert!(errors[0].message.to_string().contains("UTC offset"), "{}", errors[0]);
     }
 }

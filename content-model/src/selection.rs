@@ -3,7 +3,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::{ContentError, Localized};
+use crate::{ContentError, Localized, Message};
 
 /// `content/selection.toml`: the commission, the criteria it scores with their weights,
 /// the quotas of the two age groups, and when members disagree.
@@ -119,6 +119,8 @@ impl Selection {
     pub fn parse(file: &Path, text: &str, languages: &[String]) -> Result<Self, Vec<ContentError>> {
         let raw: RawSelection =
             toml::from_str(text).map_err(|err| vec![ContentError::from_toml(file, text, 1, &err)])?;
+        // The commission's tool prints these, in English: its own words are in selection.toml,
+        // and the generator's catalogue of editors' messages does not reach it.
         let mut errors = Vec::new();
         for (index, criterion) in raw.criterion.iter().enumerate() {
             let number = index + 1;
@@ -129,67 +131,98 @@ impl Selection {
             ];
             for (name, text) in texts {
                 for lang in text.missing(languages) {
-                    errors.push(ContentError::new(file, format!("criterion {number} has no `{lang}` {name}")));
+                    errors.push(ContentError::new(
+                        file,
+                        Message::Untranslated(format!("criterion {number} has no `{lang}` {name}")),
+                    ));
                 }
             }
         }
         if raw.criterion.is_empty() {
-            errors.push(ContentError::new(file, "there is no [[criterion]]: the commission needs at least one"));
+            errors.push(ContentError::new(
+                file,
+                Message::Untranslated("there is no [[criterion]]: the commission needs at least one".into()),
+            ));
         }
         // Checked: weights as large as u32 holds would otherwise wrap around to 100.
         match raw.criterion.iter().try_fold(0u32, |total, c| total.checked_add(c.weight)) {
             Some(100) => {}
-            Some(total) => {
-                errors.push(ContentError::new(file, format!("the criteria's weights add up to {total}, not 100")))
-            }
-            None => errors.push(ContentError::new(file, "the criteria's weights add up to far more than 100")),
+            Some(total) => errors.push(ContentError::new(
+                file,
+                Message::Untranslated(format!("the criteria's weights add up to {total}, not 100")),
+            )),
+            None => errors.push(ContentError::new(
+                file,
+                Message::Untranslated("the criteria's weights add up to far more than 100".into()),
+            )),
         }
         if raw.member.is_empty() {
-            errors.push(ContentError::new(file, "there is no [[member]]: the commission needs at least one member"));
+            errors.push(ContentError::new(
+                file,
+                Message::Untranslated("there is no [[member]]: the commission needs at least one member".into()),
+            ));
         }
         if raw.disagreement > 100 {
             errors.push(ContentError::new(
                 file,
-                format!("disagreement = {} can never happen: totals are out of 100", raw.disagreement),
+                Message::Untranslated(format!(
+                    "disagreement = {} can never happen: totals are out of 100",
+                    raw.disagreement
+                )),
             ));
         }
         let mut ids = HashSet::new();
         for member in &raw.member {
             if !ids.insert(member.id.as_str()) {
-                errors.push(ContentError::new(file, format!("member id `{}` is used twice", member.id)));
+                errors.push(ContentError::new(
+                    file,
+                    Message::Untranslated(format!("member id `{}` is used twice", member.id)),
+                ));
             }
             if member.id.is_empty()
                 || !member.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
                 errors.push(ContentError::new(
                     file,
-                    format!("member id `{}` must be lowercase latin letters, digits and -", member.id),
+                    Message::Untranslated(format!(
+                        "member id `{}` must be lowercase latin letters, digits and -",
+                        member.id
+                    )),
                 ));
             }
             for lang in member.name.missing(languages) {
-                errors.push(ContentError::new(file, format!("member `{}` has no `{lang}` name", member.id)));
+                errors.push(ContentError::new(
+                    file,
+                    Message::Untranslated(format!("member `{}` has no `{lang}` name", member.id)),
+                ));
             }
         }
         for (name, quota) in [("aged_28_and_over", raw.quotas.aged_28_and_over), ("under_28", raw.quotas.under_28)] {
             if quota.min > quota.max {
                 errors.push(ContentError::new(
                     file,
-                    format!("quota {name}: min {} is more than max {}", quota.min, quota.max),
+                    Message::Untranslated(format!("quota {name}: min {} is more than max {}", quota.min, quota.max)),
                 ));
             }
         }
         if raw.quotas.aged_28_and_over.max == 0 && raw.quotas.under_28.max == 0 {
             errors.push(ContentError::new(
                 file,
-                "[quotas]: both age groups have a maximum of 0: nobody could be proposed",
+                Message::Untranslated("[quotas]: both age groups have a maximum of 0: nobody could be proposed".into()),
             ));
         }
         for key in COMMISSION_TEXT_KEYS.iter().filter(|key| !raw.text.contains_key(**key)) {
-            errors.push(ContentError::new(file, format!("[text] has no `{key}`, which the commission's tools print")));
+            errors.push(ContentError::new(
+                file,
+                Message::Untranslated(format!("[text] has no `{key}`, which the commission's tools print")),
+            ));
         }
         for (key, text) in &raw.text {
             for lang in text.missing(languages) {
-                errors.push(ContentError::new(file, format!("[text] `{key}` has no `{lang}` text")));
+                errors.push(ContentError::new(
+                    file,
+                    Message::Untranslated(format!("[text] `{key}` has no `{lang}` text")),
+                ));
             }
         }
         if errors.is_empty() {

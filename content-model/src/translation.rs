@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::ContentError;
+use crate::{ContentError, Message};
 use serde::Deserialize;
 
 use crate::DatePatterns;
@@ -40,11 +40,14 @@ pub fn check_complete(default: (&Path, &Translation), other: (&Path, &Translatio
     for key in default.strings.keys().filter(|key| !translation.strings.contains_key(*key)) {
         errors.push(ContentError::new(
             file,
-            format!("missing translation of `{key}` (it is in {})", default_file.display()),
+            Message::MissingTranslationKey { key: key.to_string(), default_file: default_file.display().to_string() },
         ));
     }
     for key in translation.strings.keys().filter(|key| !default.strings.contains_key(*key)) {
-        errors.push(ContentError::new(file, format!("`{key}` is not a key of {}: a typo?", default_file.display())));
+        errors.push(ContentError::new(
+            file,
+            Message::UnknownTranslationKey { key: key.to_string(), default_file: default_file.display().to_string() },
+        ));
     }
     errors
 }

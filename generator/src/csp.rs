@@ -6,19 +6,20 @@
 use std::collections::BTreeSet;
 
 use base64::Engine as _;
+use content_model::Message;
 use sha2::{Digest, Sha256};
 
 use crate::output::Output;
 
 /// The policy for these outputs, and what in them the policy would block, as
 /// (output path, problem).
-pub(crate) fn content_security_policy(outputs: &[Output]) -> (String, Vec<(String, String)>) {
+pub(crate) fn content_security_policy(outputs: &[Output]) -> (String, Vec<(String, Message)>) {
     let mut hashes = BTreeSet::new();
     let mut problems = Vec::new();
     for output in outputs.iter().filter(|output| output.is_html()) {
         let inline = scan(std::str::from_utf8(&output.bytes).unwrap_or(""));
         hashes.extend(inline.scripts.iter().map(|script| script_hash(script)));
-        problems.extend(inline.blocked.into_iter().map(|problem| (output.path.clone(), problem)));
+        problems.extend(inline.blocked.into_iter().map(|blocked| (output.path.clone(), blocked.on(&output.path))));
     }
     (policy(&hashes), problems)
 }
@@ -59,7 +60,29 @@ struct Inline<'a> {
     scripts: Vec<&'a str>,
     /// What the policy would block: `<style>` elements, `style` and `on…` attributes,
     /// `javascript:` URLs.
-    blocked: Vec<String>,
+    blocked: Vec<Blocked>,
+}
+
+/// One thing on a page that the policy would block.
+#[derive(Debug, PartialEq)]
+enum Blocked {
+    StyleAttribute { element: String },
+    Handler { attribute: String, element: String },
+    JavascriptUrl { element: String, attribute: String },
+    StyleElement,
+}
+
+impl Blocked {
+    /// The message for this on the page at output path `page`.
+    fn on(self, page: &str) -> Message {
+        let page = page.to_string();
+        match self {
+            Blocked::StyleAttribute { element } => Message::CspStyleAttribute { element, page },
+            Blocked::Handler { attribute, element } => Message::CspHandler { attribute, element, page },
+            Blocked::JavascriptUrl { element, attribute } => Message::CspJavascriptUrl { element, attribute, page },
+            Blocked::StyleElement => Message::CspStyleElement { page },
+        }
+    }
 }
 
 /// Reads a page's tags in order, skipping comments and the text of scripts.
@@ -84,11 +107,11 @@ fn scan(html: &str) -> Inline<'_> {
         for (attribute, value) in &attributes {
             let lower_value = value.trim_start().to_ascii_lowercase();
             if attribute == "style" {
-                inline.blocked.push(format!("a `style` attribute on <{name}> (put the rule in style.css)"));
+                inline.blocked.push(Blocked::StyleAttribute { element: name.to_string() });
             } else if attribute.len() > 2 && attribute.starts_with("on") {
-                inline.blocked.push(format!("an `{attribute}` handler on <{name}> (use a script)"));
+                inline.blocked.push(Blocked::Handler { attribute: attribute.clone(), element: name.to_string() });
             } else if lower_value.starts_with("javascript:") {
-                inline.blocked.push(format!("a `javascript:` URL in <{name} {attribute}>"));
+                inline.blocked.push(Blocked::JavascriptUrl { element: name.to_string(), attribute: attribute.clone() });
             }
         }
         at = tag_end;
@@ -98,7 +121,7 @@ fn scan(html: &str) -> Inline<'_> {
                 let body_end = lower[at..].find(&close).map_or(html.len(), |end| at + end);
                 let body = &html[at..body_end];
                 if name == "style" {
-                    inline.blocked.push("a <style> element (put the rules in style.css)".to_string());
+                    inline.blocked.push(Blocked::StyleElement);
                 } else if runs(&attributes) {
                     inline.scripts.push(body);
                 }
@@ -219,13 +242,16 @@ mod tests {
     fn reports_what_the_policy_would_block() {
         let page = "<span class=\"bar\" style=\"width: 60%\">x</span><button onclick=\"go()\">b</button>\
                     <a href=\" javascript:go()\">c</a><style>p{}</style><p data-style=\"x\">style=\"in text\"</p>";
+        let blocked: Vec<String> =
+            scan(page).blocked.into_iter().map(|blocked| blocked.on("ky/index.html").to_string()).collect();
+        let blocks = ": the site's Content-Security-Policy blocks it (on /ky/index.html)";
         assert_eq!(
-            scan(page).blocked,
+            blocked,
             vec![
-                "a `style` attribute on <span> (put the rule in style.css)",
-                "an `onclick` handler on <button> (use a script)",
-                "a `javascript:` URL in <a href>",
-                "a <style> element (put the rules in style.css)",
+                format!("a `style` attribute on <span> (put the rule in style.css){blocks}"),
+                format!("an `onclick` handler on <button> (use a script){blocks}"),
+                format!("a `javascript:` URL in <a href>{blocks}"),
+                format!("a <style> element (put the rules in style.css){blocks}"),
             ]
         );
     }

@@ -3,7 +3,7 @@
 
 use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Link, Person, Text, WriteConfig};
 use chrono::{DateTime, NaiveDate, NaiveTime};
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 
 use crate::load::{Page, Site};
 use crate::output::Output;
@@ -61,7 +61,12 @@ pub(crate) fn atom(
     };
     feed.write_with_config(Vec::new(), WriteConfig { write_document_declaration: true, indent_size: Some(2) })
         .map(|xml| vec![Output::file(&format!("{}atom.xml", listing.url), xml)])
-        .map_err(|err| vec![ContentError::new(&listing.source, format!("its Atom feed could not be written: {err}"))])
+        .map_err(|err| {
+            vec![ContentError::new(
+                &listing.source,
+                Message::Untranslated(format!("its Atom feed could not be written: {err}")),
+            )]
+        })
 }
 
 /// Each candidate of every `srcset` (`/images/a.jpg.360.webp 360w, /images/…`) made whole,

@@ -18,7 +18,10 @@ pub(crate) fn read_files(dir: &Path, wanted: impl Fn(&str) -> bool) -> (Vec<(Str
             Ok(entry) if entry.file_type().is_file() => entry,
             Ok(_) => continue,
             Err(err) => {
-                errors.push(ContentError::new(err.path().unwrap_or(dir), format!("cannot be read: {err}")));
+                errors.push(ContentError::new(
+                    err.path().unwrap_or(dir),
+                    content_model::Message::CannotRead { error: err.to_string() },
+                ));
                 continue;
             }
         };
@@ -28,7 +31,8 @@ pub(crate) fn read_files(dir: &Path, wanted: impl Fn(&str) -> bool) -> (Vec<(Str
         }
         match std::fs::read(entry.path()) {
             Ok(bytes) => files.push((relative, bytes)),
-            Err(err) => errors.push(ContentError::new(entry.path(), format!("cannot be read: {err}"))),
+            Err(err) => errors
+                .push(ContentError::new(entry.path(), content_model::Message::CannotRead { error: err.to_string() })),
         }
     }
     (files, errors)

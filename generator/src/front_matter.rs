@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use content_model::ContentError;
 pub(crate) use content_model::FrontMatter;
+use content_model::{ContentError, Message};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::de::{DeTable, Deserializer};
@@ -68,7 +68,7 @@ pub(crate) fn parse_document<'a>(path: &Path, text: &'a str) -> Result<Document<
     let Some(rest) =
         text.strip_prefix("+++").and_then(|rest| rest.strip_prefix('\n').or_else(|| rest.strip_prefix("\r\n")))
     else {
-        return Err(ContentError::at_line(path, 1, "the file must start with front matter between two `+++` lines"));
+        return Err(ContentError::at_line(path, 1, Message::NoFrontMatter {}));
     };
     let close = rest
         .match_indices("+++")
@@ -78,11 +78,7 @@ pub(crate) fn parse_document<'a>(path: &Path, text: &'a str) -> Result<Document<
         })
         .map(|(at, _)| at);
     let Some(close) = close else {
-        return Err(ContentError::at_line(
-            path,
-            1,
-            "the front matter opened with `+++` is never closed by another `+++` line",
-        ));
+        return Err(ContentError::at_line(path, 1, Message::UnclosedFrontMatter {}));
     };
     let toml_text = &rest[..close];
     // The TOML starts on line 2, after the opening `+++`.
@@ -95,7 +91,7 @@ pub(crate) fn parse_document<'a>(path: &Path, text: &'a str) -> Result<Document<
         .map(|spans| KeyLines::new(spans, toml_text, 2))
         .unwrap_or_default();
     if front.title.trim().is_empty() {
-        return Err(ContentError::at_line(path, lines.title.unwrap_or(2), "`title` must not be empty"));
+        return Err(ContentError::at_line(path, lines.title.unwrap_or(2), Message::EmptyTitle {}));
     }
     let after = &rest[close + 3..];
     let body = after.split_once('\n').map_or("", |(_, body)| body);
@@ -126,7 +122,11 @@ mod tests {
     fn unknown_key_names_the_line() {
         let err = parse_document(Path::new("a.ky.md"), "+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n").unwrap_err();
         assert_eq!(err.line, Some(3));
-        assert!(err.message.contains("titel"), "{err}");
+        assert_eq!(
+            *err.message,
+            Message::UnknownFieldDidYouMean { field: "titel".into(), suggestion: "title".into() },
+            "{err}"
+        );
     }
 
     #[test]
@@ -145,6 +145,6 @@ mod tests {
     #[test]
     fn unclosed_front_matter_is_explained() {
         let err = parse_document(Path::new("a.ky.md"), "+++\ntitle = \"A\"\n\nText\n").unwrap_err();
-        assert!(err.message.contains("never closed"), "{err}");
+        assert!(err.to_string().contains("never closed"), "{err}");
     }
 }

@@ -9,9 +9,12 @@
 //! beside the output folder (the site before, written over) that replaces the output folder
 //! only once every step succeeded. `render_site` runs these steps in this order, one call
 //! each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
-//! where there is one). With the `deploy` feature, `deploy()` uploads a built site to S3.
+//! where there is one), as a [`Message`]: the commands print it in the editor's language from
+//! the catalogue [`load_catalogue`] reads. With the `deploy` feature, `deploy()` uploads a
+//! built site to S3.
 
 mod calendar;
+mod catalogue;
 mod content_type;
 mod csp;
 #[cfg(feature = "deploy")]
@@ -43,8 +46,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-pub use content_model::ContentError;
+pub use content_model::{Catalogue, ContentError, Message};
 
+pub use crate::catalogue::{default_language, load_catalogue, CATALOGUE};
 #[cfg(feature = "deploy")]
 pub use crate::deploy::{deploy, DeployOptions, DeploySummary};
 use crate::fingerprint::Fingerprints;
@@ -84,8 +88,8 @@ pub struct BuildReport {
     /// The `Content-Security-Policy` header the site must be served with: its own files,
     /// and of inline scripts exactly the ones built, by hash.
     pub content_security_policy: String,
-    /// Worth an editor's look, but the site was built: `file:line: what`.
-    pub warnings: Vec<String>,
+    /// Worth an editor's look, but the site was built.
+    pub warnings: Vec<ContentError>,
 }
 
 /// Why a build stopped.
@@ -108,6 +112,24 @@ impl fmt::Display for BuildError {
                 write!(f, "{} {noun} found; nothing was written", errors.len())
             }
             BuildError::Write(err) => write!(f, "error: {err:#}"),
+        }
+    }
+}
+
+impl BuildError {
+    /// What the editor reads: every problem in the catalogue's language, then how many there
+    /// were. A failure to write the site stays in English.
+    pub fn in_language(&self, catalogue: &Catalogue) -> String {
+        match self {
+            BuildError::Content(errors) => {
+                let mut text = String::new();
+                for error in errors {
+                    text.push_str(&catalogue.error(error));
+                    text.push('\n');
+                }
+                text + &catalogue.text(&Message::ProblemsFound { count: errors.len().to_string() })
+            }
+            BuildError::Write(_) => self.to_string(),
         }
     }
 }
@@ -154,7 +176,7 @@ struct RenderedSite {
     made: std::collections::HashSet<String>,
     pages: usize,
     content_security_policy: String,
-    warnings: Vec<String>,
+    warnings: Vec<ContentError>,
 }
 
 impl RenderedSite {
@@ -211,7 +233,7 @@ fn render_site(
     // mend: it was put in content/ to be published.
     if errors.is_empty() {
         errors.extend(pictures.refusals().map(|(path, refusal)| {
-            ContentError::new(options.content_dir.join(path), format!("this picture {refusal}"))
+            ContentError::new(options.content_dir.join(path), markdown::picture_refused(refusal))
         }));
     }
     let bodies = match bodies {
@@ -276,10 +298,7 @@ fn render_site(
             .into_iter()
             .map(|(path, problem)| {
                 let source = sources.get(&path).map(PathBuf::as_path).unwrap_or(&options.templates_dir);
-                ContentError::new(
-                    source,
-                    format!("{problem}: the site's Content-Security-Policy blocks it (on /{path})"),
-                )
+                ContentError::new(source, problem)
             })
             .collect());
     }
@@ -304,7 +323,7 @@ fn render_site(
     };
     written.files.extend(outputs.written().files);
     let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
-    let warnings = site.warnings.iter().map(ToString::to_string).collect();
+    let warnings = site.warnings.clone();
     let rendered = RenderedSite { made, pages, content_security_policy, warnings };
     let kept = documents.map(|documents| Kept {
         site,

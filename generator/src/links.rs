@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 
 use crate::fingerprint::Fingerprints;
 
@@ -59,20 +59,18 @@ pub(crate) fn check_links(
             let Some((file, fragment)) = target(&page.path, link) else {
                 continue;
             };
+            let (link, page) = (link.to_string(), page.path.clone());
             let problem = if let Some(published) = fingerprints.url(&format!("/{file}")) {
-                Some(format!(
-                    "links to {link}, which is published as {published}: write it as Markdown, \
-                     `![…](/{file})` or `[…](/{file})`, so that the link follows the file"
-                ))
+                Some(Message::LinkPublishedAs { link, published: published.to_string(), file, page })
             } else if !files.contains(file.as_str()) {
-                Some(format!("links to {link}, which is not part of the site"))
+                Some(Message::LinkNotOnSite { link, page })
             } else {
                 fragment
                     .filter(|fragment| !ids.get(file.as_str()).is_some_and(|ids| ids.contains(*fragment)))
-                    .map(|fragment| format!("links to {link}, but that page has no `#{fragment}`"))
+                    .map(|fragment| Message::LinkMissingAnchor { link, fragment: fragment.to_string(), page })
             };
             if let Some(problem) = problem {
-                errors.push(ContentError::new(source, format!("{problem} (on /{})", page.path)));
+                errors.push(ContentError::new(source, problem));
             }
         }
     }
@@ -171,7 +169,7 @@ mod tests {
             Output::file("ru/index.html", b"<p></p>".to_vec()),
         ];
         let errors = check(&outputs, &Fingerprints::default());
-        let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         assert_eq!(
             messages,
             vec![
@@ -190,7 +188,7 @@ mod tests {
         let fingerprints = Fingerprints::apply(&mut outputs);
         let errors = check(&outputs, &fingerprints);
         assert_eq!(
-            errors[0].message,
+            errors[0].message.to_string(),
             format!(
                 "links to /images/a.png, which is published as {}: write it as Markdown, `![…](/images/a.png)` \
                  or `[…](/images/a.png)`, so that the link follows the file (on /ky/index.html)",

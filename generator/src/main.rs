@@ -3,7 +3,10 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use clap::{Parser, Subcommand};
-use generator::{build, check, new_report, serve, BuildOptions, NewReport, ServeOptions};
+use generator::{
+    build, check, load_catalogue, new_report, serve, BuildError, BuildOptions, Catalogue, Message, NewReport,
+    ServeOptions,
+};
 
 /// A build makes and frees millions of small strings on every core (templates, links, the
 /// search index). With mimalloc the 20,000-page benchmark took about 10 % less time and 9 %
@@ -112,6 +115,9 @@ enum New {
         section: String,
         #[arg(long, default_value = "content")]
         content: PathBuf,
+        /// The language of the messages: ky or ru (default: the site's first language).
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -154,6 +160,10 @@ struct Common {
     /// Where encoded photos are kept, so that each is encoded once.
     #[arg(long, default_value = ".mektep/cache")]
     cache: PathBuf,
+    /// The language of the messages: ky or ru (default: the site's first language, in
+    /// content/config.toml).
+    #[arg(long)]
+    lang: Option<String>,
 }
 
 impl Common {
@@ -174,12 +184,22 @@ fn parse_moment(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text).map_err(|err| format!("{err}: write a moment like 2020-12-01T12:00:00+06:00"))
 }
 
+/// The messages' catalogue of `content` in `lang`; what is wrong with it is printed in
+/// English, and the command then stops.
+fn catalogue(content: &std::path::Path, lang: Option<&str>) -> Result<Catalogue, ExitCode> {
+    load_catalogue(content, lang).map_err(|errors| {
+        errors.iter().for_each(|error| eprintln!("error: {error}"));
+        ExitCode::FAILURE
+    })
+}
+
 fn main() -> ExitCode {
     free_memory_at_once();
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Build(common) => build(&common.options()).map(|report| {
-            report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
+    match &cli.command {
+        Command::Build(common) => with_messages(common, |messages| {
+            let report = build(&common.options())?;
+            report.warnings.iter().for_each(|warning| eprintln!("{}", messages.warning(warning)));
             println!(
                 "built {} pages ({} files) into {} in {} ms",
                 report.pages,
@@ -187,14 +207,18 @@ fn main() -> ExitCode {
                 common.output.display(),
                 report.elapsed.as_millis()
             );
+            Ok(())
         }),
         // Drafts are checked too: they are what editors are working on.
-        Command::Check(common) => check(&BuildOptions { drafts: true, ..common.options() }).map(|report| {
-            report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
-            println!("no problems: {} pages would be built", report.pages);
+        Command::Check(common) => with_messages(common, |messages| {
+            let report = check(&BuildOptions { drafts: true, ..common.options() })?;
+            report.warnings.iter().for_each(|warning| eprintln!("{}", messages.warning(warning)));
+            println!("{}", messages.text(&Message::NoProblems { pages: report.pages.to_string() }));
+            Ok(())
         }),
-        Command::Csp(common) => check(&common.options()).map(|report| {
-            println!("{}", report.content_security_policy);
+        Command::Csp(common) => with_messages(common, |_| {
+            println!("{}", check(&common.options())?.content_security_policy);
+            Ok(())
         }),
         #[cfg(feature = "deploy")]
         Command::Deploy(args) => {
@@ -206,7 +230,7 @@ fn main() -> ExitCode {
                 max_deletes: args.max_deletes,
                 force: args.force,
             };
-            return match generator::deploy(&options) {
+            match generator::deploy(&options) {
                 Ok(summary) => {
                     println!("{summary}");
                     ExitCode::SUCCESS
@@ -215,7 +239,7 @@ fn main() -> ExitCode {
                     eprintln!("error: {err:#}");
                     ExitCode::FAILURE
                 }
-            };
+            }
         }
         #[cfg(not(feature = "deploy"))]
         Command::Deploy { .. } => {
@@ -223,9 +247,13 @@ fn main() -> ExitCode {
                 "error: this generator was built without the deploy feature: \
                  cargo run --release -p generator --features deploy -- deploy …"
             );
-            return ExitCode::from(2);
+            ExitCode::from(2)
         }
-        Command::New(New::Report { stage, title, tags, date, only, section, content }) => {
+        Command::New(New::Report { stage, title, tags, date, only, section, content, lang }) => {
+            let messages = match catalogue(content, lang.as_deref()) {
+                Ok(messages) => messages,
+                Err(code) => return code,
+            };
             let report = NewReport {
                 stage: stage.clone(),
                 title: title.clone(),
@@ -234,40 +262,54 @@ fn main() -> ExitCode {
                 section: section.clone(),
                 only: only.clone(),
             };
-            return match new_report(content, &report) {
+            match new_report(content, &report) {
                 Ok(files) => {
                     for file in files {
-                        println!("created {}", file.display());
+                        println!("{}", messages.text(&Message::ReportCreated { file: file.display().to_string() }));
                     }
-                    println!("It is a draft: `generator serve` shows it, `generator build` leaves it out until you delete `draft = true`.");
+                    println!("{}", messages.text(&Message::ReportIsADraft {}));
                     ExitCode::SUCCESS
                 }
                 Err(problems) => {
-                    problems.0.iter().for_each(|problem| eprintln!("error: {problem}"));
+                    problems.0.iter().for_each(|problem| eprintln!("{}", messages.error(problem)));
                     ExitCode::FAILURE
                 }
-            };
+            }
         }
         Command::Serve { common, port, store } => {
+            // Loaded here to stop at once on a broken catalogue; each rebuild loads it again.
+            if let Err(code) = catalogue(&common.content, common.lang.as_deref()) {
+                return code;
+            }
             let options = ServeOptions {
                 build: common.options(),
                 port: *port,
                 fixed_clock: common.at.is_some(),
                 store: store.clone(),
+                lang: common.lang.clone(),
             };
-            return match serve(options) {
+            match serve(options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("error: {err:#}");
                     ExitCode::FAILURE
                 }
-            };
+            }
         }
+    }
+}
+
+/// Runs `command` with the messages' catalogue of `common`'s content, and prints what stopped
+/// it in the catalogue's language.
+fn with_messages(common: &Common, command: impl FnOnce(&Catalogue) -> Result<(), BuildError>) -> ExitCode {
+    let messages = match catalogue(&common.content, common.lang.as_deref()) {
+        Ok(messages) => messages,
+        Err(code) => return code,
     };
-    match result {
+    match command(&messages) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("{err}");
+            eprintln!("{}", err.in_language(&messages));
             ExitCode::FAILURE
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use content_model::{escape_html, ContentError};
+use content_model::{escape_html, ContentError, Message};
 use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::fingerprint::Fingerprints;
@@ -112,6 +112,34 @@ pub(crate) fn render(
     // pieces above passed can only be refused here if they combine into something else.
     sanitize::clean(&html)
         .map_err(|refusals| refusals.iter().map(|refusal| ContentError::new(path, refusal.message())).collect())
+}
+
+/// Why the picture at `url`, which a page shows, cannot be published.
+fn image_refused(url: &str, refusal: &photos::Refusal) -> Message {
+    let url = url.to_string();
+    match refusal {
+        photos::Refusal::TooManyPixels { width, height } => Message::ImageTooLarge {
+            url,
+            width: width.to_string(),
+            height: height.to_string(),
+            megapixels: photos::megapixels(*width, *height).to_string(),
+            limit: photos::MAX_MEGAPIXELS.to_string(),
+        },
+        photos::Refusal::Unreadable(error) => Message::ImageUndecodable { url, error: error.clone() },
+    }
+}
+
+/// Why a picture that no page shows cannot be published, said at its own file.
+pub(crate) fn picture_refused(refusal: &photos::Refusal) -> Message {
+    match refusal {
+        photos::Refusal::TooManyPixels { width, height } => Message::PictureTooLarge {
+            width: width.to_string(),
+            height: height.to_string(),
+            megapixels: photos::megapixels(*width, *height).to_string(),
+            limit: photos::MAX_MEGAPIXELS.to_string(),
+        },
+        photos::Refusal::Unreadable(error) => Message::PictureUndecodable { error: error.clone() },
+    }
 }
 
 /// What the sanitiser refuses in a page's raw HTML, each once per line, in the order found.
@@ -259,13 +287,7 @@ fn replace_images<'a>(
         }
         let src = dest_url.to_string();
         if alt.trim().is_empty() {
-            errors.push(ContentError::at_line(
-                path,
-                line,
-                format!(
-                    "the image `{src}` has no alt text: write what it shows, `![Participants at the School]({src})`"
-                ),
-            ));
+            errors.push(ContentError::at_line(path, line, Message::ImageWithoutAlt { url: src.clone() }));
         }
         match assets.pictures.get(&src) {
             Some(Ok(picture)) => {
@@ -273,13 +295,13 @@ fn replace_images<'a>(
                 continue;
             }
             Some(Err(refusal)) => {
-                errors.push(ContentError::at_line(path, line, format!("the image `{src}` {refusal}")));
+                errors.push(ContentError::at_line(path, line, image_refused(&src, refusal)));
                 continue;
             }
             None => {}
         }
         let size = if src.contains("://") || src.starts_with("//") {
-            errors.push(ContentError::at_line(path, line, format!("the image `{src}` is on another site: readers on slow data must not load from elsewhere; put it in content/images/")));
+            errors.push(ContentError::at_line(path, line, Message::ImageElsewhere { url: src.clone() }));
             None
         } else if let Some(relative) = src.strip_prefix('/') {
             let file = assets.content_dir.join(relative);
@@ -291,21 +313,21 @@ fn replace_images<'a>(
                     errors.push(ContentError::at_line(
                         path,
                         line,
-                        format!("the image `{src}` is missing: there is no {}", file.display()),
+                        Message::ImageMissing { url: src.clone(), file: file.display().to_string() },
                     ));
                     None
                 }
                 Err(err) => {
-                    errors.push(ContentError::at_line(path, line, format!("the image `{src}` cannot be read: {err}")));
+                    errors.push(ContentError::at_line(
+                        path,
+                        line,
+                        Message::ImageUnreadable { url: src.clone(), error: err.to_string() },
+                    ));
                     None
                 }
             }
         } else {
-            errors.push(ContentError::at_line(
-                path,
-                line,
-                format!("write the image as `/images/{src}` and put the file in content/images/"),
-            ));
+            errors.push(ContentError::at_line(path, line, Message::ImagePath { url: src.clone() }));
             None
         };
         let published = assets.fingerprints.url(&src).unwrap_or(&src);
@@ -322,7 +344,10 @@ fn replace_images<'a>(
     out
 }
 
-fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> Result<CowStr<'a>, String> {
+fn resolve_link<'a>(
+    dest: &CowStr<'a>,
+    resolve: &impl Fn(&str) -> Option<String>,
+) -> Result<CowStr<'a>, content_model::Message> {
     let Some(target) = dest.strip_prefix("@/") else {
         return Ok(dest.clone());
     };
@@ -335,7 +360,7 @@ fn resolve_link<'a>(dest: &CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>
             Some(fragment) => format!("{url}#{fragment}").into(),
             None => url.into(),
         }),
-        None => Err(format!("broken internal link `{dest}`: there is no page `content/{file}` in this language")),
+        None => Err(Message::BrokenInternalLink { link: dest.to_string(), file: file.to_string() }),
     }
 }
 
@@ -436,6 +461,22 @@ fn add_heading_ids(events: &mut [Event]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages say in English what the photos crate's `Display` says, which developers read.
+    #[test]
+    fn photo_refusals_keep_the_photos_crates_english() {
+        for refusal in [
+            photos::Refusal::TooManyPixels { width: 20_000, height: 20_000 },
+            photos::Refusal::TooManyPixels { width: 12_001, height: 10_000 },
+            photos::Refusal::Unreadable("The image format could not be determined".into()),
+        ] {
+            assert_eq!(
+                image_refused("/images/a.jpg", &refusal).to_string(),
+                format!("the image `/images/a.jpg` {refusal}")
+            );
+            assert_eq!(picture_refused(&refusal).to_string(), format!("this picture {refusal}"));
+        }
+    }
 
     fn assets() -> Assets<'static> {
         static NONE: std::sync::LazyLock<Fingerprints> = std::sync::LazyLock::new(Fingerprints::default);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use content_model::{ContentError, FrontMatter, Schedule, SiteConfig, Translation};
+use content_model::{ContentError, FrontMatter, Message, Schedule, SiteConfig, Translation};
 
 use crate::slug::slugify;
 
@@ -45,7 +45,7 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
         let file = content_dir.join(name);
         std::fs::read_to_string(&file)
             .map(|text| (file.clone(), text))
-            .map_err(|err| ContentError::new(&file, format!("cannot be read: {err}")))
+            .map_err(|err| ContentError::new(&file, Message::CannotRead { error: err.to_string() }))
     };
     let (config_file, config_text) = read("config.toml")?;
     let config = SiteConfig::parse(&config_file, &config_text)?;
@@ -55,7 +55,7 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
         let known: Vec<&str> = schedule.stages.iter().map(|stage| stage.id.as_str()).collect();
         return Err(ContentError::new(
             &schedule_file,
-            format!("there is no stage `{}` (known: {})", report.stage, known.join(", ")),
+            Message::NoSuchStage { stage: report.stage.clone(), known: known.join(", ") },
         )
         .into());
     }
@@ -64,7 +64,7 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
         Some(lang) => {
             return Err(ContentError::new(
                 &config_file,
-                format!("`{lang}` is not one of the site's languages ({})", config.languages.join(", ")),
+                Message::NotASiteLanguage { lang: lang.clone(), languages: config.languages.join(", ") },
             )
             .into())
         }
@@ -72,15 +72,15 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
     };
     let slug = slugify(&report.title);
     if slug.is_empty() {
-        return Err(ContentError::new(content_dir, "the title needs at least one letter or digit").into());
+        return Err(ContentError::new(content_dir, Message::TitleWithoutLetters {}).into());
     }
     let folder = content_dir.join(&report.section);
     if !folder.join(format!("_index.{}.md", config.default_language())).exists() {
-        return Err(ContentError::new(&folder, "is not a section of the site (it has no _index page)").into());
+        return Err(ContentError::new(&folder, Message::NotASection {}).into());
     }
     let files: Vec<PathBuf> = languages.iter().map(|lang| folder.join(format!("{slug}.{lang}.md"))).collect();
     if let Some(taken) = files.iter().find(|file| file.exists()) {
-        return Err(ContentError::new(taken, "already exists: choose another title").into());
+        return Err(ContentError::new(taken, Message::AlreadyExists {}).into());
     }
     let front = FrontMatter {
         title: report.title.clone(),
@@ -97,7 +97,8 @@ pub fn new_report(content_dir: &Path, report: &NewReport) -> Result<Vec<PathBuf>
         let (translation_file, translation_text) = read(&format!("i18n/{lang}.toml"))?;
         let translation = Translation::parse(&translation_file, &translation_text)?;
         let text = front.to_document(&format!("{}\n", translation.get("new_report_body")));
-        std::fs::write(file, text).map_err(|err| ContentError::new(file, format!("cannot be written: {err}")))?;
+        std::fs::write(file, text)
+            .map_err(|err| ContentError::new(file, Message::CannotWrite { error: err.to_string() }))?;
     }
     Ok(files)
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 
 use crate::load::reload::Reloaded;
 use crate::load::Site;
@@ -47,7 +47,7 @@ pub(crate) struct Preview {
 pub(crate) enum Update {
     /// The edit is on disk; the `search` index parts, as (language, part), follow with
     /// [`Preview::reindex`].
-    Applied { files: usize, elapsed: Duration, search: Vec<(String, usize)>, warnings: Vec<String> },
+    Applied { files: usize, elapsed: Duration, search: Vec<(String, usize)>, warnings: Vec<ContentError> },
     /// Nothing was changed: only a whole build can apply this edit, for the reason given.
     NeedsWholeBuild(String),
     /// The edit has problems; nothing was changed, and the preview stays as it was.
@@ -132,7 +132,7 @@ impl Preview {
         let mut replaced = Vec::new();
         let mut warnings = Vec::new();
         for (index, page, body, page_warnings) in fresh {
-            warnings.extend(page_warnings.iter().map(ToString::to_string));
+            warnings.extend(page_warnings.iter().cloned());
             let old_warnings: Vec<ContentError> =
                 self.kept.site.warnings.iter().filter(|warning| warning.file == page.source).cloned().collect();
             let Some(old_page) = self.kept.site.replace(index, page, page_warnings) else {
@@ -216,12 +216,7 @@ impl Preview {
             return Err(written
                 .blocked
                 .into_iter()
-                .map(|(path, problem)| {
-                    ContentError::new(
-                        source_of(&path),
-                        format!("{problem}: the site's Content-Security-Policy blocks it (on /{path})"),
-                    )
-                })
+                .map(|(path, problem)| ContentError::new(source_of(&path), problem))
                 .collect());
         }
         // The site's policy is made of its pages' inline scripts: an edit that changes them
@@ -261,8 +256,9 @@ impl Preview {
             }
             return Err(link_errors);
         }
-        replace_files(&self.options.output_dir, &made)
-            .map_err(|error| vec![ContentError::new(&self.options.output_dir, format!("{error:#}"))])?;
+        replace_files(&self.options.output_dir, &made).map_err(|error| {
+            vec![ContentError::new(&self.options.output_dir, Message::Untranslated(format!("{error:#}")))]
+        })?;
         let mut search = BTreeSet::new();
         for index in edited {
             if let (Some(page), Some(body)) = (site.pages.get(*index), self.kept.bodies.get(*index)) {
@@ -296,7 +292,8 @@ impl Preview {
                 .collect();
             let (first, last): (Vec<Output>, Vec<Output>) =
                 new.into_iter().partition(|file| !file.path.ends_with("pagefind-entry.json"));
-            let failed = |error: anyhow::Error| vec![ContentError::new(root, format!("{error:#}"))];
+            let failed =
+                |error: anyhow::Error| vec![ContentError::new(root, Message::Untranslated(format!("{error:#}")))];
             replace_files(root, &first).map_err(failed)?;
             replace_files(root, &last).map_err(failed)?;
             written += first.len() + last.len();

@@ -4,7 +4,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -38,11 +38,13 @@ pub(crate) fn load_templates(dir: &Path) -> Result<Tera, Vec<ContentError>> {
     for (name, bytes) in files {
         match String::from_utf8(bytes) {
             Ok(text) => sources.push((name, text)),
-            Err(_) => errors.push(ContentError::new(dir.join(&name), "is not UTF-8 text")),
+            Err(_) => {
+                errors.push(ContentError::new(dir.join(&name), Message::Untranslated("is not UTF-8 text".into())))
+            }
         }
     }
     if let Err(err) = tera.add_raw_templates(sources) {
-        errors.push(ContentError::new(dir, content_model::with_causes(&err)));
+        errors.push(ContentError::new(dir, Message::Untranslated(content_model::with_causes(&err))));
     }
     if errors.is_empty() {
         Ok(tera)
@@ -160,8 +162,9 @@ impl<'a> Renderer<'a> {
             .collect();
         let mut shared = HashMap::new();
         for (lang, view) in &views {
-            let context = Context::from_serialize(view)
-                .map_err(|err| vec![ContentError::new(templates_dir, content_model::with_causes(&err))])?;
+            let context = Context::from_serialize(view).map_err(|err| {
+                vec![ContentError::new(templates_dir, Message::Untranslated(content_model::with_causes(&err)))]
+            })?;
             shared.insert(*lang, context);
         }
         let summaries = site
@@ -180,7 +183,11 @@ impl<'a> Renderer<'a> {
         self.tera.render(template, context).map_err(|err| {
             ContentError::new(
                 self.templates_dir.join(template),
-                format!("while rendering {}: {}", source.display(), content_model::with_causes(&err)),
+                Message::Untranslated(format!(
+                    "while rendering {}: {}",
+                    source.display(),
+                    content_model::with_causes(&err)
+                )),
             )
         })
     }
@@ -193,8 +200,12 @@ impl<'a> Renderer<'a> {
         lang: &str,
         source: &Path,
     ) -> Result<(&LanguageView<'a>, PageContext<'c>), ContentError> {
-        let missing =
-            || ContentError::new(source, format!("`{lang}` is not one of the site's languages in content/config.toml"));
+        let missing = || {
+            ContentError::new(
+                source,
+                Message::Untranslated(format!("`{lang}` is not one of the site's languages in content/config.toml")),
+            )
+        };
         let (key, view) = self.views.get_key_value(lang).ok_or_else(missing)?;
         let context = match contexts.entry(*key) {
             Entry::Occupied(entry) => entry.into_mut(),

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use ammonia::url::{ParseError, Url};
+use content_model::Message;
 use html5ever::serialize::{serialize, SerializeOpts};
 use html5ever::tendril::TendrilSink;
 use html5ever::{local_name, ns, QualName};
@@ -216,110 +217,63 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// What an editor reads: what is refused, why, and what to write instead. Every message
-    /// of the sanitiser is made here.
-    pub(crate) fn message(&self) -> String {
+    /// of the sanitiser is made here; its texts are in content-model's list of messages.
+    pub(crate) fn message(&self) -> Message {
         match self {
             Refusal::Element(name) => element_message(name),
-            Refusal::Foreign(name) if name == "svg" => {
-                "`<svg>` is not allowed in content: put the picture in content/images/ \
-                 and show it with `![what it shows](/images/picture.svg)`"
-                    .to_string()
+            Refusal::Foreign(name) if name == "svg" => Message::HtmlSvg {},
+            Refusal::Foreign(name) => Message::HtmlMath { element: name.clone() },
+            Refusal::Attribute { attribute, .. } if attribute == "data-pagefind-body" => Message::HtmlPagefindBody {},
+            Refusal::Attribute { attribute, .. } if attribute.starts_with("data-pagefind") => {
+                Message::HtmlPagefind { attribute: attribute.clone() }
             }
-            Refusal::Foreign(name) => format!(
-                "`<{name}>` is not allowed in content: write the formula as text, or put a picture of it in \
-                 content/images/ and show it with `![the formula in words](/images/formula.svg)`"
-            ),
-            Refusal::Attribute { attribute, .. } if attribute == "data-pagefind-body" => {
-                "a `data-pagefind-body` attribute is not allowed in content: it tells the site's search to index \
-                 only the parts marked with it, which would hide every other page of the language from search; \
-                 remove it"
-                    .to_string()
+            Refusal::Attribute { attribute, .. } if attribute.starts_with("data-") => {
+                Message::HtmlData { attribute: attribute.clone() }
             }
-            Refusal::Attribute { attribute, .. } if attribute.starts_with("data-pagefind") => format!(
-                "a `{attribute}` attribute is not allowed in content: `data-pagefind-…` attributes steer the site's \
-                 search and could hide pages from it or retitle them; remove it"
-            ),
-            Refusal::Attribute { attribute, .. } if attribute.starts_with("data-") => format!(
-                "a `{attribute}` attribute is not allowed in content: `data-…` attributes are for the site's own \
-                 scripts and search; remove it"
-            ),
-            Refusal::Attribute { element, attribute } if attribute.starts_with("on") => format!(
-                "the attribute `{attribute}` on `<{element}>` is not allowed in content: it runs a script, and \
-                 the site runs only its own; remove it"
-            ),
-            Refusal::Attribute { element, attribute } if attribute == "style" => format!(
-                "the attribute `style` on `<{element}>` is not allowed in content: the site's security policy \
-                 blocks inline styles; write it in Markdown, or ask for a class in templates/static/style.css"
-            ),
+            Refusal::Attribute { element, attribute } if attribute.starts_with("on") => {
+                Message::HtmlHandler { element: element.clone(), attribute: attribute.clone() }
+            }
+            Refusal::Attribute { element, attribute } if attribute == "style" => {
+                Message::HtmlStyleAttribute { element: element.clone() }
+            }
             Refusal::Attribute { element, attribute } => {
                 let allowed = allowed_attributes(element).map(|name| format!("`{name}`")).collect::<Vec<_>>();
-                format!(
-                    "the attribute `{attribute}` on `<{element}>` is not allowed in content: remove it; `<{element}>` \
-                     may have {}",
-                    allowed.join(", ")
-                )
+                Message::HtmlAttribute {
+                    element: element.clone(),
+                    attribute: attribute.clone(),
+                    allowed: allowed.join(", "),
+                }
             }
-            Refusal::Value { element, attribute, value } if attribute == "class" => format!(
-                "the class `{value}` on `<{element}>` is not allowed in content: the site's stylesheet knows only \
-                 the classes Markdown writes; give a heading a class with `## Title {{.name}}`"
-            ),
-            Refusal::Value { element, value, .. } if element == "a" => format!(
-                "the link `{value}` is not allowed in content: a link goes to a page or file of the site \
-                 (`@/stages/iii.md`, `/images/plan.pdf`) or to an `https://`, `http://`, `mailto:` or `tel:` address"
-            ),
-            Refusal::Value { element, attribute, value } => format!(
-                "the address `{value}` in `<{element} {attribute}>` is not allowed in content: images are files of \
-                 the site; put the file in content/images/ and show it with `![what it shows](/images/name.jpg)`"
-            ),
-            Refusal::Unfinished(tag) => format!(
-                "the tag `{tag}` is not finished: what follows it would be read as part of the tag; close it with \
-                 `>` (and close any quote it opens)"
-            ),
-            Refusal::Changed(near) => format!(
-                "the site's sanitiser would change this HTML near `{near}`: write it in Markdown, or with the HTML \
-                 the site allows (README, “HTML in content”)"
-            ),
+            Refusal::Value { element, attribute, value } if attribute == "class" => {
+                Message::HtmlClass { element: element.clone(), value: value.clone() }
+            }
+            Refusal::Value { element, value, .. } if element == "a" => Message::HtmlLink { value: value.clone() },
+            Refusal::Value { element, attribute, value } => Message::HtmlImageAddress {
+                element: element.clone(),
+                attribute: attribute.clone(),
+                value: value.clone(),
+            },
+            Refusal::Unfinished(tag) => Message::HtmlUnfinished { tag: tag.clone() },
+            Refusal::Changed(near) => Message::HtmlChanged { near: near.clone() },
         }
     }
 }
 
 /// Why an element is refused, by what it does.
-fn element_message(name: &str) -> String {
+fn element_message(name: &str) -> Message {
+    let element = name.to_string();
     match name {
         "iframe" | "object" | "embed" | "frame" | "frameset" | "applet" | "portal" | "fencedframe" | "video"
-        | "audio" | "track" | "canvas" => format!(
-            "`<{name}>` is not allowed in content: it loads another site, a plugin or a player into the page, which \
-             the site's security policy blocks and readers on slow data pay for; link to it instead, \
-             `[Watch the video](https://…)`"
-        ),
-        "script" => "`<script>` is not allowed in content: the site runs only its own scripts; describe what it \
-                     should do and ask a developer"
-            .to_string(),
-        "noscript" => "`<noscript>` is not allowed in content: browsers read what is inside it differently from \
-                       the build, which can hide a script; write the text without it"
-            .to_string(),
-        "style" => "`<style>` is not allowed in content: the site's security policy blocks inline styles; the \
-                    site's look is in templates/static/style.css (ask for a class there)"
-            .to_string(),
-        "meta" => "`<meta>` is not allowed in content: it can send readers to another site or change how browsers \
-                   treat the page; the template writes the page's head"
-            .to_string(),
-        "base" => "`<base>` is not allowed in content: it changes where every link and image of the page points; \
-                   link with Markdown, `[text](@/page.md)`"
-            .to_string(),
-        "link" | "head" | "title" | "html" | "body" => format!(
-            "`<{name}>` is not allowed in content: the template writes the page's head and frame; write only the \
-             page's text"
-        ),
+        | "audio" | "track" | "canvas" => Message::HtmlEmbed { element },
+        "script" => Message::HtmlScript {},
+        "noscript" => Message::HtmlNoscript {},
+        "style" => Message::HtmlStyle {},
+        "meta" => Message::HtmlMeta {},
+        "base" => Message::HtmlBase {},
+        "link" | "head" | "title" | "html" | "body" => Message::HtmlHead { element },
         "form" | "input" | "button" | "textarea" | "select" | "option" | "optgroup" | "label" | "fieldset"
-        | "legend" | "output" | "datalist" => format!(
-            "`<{name}>` is not allowed in content: a form in a page could send what readers type anywhere; the \
-             site's only form is the application form, link to it with `[the application form](@/form.md)`"
-        ),
-        _ => format!(
-            "`<{name}>` is not allowed in content: write it in Markdown, or with the HTML the site allows \
-             (README, “HTML in content”)"
-        ),
+        | "legend" | "output" | "datalist" => Message::HtmlForm { element },
+        _ => Message::HtmlElement { element },
     }
 }
 
@@ -507,7 +461,7 @@ mod tests {
     use super::*;
 
     fn messages(html: &str) -> Vec<String> {
-        refusals(html).iter().map(Refusal::message).collect()
+        refusals(html).iter().map(|refusal| refusal.message().to_string()).collect()
     }
 
     #[test]
@@ -614,7 +568,7 @@ mod tests {
     fn a_block_that_ends_inside_a_tag_is_refused_where_the_tag_begins() {
         let located = refusals_in_parts(&["<div>\n", "<p title=\"a\">b</p>\n", "<div title=\"Текст\n", "эки\n"]);
         assert_eq!(located, [(2, Refusal::Unfinished("<div title=\"Текст\nэки".into()))]);
-        assert!(located[0].1.message().starts_with("the tag `<div title=\"Текст\nэки` is not finished"));
+        assert!(located[0].1.message().to_string().starts_with("the tag `<div title=\"Текст\nэки` is not finished"));
         for finished in [&["<div>\n", "a < b\n"][..], &["<!-- a note\n", "that runs on\n"], &["<p>a</p>\n"]] {
             assert_eq!(refusals_in_parts(finished), [], "{finished:?}");
         }

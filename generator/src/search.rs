@@ -20,6 +20,7 @@ use crate::load::{Page, Site};
 use crate::output::written::Outputs;
 use crate::output::{page_path, Output};
 use crate::ContentError;
+use content_model::Message;
 
 /// How many pages' result texts Pagefind puts in one file.
 const PAGES_PER_FRAGMENT_FILE: usize = 4;
@@ -237,7 +238,7 @@ fn not_built(site: &Site, lang: &str, error: &anyhow::Error) -> Vec<ContentError
 }
 
 fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<ContentError> {
-    vec![ContentError::new(&site.content_dir, format!("the search index {what}: {error}"))]
+    vec![ContentError::new(&site.content_dir, Message::Untranslated(format!("the search index {what}: {error}")))]
 }
 
 /// Every page's search document, at its page's path in a scratch folder that is removed when

@@ -27,7 +27,7 @@ use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
 use crate::preview::{Preview, Update};
-use crate::BuildOptions;
+use crate::{load_catalogue, BuildOptions, Catalogue};
 
 /// What `serve` needs besides the build's options.
 #[derive(Debug, Clone)]
@@ -38,6 +38,8 @@ pub struct ServeOptions {
     pub fixed_clock: bool,
     /// The embedded store applications are kept in.
     pub store: PathBuf,
+    /// The language of the messages (`--lang`); `None` for the site's default language.
+    pub lang: Option<String>,
 }
 
 /// Where pages ask whether the site was rebuilt, and whether the last build failed.
@@ -94,7 +96,7 @@ pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
 }
 
 async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions { build: mut build_options, port, fixed_clock, store } = options;
+    let ServeOptions { build: mut build_options, port, fixed_clock, store, lang } = options;
     // The preview shows drafts, so that editors see them before they are published.
     build_options.drafts = true;
     let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
@@ -106,7 +108,8 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
             *dir = absolute;
         }
     }
-    let builds = Builds { options: build_options.clone(), fixed_clock, generation: 0, preview: None };
+    let builds =
+        Builds { options: build_options.clone(), fixed_clock, lang, messages: None, generation: 0, preview: None };
     let mut builds = tokio::task::spawn_blocking({
         let shared = Arc::clone(&shared);
         move || {
@@ -202,6 +205,9 @@ fn note_change(event: notify::Result<notify::Event>, changed: &mut Option<Vec<Pa
 struct Builds {
     options: BuildOptions,
     fixed_clock: bool,
+    /// `--lang`, and the catalogue of messages the last whole build loaded in it.
+    lang: Option<String>,
+    messages: Option<Catalogue>,
     generation: u64,
     preview: Option<Preview>,
 }
@@ -210,13 +216,14 @@ impl Builds {
     /// Applies an edit of `changed` files to the site being served when only reports changed;
     /// otherwise (and with `changed` unknown) builds the whole site again.
     fn rebuild(&mut self, shared: &Shared, changed: Option<Vec<PathBuf>>) {
-        if let (Some(preview), Some(changed)) = (self.preview.as_mut(), changed) {
+        if let (Some(preview), Some(messages), Some(changed)) = (self.preview.as_mut(), self.messages.as_ref(), changed)
+        {
             match preview.update(&changed) {
                 Update::Applied { files, elapsed, search, warnings } => {
                     if files > 0 {
                         eprintln!("updated {files} files in {} ms", elapsed.as_millis());
                     }
-                    warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
+                    warnings.iter().for_each(|warning| eprintln!("{}", messages.warning(warning)));
                     shared.set_live(|live| {
                         live.build += u64::from(files > 0);
                         live.errors.clear();
@@ -233,7 +240,7 @@ impl Builds {
                                 started.elapsed().as_millis()
                             ),
                             Err(errors) => {
-                                errors.iter().for_each(|error| eprintln!("error: {error}"));
+                                errors.iter().for_each(|error| eprintln!("{}", messages.error(error)));
                                 // What is served is no longer what was kept: start again.
                                 self.preview = None;
                                 shared.set_live(|live| live.indexing = false);
@@ -245,7 +252,7 @@ impl Builds {
                     return;
                 }
                 Update::Failed(errors) => {
-                    let message = crate::BuildError::Content(errors).to_string();
+                    let message = crate::BuildError::Content(errors).in_language(messages);
                     eprintln!("{message}");
                     shared.set_live(|live| live.errors = message.lines().map(str::to_string).collect());
                     return;
@@ -262,6 +269,18 @@ impl Builds {
         if !self.fixed_clock {
             self.options.now = now();
         }
+        // The catalogue is content too: an edit of it shows in the next build's messages.
+        let messages = match load_catalogue(&self.options.content_dir, self.lang.as_deref()) {
+            Ok(messages) => self.messages.insert(messages),
+            Err(errors) => {
+                // In English: the catalogue cannot say what is wrong with itself.
+                let lines: Vec<String> = errors.iter().map(|error| format!("error: {error}")).collect();
+                lines.iter().for_each(|line| eprintln!("{line}"));
+                self.preview = None;
+                shared.set_live(|live| live.errors = lines);
+                return;
+            }
+        };
         self.generation += 1;
         let root = self.options.output_dir.join(format!("build-{}", self.generation));
         let options = BuildOptions { output_dir: root.clone(), ..self.options.clone() };
@@ -271,7 +290,7 @@ impl Builds {
             Ok((preview, report)) => {
                 self.preview = Some(preview);
                 eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
-                report.warnings.iter().for_each(|warning| eprintln!("warning: {warning}"));
+                report.warnings.iter().for_each(|warning| eprintln!("{}", messages.warning(warning)));
                 let clock = if self.fixed_clock { Clock::Fixed(options.now) } else { Clock::System };
                 let intake = match Intake::load(&options.content_dir, clock) {
                     Ok(intake) => {
@@ -279,7 +298,7 @@ impl Builds {
                         Some((path, intake::router(Arc::clone(&shared.store), Arc::new(intake))))
                     }
                     Err(errors) => {
-                        errors.iter().for_each(|error| eprintln!("error: {error}"));
+                        errors.iter().for_each(|error| eprintln!("{}", messages.error(error)));
                         None
                     }
                 };
@@ -299,8 +318,9 @@ impl Builds {
             // The server keeps serving the last good site; the editor reads why here and
             // on the open page.
             Err(err) => {
-                eprintln!("{err}");
-                shared.set_live(|live| live.errors = err.to_string().lines().map(str::to_string).collect());
+                let message = err.in_language(messages);
+                eprintln!("{message}");
+                shared.set_live(|live| live.errors = message.lines().map(str::to_string).collect());
             }
         }
     }

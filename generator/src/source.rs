@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
@@ -40,7 +40,7 @@ pub(crate) fn read_sources(
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().unwrap_or(content_dir).to_path_buf();
-                found.push(Err(ContentError::new(path, format!("cannot be read: {err}"))));
+                found.push(Err(ContentError::new(path, Message::CannotRead { error: err.to_string() })));
                 continue;
             }
         };
@@ -51,19 +51,13 @@ pub(crate) fn read_sources(
         let shown = shown_root.join(path.strip_prefix(content_dir).unwrap_or(path));
         let relative = path.strip_prefix(content_dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
         let Some((canonical, lang)) = split_name(&relative) else {
-            found.push(Err(ContentError::new(
-                &shown,
-                "a content file must be named `<name>.<language>.md`, for example `about.ky.md`",
-            )));
+            found.push(Err(ContentError::new(&shown, Message::ContentFileName {})));
             continue;
         };
         if !languages.iter().any(|known| known == lang) {
             found.push(Err(ContentError::new(
                 &shown,
-                format!(
-                    "`{lang}` is not one of the site's languages ({}) in content/config.toml",
-                    languages.join(", ")
-                ),
+                Message::FileLanguageUnknown { lang: lang.to_string(), languages: languages.join(", ") },
             )));
             continue;
         }
@@ -80,7 +74,7 @@ pub(crate) fn read_sources(
             let Found { path, shown, lang, canonical } = file?;
             match std::fs::read_to_string(&path) {
                 Ok(text) => Ok(SourceFile { path: shown, lang, canonical, text }),
-                Err(err) => Err(ContentError::new(&shown, format!("cannot be read: {err}"))),
+                Err(err) => Err(ContentError::new(&shown, Message::CannotRead { error: err.to_string() })),
             }
         })
         .collect();

@@ -85,7 +85,11 @@ fn the_content_checks_without_a_problem_or_a_warning() {
         let output = tempfile::tempdir().unwrap();
         let report = generator::check(&common::options(&real_content(), &output.path().join("public"), &moment))
             .unwrap_or_else(|err| panic!("as of {moment}: {err}"));
-        assert!(report.warnings.is_empty(), "as of {moment}:\n{}", report.warnings.join("\n"));
+        assert!(
+            report.warnings.is_empty(),
+            "as of {moment}:\n{}",
+            report.warnings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        );
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use content_model::{ContentError, Form, Schedule, SiteConfig, Translation};
+use content_model::{ContentError, Form, Message, Schedule, SiteConfig, Translation};
 
 /// The texts of the content files the intake reads, so that the Lambda can carry them
 /// inside its binary and the preview can read them from disk.
@@ -23,7 +23,7 @@ impl IntakeTexts {
         let read = |name: &str| {
             let file = content_dir.join(name);
             std::fs::read_to_string(&file)
-                .map_err(|err| vec![ContentError::new(&file, format!("cannot be read: {err}"))])
+                .map_err(|err| vec![ContentError::new(&file, Message::CannotRead { error: err.to_string() })])
         };
         let config = read("config.toml")?;
         let languages = SiteConfig::parse(&content_dir.join("config.toml"), &config)?.languages;
@@ -75,7 +75,10 @@ impl Intake {
             translations.insert(lang.clone(), Translation::parse(Path::new(&file), text).map_err(|e| vec![e])?);
         }
         if let Some(lang) = config.languages.iter().find(|lang| !translations.contains_key(*lang)) {
-            return Err(vec![ContentError::new(format!("content/i18n/{lang}.toml"), "missing")]);
+            return Err(vec![ContentError::new(
+                format!("content/i18n/{lang}.toml"),
+                Message::MissingTranslationFile { lang: lang.clone() },
+            )]);
         }
         let site_origin = config.base_url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
         Ok(Self {

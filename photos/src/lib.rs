@@ -25,6 +25,11 @@ use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageReader, Limits};
 /// first screen of a report with photos weigh 1.8× as much on a 2× phone, for pixels it
 /// cannot show.
 pub const WIDTHS: [u32; 4] = [360, 720, 1080, 1600];
+/// The widest of [`WIDTHS`], its last.
+const WIDEST: u32 = {
+    let [.., widest] = WIDTHS;
+    widest
+};
 /// Above this many pixels a file is refused before it is decoded (a "decompression bomb" of
 /// a few kilobytes can claim gigapixels). A 108-megapixel phone's full-size mode is within.
 pub const MAX_PIXELS: u64 = 120_000_000;
@@ -85,15 +90,23 @@ pub enum Refusal {
     Unreadable(String),
 }
 
+/// [`MAX_PIXELS`] in millions, as editors are told it.
+pub const MAX_MEGAPIXELS: u64 = MAX_PIXELS / 1_000_000;
+
+/// How many megapixels a picture of `width`×`height` has, rounded up (as editors are told).
+pub fn megapixels(width: u32, height: u32) -> u64 {
+    (u64::from(width) * u64::from(height)).div_ceil(1_000_000)
+}
+
+/// For developers; the generator tells editors the same from the fields, in their language.
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::TooManyPixels { width, height } => write!(
                 f,
-                "is {width}×{height} pixels ({} megapixels), more than the {} the site takes: \
+                "is {width}×{height} pixels ({} megapixels), more than the {MAX_MEGAPIXELS} the site takes: \
                  save it smaller (e.g. 4000 pixels wide) and put it back",
-                (u64::from(*width) * u64::from(*height)).div_ceil(1_000_000),
-                MAX_PIXELS / 1_000_000
+                megapixels(*width, *height),
             ),
             Refusal::Unreadable(reason) => {
                 write!(f, "cannot be read as an image ({reason}): save it again as JPEG or PNG")
@@ -106,7 +119,7 @@ impl std::fmt::Display for Refusal {
 /// and its own width (at most the widest) — never enlarged.
 pub fn widths_for(width: u32) -> Vec<u32> {
     let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < width).collect();
-    let own = width.min(WIDTHS[WIDTHS.len() - 1]);
+    let own = width.min(WIDEST);
     // A width within a tenth of the one below it would only repeat it.
     if widths.last().is_none_or(|&last| own * 10 > last * 11) {
         widths.push(own);

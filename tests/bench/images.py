@@ -21,8 +21,9 @@ import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-GENERATOR = REPO / "target/release/generator"
-PHONE_PHOTOS = REPO / "target/release/examples/phone-photos"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+GENERATOR = TARGET / "release/generator"
+PHONE_PHOTOS = TARGET / "release/examples/phone-photos"
 PARAGRAPH = ("Катышуучулар жергиликтүү бюджеттин долбоорун талкуулап, айылдын муктаждыктарын аныкташты. "
              "Ар бир топ өз айылынын көйгөйлөрүн сүрөттөп, аларды чечүү жолдорун сунуштады.")
 

@@ -16,7 +16,7 @@ mod urls;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use content_model::{check_complete, ContentError, Form, Schedule, Selection, SiteConfig, Translation};
+use content_model::{check_complete, ContentError, Form, Message, Schedule, Selection, SiteConfig, Translation};
 use rayon::prelude::*;
 
 pub(crate) use page::{Page, PageKind};
@@ -119,7 +119,7 @@ pub(crate) fn load_site(sources: &Sources) -> Result<(Site, Vec<ContentError>), 
 }
 
 fn read(file: &Path) -> Result<String, ContentError> {
-    std::fs::read_to_string(file).map_err(|err| ContentError::new(file, format!("cannot be read: {err}")))
+    std::fs::read_to_string(file).map_err(|err| ContentError::new(file, Message::CannotRead { error: err.to_string() }))
 }
 
 fn read_optional<T>(
@@ -143,10 +143,7 @@ fn load_translations(
     for lang in languages {
         let file = dir.join("i18n").join(format!("{lang}.toml"));
         if !file.exists() {
-            errors.push(ContentError::new(
-                &file,
-                format!("missing: every language needs a translation file, and `{lang}` is in content/config.toml"),
-            ));
+            errors.push(ContentError::new(&file, Message::MissingTranslationFile { lang: lang.clone() }));
             continue;
         }
         match read(&file).and_then(|text| Translation::parse(&file, &text)) {

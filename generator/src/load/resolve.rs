@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use content_model::{ContentError, Schedule, SiteConfig};
+use content_model::{ContentError, Message, Schedule, SiteConfig};
 
 use super::page::{parent_section, section_dir, Page, PageKind, Parsed};
 use super::urls::Urls;
@@ -51,11 +51,7 @@ impl Resolver {
         let date = page.front.date.as_ref().and_then(|date| {
             let day = day_of(date);
             if day.is_none() {
-                errors.push(ContentError::at_line(
-                    &page.source,
-                    date_line,
-                    "`date` must be a day, like `date = 2020-11-09`",
-                ));
+                errors.push(ContentError::at_line(&page.source, date_line, Message::DateNotADay {}));
             }
             day
         });
@@ -66,18 +62,18 @@ impl Resolver {
             .and_then(|section| self.dated.get_key_value(section));
         if dated_section.is_some() {
             match (date, self.window) {
-                (None, _) if page.front.date.is_none() => errors.push(ContentError::at_line(
-                    &page.source,
-                    2,
-                    "a report needs the day it is published: `date = 2020-11-09`",
-                )),
+                (None, _) if page.front.date.is_none() => {
+                    errors.push(ContentError::at_line(&page.source, 2, Message::ReportWithoutDate {}))
+                }
                 (Some(date), Some((first, last))) if date < first || date > last => {
                     warnings.push(ContentError::at_line(
                         &page.source,
                         date_line,
-                        format!(
-                            "`date = {date}` is outside the programme ({first} to {last}, `programme` in content/config.toml)"
-                        ),
+                        Message::DateOutsideProgramme {
+                            date: date.to_string(),
+                            first: first.to_string(),
+                            last: last.to_string(),
+                        },
                     ))
                 }
                 _ => {}
@@ -126,7 +122,7 @@ pub(super) fn check_front_matter(
             errors.push(ContentError::at_line(
                 &page.source,
                 line_of(page.lines.template),
-                format!("there is no template `templates/{}`", page.template),
+                Message::UnknownTemplate { template: page.template.clone() },
             ));
         }
         for include in &page.front.includes {
@@ -134,7 +130,7 @@ pub(super) fn check_front_matter(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of(page.lines.includes),
-                    format!("`{include}` is not a block in templates/includes/"),
+                    Message::UnknownInclude { include: include.clone() },
                 ));
             }
         }
@@ -144,7 +140,7 @@ pub(super) fn check_front_matter(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of(page.lines.stage),
-                    format!("stage `{stage}` is not in content/schedule.toml (known: {})", known.join(", ")),
+                    Message::UnknownStage { stage: stage.clone(), known: known.join(", ") },
                 ));
             }
         }
@@ -153,7 +149,7 @@ pub(super) fn check_front_matter(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line_of(page.lines.slug),
-                    format!("slug `{slug}` may hold only lowercase latin letters, digits and hyphens"),
+                    Message::InvalidSlug { slug: slug.clone() },
                 ));
             }
         }

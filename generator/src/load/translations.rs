@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 
 use super::page::Page;
 
@@ -37,13 +37,13 @@ pub(super) fn check_translations(
                 errors.push(ContentError::at_line(
                     &page.source,
                     line,
-                    format!("`languages` names `{unknown}`, which is not one of the site's languages"),
+                    Message::LanguagesUnknown { lang: unknown.clone() },
                 ));
             } else if !own.contains(&page.lang) {
                 errors.push(ContentError::at_line(
                     &page.source,
                     line,
-                    format!("`languages` leaves out `{}`, the language of this file", page.lang),
+                    Message::LanguagesLeavesOut { lang: page.lang.clone() },
                 ));
             }
         }
@@ -54,7 +54,11 @@ pub(super) fn check_translations(
             let missing = dir.join(format!("{canonical}.{lang}.md"));
             errors.push(ContentError::new(
                 &first.source,
-                format!("has no `{lang}` translation: {} is missing (or say `languages = [\"{}\"]` if it is written in one language only)", missing.display(), first.lang),
+                Message::MissingPageTranslation {
+                    lang: lang.clone(),
+                    missing: missing.display().to_string(),
+                    only: first.lang.clone(),
+                },
             ));
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use content_model::ContentError;
+use content_model::{ContentError, Message};
 
 use super::page::{parent_section, section_dir, Page, Parsed};
 use crate::slug::slugify;
@@ -55,7 +55,7 @@ pub(super) fn check_unique_urls(pages: &[Page], errors: &mut Vec<ContentError>) 
         if let Some(other) = taken.insert(&page.url, &page.source) {
             errors.push(ContentError::new(
                 &page.source,
-                format!("its URL {} is already used by {}: give one of them another `slug`", page.url, other.display()),
+                Message::DuplicateUrl { url: page.url.clone(), other: other.display().to_string() },
             ));
         }
     }

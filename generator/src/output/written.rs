@@ -38,7 +38,7 @@ struct State {
     keep: HashSet<String>,
     files: HashSet<String>,
     pages: Vec<(Order, PageLinks)>,
-    blocked: Vec<(Order, Vec<(String, String)>)>,
+    blocked: Vec<(Order, Vec<(String, content_model::Message)>)>,
     /// One page for each distinct policy the pages need: together they need what all do.
     policies: BTreeMap<String, Output>,
     kept: HashMap<String, Vec<u8>>,
@@ -55,7 +55,7 @@ pub(crate) struct Written {
     /// Each HTML page's links and ids, in output order.
     pub(crate) pages: Vec<PageLinks>,
     /// What the Content-Security-Policy would block, as (output path, problem), in output order.
-    pub(crate) blocked: Vec<(String, String)>,
+    pub(crate) blocked: Vec<(String, content_model::Message)>,
     /// A page of each kind of inline scripts, enough for the site's policy.
     pub(crate) policy_pages: Vec<Output>,
     /// The policy of each page with inline scripts, by path.
