@@ -40,7 +40,9 @@ def make_content(root: Path, photos: int) -> tuple[Path, Path]:
         body = "\n".join(f"## {n + 1}\n\n{PARAGRAPH}\n\n![Сүрөт {n + 1}](/images/{name})\n"
                          for n, name in enumerate(names[start:start + 10], start=start))
         for content in (with_photos, plain):
-            text = body if content is with_photos else body.replace("![", "[")
+            # The anchor shows the same text without the pictures.
+            text = body if content is with_photos else "\n".join(
+                line for line in body.splitlines() if not line.startswith("!["))
             (content / "reports" / f"photos-{report}.ky.md").write_text(
                 f'+++\ntitle = "Сүрөттөр {report}"\nslug = "suroottor-{report}"\ndate = 2021-01-29\nstage = "VI"\nlanguages = ["ky"]\n+++\n\n{text}')
     return plain, with_photos
