@@ -459,7 +459,7 @@ fn add_heading_ids(events: &mut [Event]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The messages say in English what the photos crate's `Display` says, which developers read.
@@ -478,7 +478,8 @@ mod tests {
         }
     }
 
-    fn assets() -> Assets<'static> {
+    /// Assets with no fingerprinted files and no pictures, for tests that render Markdown.
+    pub(crate) fn assets() -> Assets<'static> {
         static NONE: std::sync::LazyLock<Fingerprints> = std::sync::LazyLock::new(Fingerprints::default);
         static NO_PICTURES: std::sync::LazyLock<Pictures> = std::sync::LazyLock::new(Pictures::default);
         Assets {

@@ -579,16 +579,9 @@ mod tests {
     /// with its message at the line it is on (the body starts on line 5, the probe is on 7).
     #[test]
     fn every_probe_of_the_issue_is_refused_at_its_line() {
-        use crate::fingerprint::Fingerprints;
-        use crate::markdown::{render, Assets};
+        use crate::markdown::render;
         use std::path::Path;
-        let fingerprints = Fingerprints::default();
-        let pictures = crate::images::Pictures::default();
-        let assets = Assets {
-            content_dir: Path::new(env!("CARGO_MANIFEST_DIR")),
-            fingerprints: &fingerprints,
-            pictures: &pictures,
-        };
+        let assets = crate::markdown::tests::assets();
         for (probe, expected) in [
             (
                 "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
@@ -633,16 +626,9 @@ mod tests {
 
     #[test]
     fn a_refusal_deep_in_an_html_block_is_reported_at_its_own_line() {
-        use crate::fingerprint::Fingerprints;
-        use crate::markdown::{render, Assets};
+        use crate::markdown::render;
         use std::path::Path;
-        let fingerprints = Fingerprints::default();
-        let pictures = crate::images::Pictures::default();
-        let assets = Assets {
-            content_dir: Path::new(env!("CARGO_MANIFEST_DIR")),
-            fingerprints: &fingerprints,
-            pictures: &pictures,
-        };
+        let assets = crate::markdown::tests::assets();
         let body = "<div>\n<p>Бир.</p>\n<p>Эки.</p>\n<iframe src=\"https://x.example/\"></iframe>\n</div>\n";
         let errors = render(Path::new("a.ky.md"), body, 1, &assets, |_| None).unwrap_err();
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
