@@ -15,6 +15,7 @@ mod application;
 mod dynamodb;
 #[cfg(feature = "embedded")]
 mod sqlite;
+mod text;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
@@ -22,6 +23,7 @@ pub use dynamodb::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
 pub use sqlite::SqliteStore;
 
 pub use application::{new_code, Application, Category, Fields, Scores, StoredAnswers, Suspect};
+pub use text::{is_invisible, printable};
 
 /// The outcome of a save.
 #[derive(Debug, Clone, PartialEq, Eq)]
