@@ -1,5 +1,5 @@
 //! Characters that change how text looks without being seen: direction overrides that turn
-//! `Айгуль ‮gnp.exe` into something else on screen, zero-width and tag characters that make
+//! `Айгуль <U+202E>gnp.exe` into `Айгуль exe.png` on screen, zero-width and tag characters that make
 //! two equal-looking names differ. The intake refuses them in short answers; every tool that
 //! prints stored text shows them as `<U+202E>` instead (what was stored before the rule, or
 //! in a long text, is still shown honestly).
