@@ -36,18 +36,32 @@ done
 
 say() { echo "rehearse: $*" >&2; }
 venv="$repo/tests/.tools/venv"
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-missing=()
-[ -x "$venv/bin/moto_server" ] || missing+=("moto's server ($venv)")
-[ -x "$nginx" ] || missing+=(nginx)
-[ -f "$repo/tests/node_modules/amplify-dynamodb-simulator/emulator/DynamoDBLocal.jar" ] || missing+=("DynamoDB Local")
-if [ ${#at[@]} -gt 0 ] && ! compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null; then
-  missing+=("libfaketime (Debian: faketime), for --at")
-fi
+nginx_path() { command -v nginx || echo /usr/sbin/nginx; }
+# What the rehearsal runs besides our own binaries, one name per line.
+lacking() {
+  [ -x "$venv/bin/moto_server" ] || echo "moto's server (in $venv)"
+  [ -x "$(nginx_path)" ] || echo "nginx"
+  [ -f "$repo/tests/node_modules/amplify-dynamodb-simulator/emulator/DynamoDBLocal.jar" ] || echo "DynamoDB Local"
+  if [ ${#at[@]} -gt 0 ] && ! compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null; then
+    echo "libfaketime (Debian: faketime), for --at"
+  fi
+}
+# A fresh machine lacks all of them: the test command's own setup installs them (Debian
+# packages need root; it says so when it cannot).
+mapfile -t missing < <(lacking)
 if [ ${#missing[@]} -gt 0 ]; then
-  say "missing: ${missing[*]}; run bash tests/setup.sh"
-  exit 1
+  say "installing what the rehearsal needs and this machine lacks: $(printf '%s; ' "${missing[@]}" | sed 's/; $//')"
+  if ! bash "$repo/tests/setup.sh" >&2; then
+    say "bash tests/setup.sh failed (see above): the rehearsal cannot start"
+    exit 1
+  fi
+  mapfile -t missing < <(lacking)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "still missing after bash tests/setup.sh: $(printf '%s; ' "${missing[@]}" | sed 's/; $//')"
+    exit 1
+  fi
 fi
+nginx=$(nginx_path)
 
 started=$(date +%s%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mektep-rehearsal.XXXXXX")
@@ -57,7 +71,9 @@ logs="$work/logs"
 mkdir -p "$logs"
 say "logs in $logs"
 
-# What this script started, in order; stopped in reverse. DynamoDB Local is not our child
+# What this script started, in order; stopped in reverse. Each runs in a session of its own
+# (setsid), so that Ctrl-C reaches only this script, which stops them in order: a child
+# killed by the terminal's SIGINT first would read as one that stopped by itself. DynamoDB Local is not our child
 # (tests/dynamodb-local.sh started it), so waiting is by polling.
 pids=()
 names=()
@@ -151,11 +167,16 @@ dynamodb_ms=$(elapsed "$step")
 
 # 2. The function under the Runtime API emulator.
 step=$(date +%s%N)
+# The distribution's secret header (OriginSecret in the template), new for each rehearsal:
+# the front door sends it, and the function refuses requests to the API without it.
+origin_secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py 2>>"$logs/emulator.log")
 table_env=()
 for name in "${!table[@]}"; do table_env+=(--env "$name=${table[$name]}"); done
-python3 deploy/local/lambda_emulator.py --binary target/lambda/bootstrap "${function_args[@]}" "${table_env[@]}" \
-  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
+# Created before the emulator starts, so that the wait below never reads a file not there yet.
+: >"$work/emulator.out"
+setsid python3 deploy/local/lambda_emulator.py --binary target/lambda/bootstrap "${function_args[@]}" "${table_env[@]}" \
+  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env "ORIGIN_SECRET=$origin_secret" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
   --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
 started_process $! "the Lambda emulator"
 for _ in $(seq 1 300); do
@@ -174,7 +195,7 @@ function_ms=$(elapsed "$step")
 # 3. moto's server as S3, the bucket, and the site in it.
 step=$(date +%s%N)
 s3_port=$(free_port)
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$logs/moto.log" 2>&1 &
+setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$logs/moto.log" 2>&1 &
 started_process $! "moto's server"
 wait_for_port "moto's server" "${pids[-1]}" "$s3_port"
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
@@ -191,10 +212,10 @@ deploy_ms=$(elapsed "$step")
 step=$(date +%s%N)
 front_port=$(free_port)
 mkdir -p "$work/nginx/temp"
-FRONT_DOOR_PORT=$front_port API_ORIGIN=$api_origin S3_ORIGIN="$AWS_ENDPOINT_URL_S3/$SITE_BUCKET" CSP=$csp \
+FRONT_DOOR_PORT=$front_port ORIGIN_SECRET=$origin_secret API_ORIGIN=$api_origin S3_ORIGIN="$AWS_ENDPOINT_URL_S3/$SITE_BUCKET" CSP=$csp \
   bash deploy/local/render-conf.sh "$work/nginx/front-door.conf" 2>>"$logs/nginx.log" \
   || { cat "$logs/nginx.log" >&2; exit 1; }
-"$nginx" -p "$work/nginx" -c "$work/nginx/front-door.conf" -e stderr \
+setsid "$nginx" -p "$work/nginx" -c "$work/nginx/front-door.conf" -e stderr \
   -g "daemon off; pid $work/nginx/nginx.pid;" >>"$logs/nginx.log" 2>&1 &
 started_process $! nginx
 wait_for_port nginx "${pids[-1]}" "$front_port"

@@ -11,7 +11,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 log=$(mktemp)
 # It writes a metadata file into its working folder: give it a scratch one.
 scratch=$(mktemp -d)
-(cd "$scratch" && exec java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
+# A session of its own: Ctrl-C on a script that started it reaches the script, which stops it.
+(cd "$scratch" && exec setsid java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
   -inMemory -port "$port" >"$log" 2>&1) &
 pid=$!
 for _ in $(seq 1 150); do

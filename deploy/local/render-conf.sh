@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes the front door's nginx configuration: front-door.conf.template with its four
+# Writes the front door's nginx configuration: front-door.conf.template with its five
 # placeholders filled in from the environment, and nothing else touched (nginx's own $names
 # stay as they are, which envsubst would not promise).
 #
@@ -7,8 +7,10 @@
 #   API_ORIGIN       the API Gateway emulator, http://127.0.0.1:PORT (no path)
 #   S3_ORIGIN        the site bucket, path-style: http://127.0.0.1:PORT/BUCKET (moto's server)
 #   CSP              the Content-Security-Policy header (`generator csp`)
+#   ORIGIN_SECRET    what the distribution sends the API as X-Origin-Verify (16 to 128
+#                    letters, digits, - or _)
 #
-# Usage: FRONT_DOOR_PORT=… API_ORIGIN=… S3_ORIGIN=… CSP=… bash deploy/local/render-conf.sh [OUTPUT]
+# Usage: FRONT_DOOR_PORT=… API_ORIGIN=… S3_ORIGIN=… CSP=… ORIGIN_SECRET=… bash deploy/local/render-conf.sh [OUTPUT]
 # Without OUTPUT it prints the configuration.
 set -euo pipefail
 template="$(cd "$(dirname "$0")" && pwd)/front-door.conf.template"
@@ -27,9 +29,12 @@ fail() {
 [[ -n "${CSP:-}" && "$CSP" != *[\"\\\$]* && "$CSP" != *$'\n'* ]] \
   || fail "CSP must be one line without \" \\ or \$, got '${CSP:-}'"
 
+[[ "${ORIGIN_SECRET:-}" =~ ^[A-Za-z0-9_-]{16,128}$ ]] \
+  || fail "ORIGIN_SECRET must be 16 to 128 letters, digits, - or _ (e.g. openssl rand -hex 32)"
+
 conf=$(<"$template")
 # The replacement in quotes, so that bash 5.2 does not read & in a value as "the matched text".
-for name in FRONT_DOOR_PORT API_ORIGIN S3_ORIGIN CSP; do
+for name in FRONT_DOOR_PORT API_ORIGIN S3_ORIGIN CSP ORIGIN_SECRET; do
   conf=${conf//"\${$name}"/"${!name}"}
 done
 if [[ "$conf" == *"\${"* ]]; then

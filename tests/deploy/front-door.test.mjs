@@ -14,6 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { cases, loadTemplate, loadUrlRules, requestLine, root, viewerRequest } from './support.mjs';
 
 const BUCKET = 'site-bucket';
+// What the distribution sends the API as X-Origin-Verify (the template's OriginSecret).
+const ORIGIN_SECRET = 'front-door-test-secret-0123456789abcdef';
 const CSP = "default-src 'self'; script-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; object-src 'none'";
 const NOT_FOUND_PAGE = '<!DOCTYPE html><title>404</title><p>Бул барак жок.</p>\n';
 
@@ -142,7 +144,7 @@ describe('the front door routes as the distribution does', () => {
     mkdirSync(join(prefix, 'temp'));
     port = await freePort();
     execFileSync('bash', [join(root, 'deploy', 'local', 'render-conf.sh'), join(prefix, 'front-door.conf')], {
-      env: { ...process.env, FRONT_DOOR_PORT: String(port), API_ORIGIN: intake.url, S3_ORIGIN: `${s3.url}/${BUCKET}`, CSP },
+      env: { ...process.env, FRONT_DOOR_PORT: String(port), API_ORIGIN: intake.url, S3_ORIGIN: `${s3.url}/${BUCKET}`, CSP, ORIGIN_SECRET },
     });
     const args = ['-p', prefix, '-c', 'front-door.conf', '-e', 'stderr', '-g', `daemon off; pid ${join(prefix, 'nginx.pid')};`];
     nginx = spawn('bash', ['-c', WATCHDOG, 'front-door', nginxBinary, ...args], {
@@ -199,6 +201,7 @@ describe('the front door routes as the distribution does', () => {
           [`GET ${c.expect.uri}${c.expect.query === undefined ? '' : `?${c.expect.query}`}`],
         );
         assert.equal(intake.asked[0].headers.host, `127.0.0.1:${port}`, 'the viewer\'s Host is kept');
+        assert.equal(intake.asked[0].headers['x-origin-verify'], ORIGIN_SECRET, 'the distribution\'s secret is added');
         assert.deepEqual(s3.asked, []);
       }
     });
@@ -256,6 +259,20 @@ describe('the front door routes as the distribution does', () => {
       s3.asked.map((r) => r.url),
       [`/${BUCKET}/ky/missing/index.html`, `/${BUCKET}${ResponsePagePath}`],
     );
+  });
+
+  it('sends the API the distribution\'s secret header, replacing a viewer\'s own', async () => {
+    const apiOrigin = distribution.Origins.find((o) => o.CustomOriginConfig && o.OriginCustomHeaders);
+    assert.ok(apiOrigin, 'the template\'s API origin carries custom headers');
+    assert.deepEqual(
+      apiOrigin.OriginCustomHeaders.map((h) => h.HeaderName),
+      ['X-Origin-Verify'],
+      'the template adds the same header',
+    );
+    forget();
+    await ask(port, '/api/applications/thanks?lang=ky&code=123-456-7890', { headers: { 'x-origin-verify': 'viewer-guess' } });
+    assert.equal(intake.asked.length, 1);
+    assert.equal(intake.asked[0].headers['x-origin-verify'], ORIGIN_SECRET);
   });
 
   it('refuses other methods than GET and HEAD for the site, as its behaviour allows', async () => {

@@ -25,7 +25,9 @@ const codes = {};
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), "mektep-rehearsal-test-"));
-  rehearsal = spawn("bash", ["deploy/rehearse.sh", "--at", AT], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
+  // A process group of its own, as a terminal gives a command: Ctrl-C is then a SIGINT to the
+  // whole group (see the last test).
+  rehearsal = spawn("bash", ["deploy/rehearse.sh", "--at", AT], { cwd: repo, stdio: ["ignore", "pipe", "pipe"], detached: true });
   exited = new Promise((done) => rehearsal.on("exit", (code, signal) => done({ code, signal })));
   rehearsal.stderr.on("data", (chunk) => { log += chunk; });
   env = {};
@@ -109,6 +111,36 @@ test("in Russian without JavaScript, through the front door: a plain post and a 
   await context.close();
 });
 
+test("HEAD on the thank-you page is answered as GET is, through the front door", async () => {
+  assert.ok(codes.ru, "the Russian application was stored");
+  const url = `${env.FRONT_DOOR}/api/applications/thanks?lang=ru&code=${codes.ru}`;
+  const get = await fetch(url);
+  const head = await fetch(url, { method: "HEAD" });
+  assert.equal(get.status, 200);
+  assert.equal(head.status, 200, "not the bucket's 404");
+  assert.equal(head.headers.get("content-type"), get.headers.get("content-type"));
+  assert.equal((await head.arrayBuffer()).byteLength, 0, "no body");
+});
+
+test("the API's own address refuses what did not come through the distribution", async () => {
+  assert.match(env.API_ENDPOINT, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const body = JSON.stringify({ lang: "ru", full_name: "Кто-то" });
+  const direct = await fetch(`${env.API_ENDPOINT}/api/applications`, {
+    method: "POST", headers: { "content-type": "application/json" }, body,
+  });
+  assert.equal(direct.status, 403);
+  assert.deepEqual(await direct.json(), { error: "forbidden" });
+  const wrong = await fetch(`${env.API_ENDPOINT}/api/applications`, {
+    method: "POST", headers: { "content-type": "application/json", "x-origin-verify": "guess" }, body,
+  });
+  assert.equal(wrong.status, 403, "a guessed secret is refused too");
+  // The same post through the front door reaches the form's rules.
+  const through = await fetch(`${env.FRONT_DOOR}/api/applications`, {
+    method: "POST", headers: { "content-type": "application/json" }, body,
+  });
+  assert.equal(through.status, 422);
+});
+
 test("both applications are in DynamoDB Local, names only with --personal", () => {
   const listing = run("applications", ["list", "--dynamodb"]);
   assert.match(listing, /^2 applications/);
@@ -137,15 +169,20 @@ test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a
   assert.ok(ranking.includes(codes.ky) && ranking.includes(codes.ru), `both codes ranked:\n${ranking}`);
 });
 
-test("SIGTERM stops the rehearsal and every port it opened is closed", async () => {
+test("Ctrl-C stops the rehearsal quietly with 130, and every port it opened is closed", async () => {
   const ports = ["FRONT_DOOR", "AWS_ENDPOINT_URL_S3", "DYNAMODB_ENDPOINT", "API_ENDPOINT"]
     .filter((key) => env[key])
     .map((key) => [key, Number(new URL(env[key]).port)]);
   for (const [key, port] of ports) assert.equal(await listening(port), true, `${key} (port ${port}) is open while it runs`);
-  rehearsal.kill("SIGTERM");
+  // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group.
+  process.kill(-rehearsal.pid, "SIGINT");
+  const started = Date.now();
   const { code, signal } = await exited;
-  assert.ok(code === 143 || signal === "SIGTERM", `stopped by the signal (exit ${code}, signal ${signal})`);
+  assert.equal(code, 130, `exit status (signal ${signal}):\n${log}`);
+  assert.ok(Date.now() - started < 15000, "stopped within 15 s");
   for (const [key, port] of ports) assert.equal(await listening(port), false, `${key} (port ${port}) is closed once the rehearsal has exited`);
+  assert.doesNotMatch(log, /stopped by itself/, "nothing reads like a crash");
+  assert.doesNotMatch(log, /No such file/, "no start-up race");
   assert.match(log, /stopped; logs in/);
 });
 
