@@ -210,7 +210,10 @@ async fn the_whole_stage(store: &impl CommissionStore) {
     // Results: codes and totals for the site; names only when asked.
     let plain = String::from_utf8(results_csv(&form(), &selection(), &ranking, None, "ru")).unwrap();
     assert!(
-        plain.contains(&format!("Женщины 28 лет и старше,1,{},100.0,100.0,100.0,100.0,Да,", codes["A1"])),
+        plain.contains(&format!(
+            "\"Женщины 28 лет и старше\",\"1\",\"{}\",\"100.0\",\"100.0\",\"100.0\",\"100.0\",\"Да\",",
+            codes["A1"]
+        )),
         "{plain}"
     );
     assert!(plain.contains("оценки членов комиссии сильно расходятся; равный балл на границе квоты: решает комиссия"));
