@@ -40,18 +40,19 @@ fn triggers(c: char) -> bool {
 /// A cell no spreadsheet runs as a formula, however it splits it. Every piece a spreadsheet
 /// could take as a cell of its own (the text after a separator, see [`separates`]) that
 /// starts with a formula sign, after blanks and double quotes, gets an apostrophe before that
-/// sign; so does a cell that starts with a tab or a line break. `Айгуль;=2+2` becomes
-/// `Айгуль;'=2+2`, and a phone `+996 …` becomes `'+996 …`: an apostrophe shown is the price
-/// of a cell that can never compute.
+/// sign, and so does a tab or carriage return that starts a piece (OWASP's list), or a line
+/// break that starts the cell. `Айгуль;=2+2` becomes `Айгуль;'=2+2`, and a phone `+996 …`
+/// becomes `'+996 …`: an apostrophe shown is the price of a cell that can never compute.
 pub(crate) fn neutralise(cell: &str) -> String {
     let mut neutral = String::with_capacity(cell.len() + 2);
-    if cell.starts_with(['\t', '\r', '\n']) {
+    // A line break first is OWASP's too; later ones only separate paragraphs of an essay.
+    if cell.starts_with('\n') {
         neutral.push('\'');
     }
     // Whether we are still before the first visible character of a piece.
     let mut at_start = true;
     for c in cell.chars() {
-        if at_start && triggers(c) {
+        if at_start && (triggers(c) || matches!(c, '\t' | '\r')) {
             neutral.push('\'');
         }
         if separates(c) {
@@ -164,6 +165,8 @@ mod tests {
             "'\u{FF1D}1+1;'\u{FF0B}1;'\u{FF0D}1;'\u{FF20}a"
         );
         assert_eq!(neutralise("\tfoo"), "'\tfoo");
+        assert_eq!(neutralise("a;\t+1"), "a;'\t'+1");
+        assert_eq!(neutralise("абзац\n\nабзац"), "абзац\n\nабзац");
         assert_eq!(neutralise("\nfoo"), "'\nfoo");
         assert_eq!(neutralise("+996 770 771 156"), "'+996 770 771 156");
         // Signs inside a piece are text: only a piece's first character makes a formula.
