@@ -4,8 +4,9 @@
 //!
 //! Lists codes, age categories, languages and times received. Personal data (names,
 //! contacts) is shown only with `--personal`. One application a line: invisible characters,
-//! line breaks and tabs in what was stored are written out (`<U+202E>`, `<U+000A>`). With `--dynamodb` it reads the tables named by
-//! APPLICATIONS_TABLE and APPLICANTS_TABLE (DYNAMODB_ENDPOINT for a local server).
+//! line breaks and tabs in what was stored are written out (`<U+202E>`, `<U+000A>`). With
+//! `--dynamodb` it reads the tables named by APPLICATIONS_TABLE and APPLICANTS_TABLE
+//! (DYNAMODB_ENDPOINT for a local server).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
