@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use content_model::Selection;
 use store::{CommissionStore, Scores, ScoresError};
 
-use crate::criterion_column;
+use crate::{criterion_column, one_line};
 
 /// Why a sheet was refused; nothing of it was stored.
 #[derive(Debug)]
@@ -25,9 +25,11 @@ impl ImportError {
         let mut lines = match self {
             ImportError::Sheet(problems) => problems.clone(),
             ImportError::Scores(ScoresError::WouldOverwrite(codes)) => {
-                vec![text("import_would_overwrite", &[("codes", &codes.join(", "))])]
+                vec![text("import_would_overwrite", &[("codes", &one_line(&codes.join(", ")))])]
             }
-            ImportError::Scores(ScoresError::UnknownCode(code)) => vec![text("import_unknown_code", &[("code", code)])],
+            ImportError::Scores(ScoresError::UnknownCode(code)) => {
+                vec![text("import_unknown_code", &[("code", &one_line(code))])]
+            }
             ImportError::Scores(ScoresError::Store(err)) => vec![text("import_store", &[("error", &err.to_string())])],
         };
         lines.push(text("import_nothing_changed", &[]));
@@ -35,7 +37,8 @@ impl ImportError {
     }
 }
 
-/// Reads `sheet` (CSV, as `sheet_csv` wrote it and a spreadsheet saved it) for `member` and
+/// Reads `sheet` (CSV, as `sheet_csv` wrote it and a spreadsheet saved it: with commas,
+/// semicolons or tabs, quoted or not, apostrophes before values or not) for `member` and
 /// stores it. `known_codes` are the applications in the store. Problems are written in `lang`.
 pub async fn import_sheet(
     store: &impl CommissionStore,
@@ -56,24 +59,51 @@ pub async fn import_sheet(
         )]));
     }
     let sheet = sheet.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(sheet);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(sheet);
-    let header: Vec<String> = match reader.headers() {
-        Ok(header) => header.iter().map(|cell| cell.trim().to_string()).collect(),
+    // The code column is named in the language the sheet was made in: accept any of them.
+    let code_names: Vec<&str> = selection.text.get("code").map(|names| names.values().collect()).unwrap_or_default();
+    let columns = |header: &[String]| {
+        let column =
+            |prefix: &str| header.iter().position(|cell| cell == prefix || cell.starts_with(&format!("{prefix} ")));
+        let code = code_names.iter().chain(&["code"]).find_map(|name| column(name));
+        let criteria: Vec<Option<usize>> =
+            (1..=selection.criteria.len()).map(|number| column(&criterion_column(number))).collect();
+        (code, criteria)
+    };
+    let header_of = |delimiter: u8| {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(sheet);
+        reader.headers().map(|header| {
+            header.iter().map(|cell| cell.trim().trim_start_matches('\'').to_string()).collect::<Vec<_>>()
+        })
+    };
+    // We write commas; a spreadsheet in Kyrgyz or Russian saves semicolons, and one saving
+    // "text" tabs. The separator whose header finds the most of our columns is the sheet's.
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .map(|delimiter| {
+            let found = header_of(delimiter).map_or(0, |header| {
+                let (code, criteria) = columns(&header);
+                usize::from(code.is_some()) + criteria.iter().flatten().count()
+            });
+            (found, delimiter)
+        })
+        .rev()
+        .max_by_key(|(found, _)| *found)
+        .map_or(b',', |(_, delimiter)| delimiter);
+    let header = match header_of(delimiter) {
+        Ok(header) => header,
         Err(err) => {
             return Err(ImportError::Sheet(vec![at(1, text("import_not_csv", &[("error", &err.to_string())]))]))
         }
     };
-    let column =
-        |prefix: &str| header.iter().position(|cell| cell == prefix || cell.starts_with(&format!("{prefix} ")));
-    // The code column is named in the language the sheet was made in: accept any of them.
-    let code_names: Vec<&str> = selection.text.get("code").map(|names| names.values().collect()).unwrap_or_default();
-    let Some(code_column) = code_names.iter().chain(&["code"]).find_map(|name| column(name)) else {
+    let (code_column, criterion_columns) = columns(&header);
+    let Some(code_column) = code_column else {
         return Err(ImportError::Sheet(vec![at(1, text("import_no_code_column", &[("column", &text("code", &[]))]))]));
     };
     let mut problems = Vec::new();
     let mut criteria = Vec::new();
-    for number in 1..=selection.criteria.len() {
-        match column(&criterion_column(number)) {
+    for (index, found) in criterion_columns.into_iter().enumerate() {
+        let number = index + 1;
+        match found {
             Some(index) => criteria.push(index),
             None => problems.push(at(
                 1,
@@ -87,6 +117,7 @@ pub async fn import_sheet(
     if !problems.is_empty() {
         return Err(ImportError::Sheet(problems));
     }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(sheet);
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for (index, record) in reader.records().enumerate() {
@@ -98,17 +129,18 @@ pub async fn import_sheet(
                 continue;
             }
         };
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().trim_start_matches('\'');
+        // A spreadsheet may keep the apostrophe our neutralising wrote, or add its own.
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().trim_start_matches('\'').trim();
         let code = cell(code_column).to_string();
         if code.is_empty() && criteria.iter().all(|&i| cell(i).is_empty()) {
             continue;
         }
         if !known_codes.contains(&code) {
-            problems.push(at(row, text("import_unknown_code", &[("code", &code)])));
+            problems.push(at(row, text("import_unknown_code", &[("code", &one_line(&code))])));
             continue;
         }
         if !seen.insert(code.clone()) {
-            problems.push(at(row, text("import_twice", &[("code", &code)])));
+            problems.push(at(row, text("import_twice", &[("code", &one_line(&code))])));
             continue;
         }
         let mut scores = Vec::new();
@@ -125,7 +157,7 @@ pub async fn import_sheet(
                     row,
                     text(
                         "import_bad_score",
-                        &[("code", &code), ("number", &number), ("title", title), ("value", cell(i))],
+                        &[("code", &code), ("number", &number), ("title", title), ("value", &one_line(cell(i)))],
                     ),
                 )),
             }

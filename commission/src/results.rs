@@ -2,6 +2,7 @@
 //! Markdown report per language, codes and totals only, that the site publishes as a
 //! stage II report.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use content_model::{Form, FrontMatter, Selection};
@@ -25,6 +26,8 @@ fn flags(selection: &Selection, ranked: &Ranked, lang: &str) -> String {
 
 /// The ranking for spreadsheets and scripts (`selection rank --json`): per age group, each
 /// application's place, members' totals, mean and flags; then what is not ranked yet.
+/// Values are kept exactly as stored, for scripts: printing it, escape invisible characters
+/// with [`crate::json_visible`].
 pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Value {
     let groups: Vec<serde_json::Value> = ranking
         .groups
@@ -59,6 +62,7 @@ pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Val
 }
 
 /// The secretariat's CSV, in `lang`. `personal` adds each application's personal data.
+/// Like every sheet, its cells are quoted, shown and neutralised by `write_csv`.
 pub fn results_csv(
     form: &Form,
     selection: &Selection,
@@ -128,7 +132,7 @@ pub fn results_markdown(selection: &Selection, ranking: &Ranking, lang: &str, da
             md.push_str(&format!(
                 "| {} | {} | {:.1} | {} | {} |\n",
                 ranked.place,
-                ranked.code,
+                crate::one_line(&ranked.code),
                 ranked.mean,
                 if ranked.proposed { text("yes") } else { String::new() },
                 flags(selection, ranked, lang)
@@ -152,7 +156,7 @@ pub fn results_markdown(selection: &Selection, ranking: &Ranking, lang: &str, da
         ));
     }
     if !ranking.incomplete.is_empty() {
-        let codes: Vec<&str> = ranking.incomplete.iter().map(|(code, _)| code.as_str()).collect();
+        let codes: Vec<Cow<'_, str>> = ranking.incomplete.iter().map(|(code, _)| crate::one_line(code)).collect();
         md.push_str(&format!("\n{} {}\n", text("results_incomplete"), codes.join(", ")));
     }
     md

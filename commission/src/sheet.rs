@@ -2,6 +2,7 @@
 //! empty score per criterion with where its evidence is. Never a name, a birth date, a
 //! place or a contact: the sheet is made from the answers side of the store only.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use content_model::{escape_html, Field, FieldKind, Form, Selection};
@@ -71,7 +72,7 @@ struct SheetPage<'a> {
 
 #[derive(Serialize)]
 struct SheetApplication<'a> {
-    code: &'a str,
+    code: Cow<'a, str>,
     category: String,
     answers: Vec<SheetAnswer<'a>>,
 }
@@ -131,13 +132,17 @@ pub fn sheet_html(
         applications: applications
             .iter()
             .map(|application| SheetApplication {
-                code: &application.code,
+                code: store::printable(&application.code),
                 category: category_label(selection, application, lang),
                 answers: questions(form)
                     .map(|field| SheetAnswer {
                         id: &field.id,
                         label: field.label.get(lang),
-                        lines: answer(selection, field, application, lang).split('\n').map(str::to_string).collect(),
+                        // Invisible characters written out, as everywhere stored text is shown.
+                        lines: store::printable(&answer(selection, field, application, lang))
+                            .split('\n')
+                            .map(str::to_string)
+                            .collect(),
                     })
                     .collect(),
             })

@@ -127,3 +127,51 @@ fn a_store_that_is_not_there_is_named_not_created() {
     );
     assert!(!file.exists());
 }
+
+#[tokio::test]
+async fn invisible_characters_and_line_breaks_in_stored_text_are_written_out_one_row_a_line() {
+    let (dir, store) = test_support::temp_store();
+    let file = dir.path().join("applications.sqlite");
+    // Stored before the intake refused such characters, or straight through the store.
+    let application = Application {
+        submission_id: "applications-invisible".into(),
+        lang: "ky".into(),
+        received_at: Utc.with_ymd_and_hms(2020, 12, 1, 8, 30, 0).unwrap(),
+        category: Category::AgedTwentyEightAndOver,
+        answers: BTreeMap::from([("essay".to_string(), "Эссе".to_string())]),
+        personal: BTreeMap::from([
+            ("full_name".to_string(), "Айгуль \u{202E}gnp.exe\u{202C}".to_string()),
+            ("phone".to_string(), "0555\u{200B}987654\u{E0041}".to_string()),
+            ("residence".to_string(), "Нарын\n999-999-9999  aged_28_and_over\tky".to_string()),
+            ("workplace".to_string(), "\u{1b}[2J".to_string()),
+        ]),
+    };
+    let code = store.save(&application).await.unwrap().code;
+    let suspect = Suspect {
+        submission_id: "applications-invisible-suspect".into(),
+        lang: "ky".into(),
+        received_at: Utc.with_ymd_and_hms(2020, 12, 1, 9, 0, 0).unwrap(),
+        fields: BTreeMap::from([("web\u{202E}site\nforged".to_string(), "x".to_string())]),
+    };
+    let caught = store.save_suspect(&suspect).await.unwrap().code;
+
+    let personal = stdout(&list(&file, &["--personal"]));
+    assert_eq!(
+        personal,
+        format!(
+            "1 applications: 1 aged 28 and over, 0 under 28\n{code}  aged_28_and_over  ky  2020-12-01T08:30:00+00:00  \
+             full_name=Айгуль <U+202E>gnp.exe<U+202C>; phone=0555<U+200B>987654<U+E0041>; \
+             residence=Нарын<U+000A>999-999-9999  aged_28_and_over<U+0009>ky; workplace=<U+001B>[2J\n"
+        )
+    );
+    let suspects = stdout(&list(&file, &["--suspects"]));
+    assert_eq!(
+        suspects,
+        format!(
+            "1 submissions caught by the honeypot (kept apart, not applications)\n{caught}  fields: web<U+202E>site<U+000A>forged\n"
+        )
+    );
+    for printed in [&personal, &suspects] {
+        assert!(!printed.chars().any(|c| store::is_invisible(c) || c == '\t' || c == '\u{1b}'), "{printed:?}");
+    }
+}

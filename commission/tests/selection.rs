@@ -1,14 +1,17 @@
 //! Stage II on a generated set of applications in both age groups: sheets without personal
 //! data, every refused import with its message, atomic imports, and the ranking checked by
-//! hand — on the embedded store and on DynamoDB.
+//! hand — on the embedded store and on DynamoDB. And the files the commission opens in a
+//! spreadsheet: no cell a formula however it is split, no hidden character, a saved sheet
+//! read back whatever separator the spreadsheet chose, personal data readable by its owner.
 
 use std::collections::{BTreeMap, HashSet};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use commission::{import_sheet, rank, results_csv, results_markdown, sheet_csv, sheet_html, ImportError};
 use content_model::{Form, Selection};
-use store::{Application, Category, CommissionStore, ScoresError, Store};
+use store::{Application, Category, CommissionStore, Scores, ScoresError, Store};
 
 fn content<T>(name: &str, parse: impl Fn(&Path, &str, &[String]) -> Result<T, Vec<content_model::ContentError>>) -> T {
     let file = test_support::frozen_content().join(name);
@@ -210,7 +213,10 @@ async fn the_whole_stage(store: &impl CommissionStore) {
     // Results: codes and totals for the site; names only when asked.
     let plain = String::from_utf8(results_csv(&form(), &selection(), &ranking, None, "ru")).unwrap();
     assert!(
-        plain.contains(&format!("Женщины 28 лет и старше,1,{},100.0,100.0,100.0,100.0,Да,", codes["A1"])),
+        plain.contains(&format!(
+            "\"Женщины 28 лет и старше\",\"1\",\"{}\",\"100.0\",\"100.0\",\"100.0\",\"100.0\",\"Да\",",
+            codes["A1"]
+        )),
         "{plain}"
     );
     assert!(plain.contains("оценки членов комиссии сильно расходятся; равный балл на границе квоты: решает комиссия"));
@@ -372,4 +378,233 @@ async fn markup_in_an_essay_or_answer_is_shown_as_text_on_the_printable_sheet() 
     assert_eq!(row_cells(&html, "8.1").iter().map(|cell| cell_text(cell)).collect::<Vec<_>>(), [essay]);
     assert_eq!(row_cells(&html, "3.2").iter().map(|cell| cell_text(cell)).collect::<Vec<_>>(), [answer]);
     assert!(!html.contains(SECRETS[0]));
+}
+
+/// `selection` with `args`, on the embedded store in `dir` and the frozen content.
+fn selection_cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_selection"))
+        .args(args)
+        .arg("--store")
+        .arg(dir.join("applications.sqlite"))
+        .arg("--content")
+        .arg(test_support::frozen_content())
+        .output()
+        .unwrap()
+}
+
+/// What a spreadsheet may run as a formula when a cell starts with it (OWASP), full-width
+/// forms included.
+const TRIGGERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+
+/// Every cell a spreadsheet could make of `csv`, splitting on `delimiter`: as a reader that
+/// honours quotes does (Python's csv, Excel's and LibreOffice's import), and as one that
+/// does not (splitting lines, then taking off blanks and quotes as a lenient reader would).
+fn cells_as_opened(csv: &[u8], delimiter: u8) -> Vec<String> {
+    let csv = csv.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(csv);
+    let mut cells = Vec::new();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(csv);
+    for record in reader.records() {
+        cells.extend(record.unwrap().iter().map(str::to_string));
+    }
+    let text = String::from_utf8(csv.to_vec()).unwrap();
+    for line in text.split(['\r', '\n']) {
+        for piece in line.split(char::from(delimiter)) {
+            cells.push(piece.trim_start_matches(|c: char| c.is_whitespace() || c == '"').to_string());
+        }
+    }
+    cells
+}
+
+/// An application whose answers and personal data try every way into a formula cell, with
+/// invisible characters stored in them (as before the intake refused them), scored by all
+/// three members so that it is in the results.
+async fn hostile_application(store: &impl CommissionStore) -> String {
+    let application = Application {
+        submission_id: "hostile-cells".into(),
+        lang: "ru".into(),
+        received_at: Utc.with_ymd_and_hms(2020, 12, 1, 8, 0, 0).unwrap(),
+        category: Category::AgedTwentyEightAndOver,
+        answers: BTreeMap::from([
+            (
+                "essay".to_string(),
+                "Айгуль;=2+2\nx\t=3+3\r\n-1+1, @SUM(1); \"=HYPERLINK(\"\"http://x\"\")\"; \u{FF1D}1+1;\t+1".to_string(),
+            ),
+            ("lsg_experience_text".to_string(), "отчёт \u{202E}gnp.exe\u{202C} \u{200B}\u{E0041}".to_string()),
+        ]),
+        personal: BTreeMap::from([
+            ("full_name".to_string(), "Айгүл Төлөгөнова".to_string()),
+            ("residence".to_string(), "Айгуль \u{202E}gnp.exe\u{202C};=2+2".to_string()),
+            ("phone".to_string(), "+996 770 771 156".to_string()),
+            ("email".to_string(), "x\t=3+3@example.kg".to_string()),
+            ("workplace".to_string(), "Жаңы-Жол айыл өкмөтү".to_string()),
+        ]),
+    };
+    let code = store.save(&application).await.unwrap().code;
+    for member in ["gamsumo", "union", "project"] {
+        let scores = Scores { code: code.clone(), member: member.into(), scores: vec![4; 7] };
+        store.save_scores(member, &[scores], false).await.unwrap();
+    }
+    code
+}
+
+#[tokio::test]
+async fn the_exported_sheets_open_in_a_spreadsheet_without_formulas_or_hidden_characters() {
+    let (dir, store) = test_support::temp_store();
+    let code = hostile_application(&store).await;
+    let sheets = dir.path().join("sheets");
+    let out =
+        selection_cli(dir.path(), &["sheets", "--member", "union", "--lang", "ru", "--out", sheets.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A results file from an earlier run, readable by everyone: it is replaced, not reused.
+    let results = dir.path().join("results.csv");
+    std::fs::write(&results, "old").unwrap();
+    std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = selection_cli(dir.path(), &["results", "--personal", "--lang", "ru", "--out", results.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let sheet = std::fs::read(sheets.join("union.csv")).unwrap();
+    let written = std::fs::read(&results).unwrap();
+    for csv in [&sheet, &written] {
+        let text = String::from_utf8(csv.clone()).unwrap();
+        assert!(!text.chars().skip(1).any(store::is_invisible), "only the byte order mark: {text}");
+        // Every cell quoted: each record starts and ends with a quote.
+        for record in text.trim_start_matches('\u{FEFF}').split_terminator("\r\n") {
+            assert!(record.starts_with('"') && record.ends_with('"'), "{record:?}");
+        }
+        for delimiter in [b',', b';', b'\t'] {
+            for cell in cells_as_opened(csv, delimiter) {
+                assert!(
+                    !cell.starts_with(TRIGGERS),
+                    "split on {:?}, a cell starts a formula: {cell:?}",
+                    char::from(delimiter)
+                );
+            }
+        }
+    }
+    // Read with the separator we write, values are what the secretariat expects to see.
+    let row = |csv: &[u8]| {
+        let mut reader = csv::Reader::from_reader(&csv[3..]);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let row: Vec<String> = reader.records().next().unwrap().unwrap().iter().map(str::to_string).collect();
+        header.into_iter().zip(row).collect::<BTreeMap<String, String>>()
+    };
+    let results_row = row(&written);
+    assert_eq!(results_row["Код"], code);
+    assert_eq!(results_row["Средний балл (из 100)"], "80.0", "numbers are quoted, and still numbers to a spreadsheet");
+    assert_eq!(results_row["Фамилия, имя, отчество"], "Айгүл Төлөгөнова");
+    assert_eq!(results_row["Место работы, должность"], "Жаңы-Жол айыл өкмөтү");
+    assert_eq!(results_row["Место жительства / название айыл окмоту"], "Айгуль <U+202E>gnp.exe<U+202C>;'=2+2");
+    assert_eq!(results_row["Телефон"], "'+996 770 771 156", "a phone starting with + shows the apostrophe");
+    assert_eq!(results_row["Адрес электронной почты"], "x\t'=3+3@example.kg");
+    let sheet_row = row(&sheet);
+    let essay = sheet_row.iter().find(|(name, _)| name.starts_with("8.1 ")).unwrap().1;
+    assert_eq!(
+        essay,
+        "Айгуль;'=2+2\nx\t'=3+3<U+000D>\n'-1+1, '@SUM(1); \"'=HYPERLINK(\"\"http://x\"\")\"; '\u{FF1D}1+1;'\t'+1"
+    );
+    let answer = sheet_row.iter().find(|(name, _)| name.starts_with("3.2 ")).unwrap().1;
+    assert_eq!(answer, "отчёт <U+202E>gnp.exe<U+202C> <U+200B><U+E0041>");
+
+    // The printable sheet shows them too, escaped as any text.
+    let html = std::fs::read_to_string(sheets.join("union.html")).unwrap();
+    assert!(html.contains("отчёт &lt;U+202E&gt;gnp.exe&lt;U+202C&gt; &lt;U+200B&gt;&lt;U+E0041&gt;"), "{html}");
+    assert!(!html.chars().any(store::is_invisible), "{html}");
+
+    // Names and contacts: the owner's only, and nothing left beside it.
+    let mode = std::fs::metadata(&results).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "results with personal data are mode {mode:o}");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with("applications.sqlite"))
+        .collect();
+    assert_eq!(left.len(), 2, "no temporary file is left beside the results: {left:?}");
+}
+
+#[tokio::test]
+async fn a_sheet_saved_by_a_spreadsheet_imports_with_commas_semicolons_or_tabs() {
+    let (dir, store) = test_support::temp_store();
+    let code = hostile_application(&store).await;
+    let other = applications(&store).await;
+    let sheets = dir.path().join("sheets");
+    let out =
+        selection_cli(dir.path(), &["sheets", "--member", "union", "--lang", "ru", "--out", sheets.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported = std::fs::read(sheets.join("union.csv")).unwrap();
+
+    // Opened as a spreadsheet opens CSV: apostrophes stay as text. A member scores the
+    // hostile application and A1, typing an apostrophe before one score and the code.
+    let mut reader = csv::Reader::from_reader(&exported[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let first = header.iter().position(|h| h.starts_with("C1 ")).unwrap();
+    let mut rows = vec![header];
+    for record in reader.records() {
+        let mut row: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if row[0] == code {
+            row[0] = format!("'{code}");
+            for (i, score) in ["'5", "4", "3", "2", "1", "5", " 4 "].into_iter().enumerate() {
+                row[first + i] = score.to_string();
+            }
+        } else if row[0] == other["A1"] {
+            for i in 0..7 {
+                row[first + i] = "3".to_string();
+            }
+        } else {
+            // Rows left empty are not saved with the sheet here; an empty row's code alone
+            // would be a missing score.
+            continue;
+        }
+        rows.push(row);
+    }
+    // Saved as Excel saves: commas, semicolons (Kyrgyz and Russian locales, with a byte
+    // order mark), tabs; quotes only where needed.
+    for (name, delimiter, bom) in [("commas", b',', false), ("semicolons", b';', true), ("tabs", b'\t', false)] {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(if bom { vec![0xEF, 0xBB, 0xBF] } else { Vec::new() });
+        for row in &rows {
+            writer.write_record(row).unwrap();
+        }
+        let saved = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&saved, writer.into_inner().unwrap()).unwrap();
+        let out = selection_cli(
+            dir.path(),
+            &["import", "--member", "union", "--lang", "ru", "--overwrite", saved.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let rules = selection();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("{}\n", rules.text("imported", "ru", &[("member", "union"), ("count", "2")])),
+            "{name}"
+        );
+        let mut stored: Vec<(String, Vec<u8>)> = store
+            .scores()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.member == "union")
+            .map(|s| (s.code, s.scores))
+            .collect();
+        stored.sort();
+        let mut expected = vec![(code.clone(), vec![5, 4, 3, 2, 1, 5, 4]), (other["A1"].clone(), vec![3; 7])];
+        expected.sort();
+        assert_eq!(stored, expected, "{name}");
+    }
+
+    // A value from the sheet in a problem is shown, not obeyed.
+    let rules = selection();
+    let mut bad = rows.clone();
+    bad[1][0] = "999\u{202E}-999\n".to_string();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in &bad {
+        writer.write_record(row).unwrap();
+    }
+    let saved = dir.path().join("bad.csv");
+    std::fs::write(&saved, writer.into_inner().unwrap()).unwrap();
+    let out = selection_cli(dir.path(), &["import", "--member", "union", "--lang", "ru", saved.to_str().unwrap()]);
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(said.contains(&rules.text("import_unknown_code", "ru", &[("code", "999<U+202E>-999")])), "{said}");
+    assert!(!said.chars().any(store::is_invisible), "{said}");
 }

@@ -3,13 +3,17 @@
 //!     applications list [--personal] [--suspects] [--store FILE] [--dynamodb]
 //!
 //! Lists codes, age categories, languages and times received. Personal data (names,
-//! contacts) is shown only with `--personal`. With `--dynamodb` it reads the tables named by
-//! APPLICATIONS_TABLE and APPLICANTS_TABLE (DYNAMODB_ENDPOINT for a local server).
+//! contacts) is shown only with `--personal`. One application a line: invisible characters,
+//! line breaks and tabs in what was stored are written out (`<U+202E>`, `<U+000A>`). With
+//! `--dynamodb` it reads the tables named by APPLICATIONS_TABLE and APPLICANTS_TABLE
+//! (DYNAMODB_ENDPOINT for a local server).
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use commission::one_line;
 use store::{CommissionStore, SqliteStore, StoreError};
 
 /// What the intake has stored, for the secretariat.
@@ -43,8 +47,8 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
         let suspects = store.suspects().await?;
         println!("{} submissions caught by the honeypot (kept apart, not applications)", suspects.len());
         for (code, fields) in suspects {
-            let names: Vec<&str> = fields.keys().map(String::as_str).collect();
-            println!("{code}  fields: {}", names.join(", "));
+            let names: Vec<Cow<'_, str>> = fields.keys().map(|name| one_line(name)).collect();
+            println!("{}  fields: {}", one_line(&code), names.join(", "));
         }
         return Ok(());
     }
@@ -59,14 +63,15 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
     for application in &all {
         print!(
             "{}  {:<16}  {}  {}",
-            application.code,
+            one_line(&application.code),
             application.category.key(),
-            application.lang,
+            one_line(&application.lang),
             application.received_at
         );
         if personal {
             if let Some(personal) = store.personal(&application.code).await? {
-                let fields: Vec<String> = personal.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let fields: Vec<String> =
+                    personal.iter().map(|(k, v)| format!("{}={}", one_line(k), one_line(v))).collect();
                 print!("  {}", fields.join("; "));
             }
         }

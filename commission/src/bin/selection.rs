@@ -7,6 +7,9 @@
 //!     selection report [--date 2021-01-16] [--out content/reports]
 //!
 //! Sheets for members carry codes, age groups, answers and essays, never personal data.
+//! Stored text is shown with its invisible characters written out (`<U+202E>`), in the
+//! terminal and in every file; CSV cells are quoted and cannot start a formula however a
+//! spreadsheet splits them; `results --personal` is written readable by its owner only.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -15,7 +18,8 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use commission::{
-    import_sheet, rank, ranking_json, results_csv, results_markdown, sheet_csv, sheet_html, CommissionContent,
+    import_sheet, json_visible, one_line, rank, ranking_json, results_csv, results_markdown, sheet_csv, sheet_html,
+    write_private, CommissionContent,
 };
 use store::{CommissionStore, SqliteStore};
 
@@ -118,7 +122,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
             let scores = store.scores().await.map_err(|e| e.to_string())?;
             let ranking = rank(&content.selection, &applications, &scores);
             if *json {
-                println!("{:#}", ranking_json(&content.selection, &ranking));
+                println!("{}", json_visible(&format!("{:#}", ranking_json(&content.selection, &ranking))));
                 return Ok(());
             }
             let members: Vec<&str> = content.selection.members.iter().map(|m| m.name.get(lang)).collect();
@@ -146,7 +150,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                     println!(
                         "  {:>5}  {}  {}  {:6.1}  {}",
                         ranked.place,
-                        ranked.code,
+                        one_line(&ranked.code),
                         totals.join(" "),
                         ranked.mean,
                         marks.join("; ")
@@ -171,7 +175,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                         content.selection.members.iter().find(|m| &m.id == id).map_or(id.as_str(), |m| m.name.get(lang))
                     })
                     .collect();
-                println!("{}", text("not_ranked", &[("code", code), ("members", &names.join(", "))]));
+                println!("{}", text("not_ranked", &[("code", &one_line(code)), ("members", &names.join(", "))]));
             }
         }
         Command::Results { out, personal } => {
@@ -186,7 +190,10 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                 }
             }
             let csv = results_csv(&content.form, &content.selection, &ranking, personal.then_some(&data), lang);
-            std::fs::write(out, csv).map_err(|e| format!("{}: {e}", out.display()))?;
+            // Names and contacts: readable by the secretariat's account only. Without them the
+            // file is codes and totals, written like any other.
+            let written = if *personal { write_private(out, &csv) } else { std::fs::write(out, csv) };
+            written.map_err(|e| format!("{}: {e}", out.display()))?;
             println!(
                 "wrote {}{}",
                 out.display(),
