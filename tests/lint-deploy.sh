@@ -39,6 +39,25 @@ if ! report=$(env -u BC_API_KEY -u PRISMA_API_URL "$checkov" --framework cloudfo
 fi
 grep -E '^Passed checks' <<<"$report" || true
 
+# The rehearsal gives the template's parameters through emulator_args.py (its docstring says
+# how): the origin secret must reach the function from the command line and from the
+# environment, and a value CloudFormation would refuse must be refused here too.
+echo "lint-deploy: deploy/local/emulator_args.py gives the function the template's parameters"
+secret=0123456789abcdef0123456789abcdef
+for way in command-line environment; do
+  if [ "$way" = command-line ]; then
+    given=$("$venv/python" deploy/local/emulator_args.py --parameter "OriginSecret=$secret" 2>/dev/null)
+  else
+    given=$(CFN_PARAMETER_OriginSecret=$secret "$venv/python" deploy/local/emulator_args.py 2>/dev/null)
+  fi
+  grep -qxF -- "--env=ORIGIN_SECRET=$secret" <<<"$given" \
+    || { echo "lint-deploy: emulator_args.py did not pass OriginSecret from the $way" >&2; exit 1; }
+done
+if "$venv/python" deploy/local/emulator_args.py --parameter OriginSecret=short >/dev/null 2>&1; then
+  echo "lint-deploy: emulator_args.py took an OriginSecret shorter than the template's MinLength" >&2
+  exit 1
+fi
+
 echo "lint-deploy: actionlint $("$venv/actionlint" -version | head -1 | awk '{print $NF}') on .github/workflows/"
 "$venv/actionlint" -shellcheck "$shellcheck" -pyflakes= .github/workflows/*.yml
 
