@@ -2,12 +2,12 @@
 # Checks the deployment: every template in deploy/ (the SAM template, the us-east-1 web ACL,
 # the deploy role) with cfn-lint (which applies the SAM transform offline; any error or
 # warning fails) and with checkov (any failed check fails; a check a template cannot pass is
-# skipped in the template itself, with its reason), the rehearsal's reading of the template's
-# parameters (emulator_args.py), the workflows with actionlint (shellcheck
-# on their scripts), this project's deploy scripts with shellcheck, then the CloudFront
-# Function on every URL case and the local front door (a real nginx) against it.
-# tests/setup.sh installs the tools: cfn-lint and actionlint in tests/.tools/venv, checkov in
-# tests/.tools/checkov, nginx and shellcheck from Debian.
+# skipped in the template itself, with its reason); the rehearsal's reading of the template's
+# parameters (emulator_args.py); the workflows with actionlint (shellcheck on their scripts);
+# this project's deploy scripts with shellcheck; then the CloudFront Function on every URL
+# case and the local front door (a real nginx) against it. tests/setup.sh installs the tools:
+# cfn-lint and actionlint in tests/.tools/venv, checkov in tests/.tools/checkov, and nginx
+# and shellcheck from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=tests/.tools/venv/bin
