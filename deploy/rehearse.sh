@@ -167,16 +167,18 @@ dynamodb_ms=$(elapsed "$step")
 
 # 2. The function under the Runtime API emulator.
 step=$(date +%s%N)
-# The distribution's secret header (OriginSecret in the template), new for each rehearsal:
-# the front door sends it, and the function refuses requests to the API without it.
+# The distribution's secret header (the template's OriginSecret, which becomes the function's
+# ORIGIN_SECRET), new for each rehearsal: the front door sends it, and the function refuses
+# requests to the API without it.
 origin_secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py 2>>"$logs/emulator.log")
+mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py --parameter "OriginSecret=$origin_secret" \
+  2>>"$logs/emulator.log")
 table_env=()
 for name in "${!table[@]}"; do table_env+=(--env "$name=${table[$name]}"); done
 # Created before the emulator starts, so that the wait below never reads a file not there yet.
 : >"$work/emulator.out"
 setsid python3 deploy/local/lambda_emulator.py --binary target/lambda/bootstrap "${function_args[@]}" "${table_env[@]}" \
-  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env "ORIGIN_SECRET=$origin_secret" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
+  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
   --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
 started_process $! "the Lambda emulator"
 for _ in $(seq 1 300); do
