@@ -67,7 +67,8 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_left_as_it_is() {
-        for text in ["Айгүл Төлөгөнова", "Нарын обл., ө ү ң", "line\nbreak\tand tab", "👍🏽 ❤\u{FE0F}"] {
+        for text in ["Айгүл Төлөгөнова", "Нарын обл., ө ү ң", "line\nbreak\tand tab", "👍🏽 ❤\u{FE0F}"]
+        {
             assert!(matches!(printable(text), Cow::Borrowed(_)), "{text}");
         }
     }
