@@ -9,6 +9,7 @@
 
 mod handler;
 mod intake;
+mod origin;
 mod pages;
 mod router;
 mod submission;
