@@ -61,3 +61,23 @@ async fn a_honeypot_post_that_passes_is_answered_as_stored_and_kept_apart_with_t
     let form_post = handle(&store, &intake, post_form(&caught(valid_fields()))).await;
     assert_eq!(form_post.status(), StatusCode::SEE_OTHER, "a form post is sent to a thank-you page");
 }
+
+/// A bot that posts its catch again with other answers is answered as an applicant who did
+/// would be: a 409 with the code, so that the honeypot does not show in the answer.
+#[tokio::test]
+async fn a_changed_retry_of_a_catch_is_answered_as_an_applicants_would_be() {
+    let intake = intake_at(DURING_INTAKE);
+    let mut answers = Vec::new();
+    for website in [None, Some("http://spam.example")] {
+        let (_dir, store) = temp_store();
+        let fields = with(with(valid_fields(), "submission_id", Some("changed-0000-0002")), "website", website);
+        handle(&store, &intake, post_json(&fields)).await;
+        let again = handle(&store, &intake, post_json(&with(fields, "essay", Some("Башка эссе.")))).await;
+        let mut reply = body_json(&again);
+        reply["code"] = serde_json::Value::Null;
+        reply["message"] = serde_json::Value::Null;
+        answers.push((again.status(), reply));
+    }
+    assert_eq!(answers[0].0, StatusCode::CONFLICT);
+    assert_eq!(answers[0], answers[1]);
+}

@@ -60,21 +60,25 @@ impl Application {
     /// language or the time), as a SHA-256 in hex: kept with the submission id, so that a
     /// retry of the same id with other answers is told apart from a plain retry.
     pub fn digest(&self) -> String {
-        let mut hasher = Sha256::new();
-        // Each map's entries are sorted; every name and value is written with its length,
-        // so that no two different applications write the same bytes.
-        for (part, fields) in [("answers", &self.answers), ("personal", &self.personal)] {
-            hasher.update(part.as_bytes());
-            hasher.update((fields.len() as u64).to_le_bytes());
-            for (name, value) in fields {
-                for text in [name, value] {
-                    hasher.update((text.len() as u64).to_le_bytes());
-                    hasher.update(text.as_bytes());
-                }
+        digest(&[("answers", &self.answers), ("personal", &self.personal)])
+    }
+}
+
+/// SHA-256 in hex of named maps of fields. Each map's entries are sorted; every name and
+/// value is written with its length, so that no two different contents write the same bytes.
+fn digest(parts: &[(&str, &BTreeMap<String, String>)]) -> String {
+    let mut hasher = Sha256::new();
+    for (part, fields) in parts {
+        hasher.update(part.as_bytes());
+        hasher.update((fields.len() as u64).to_le_bytes());
+        for (name, value) in *fields {
+            for text in [name, value] {
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
             }
         }
-        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
     }
+    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// What a honeypot catch keeps: a post that passed every rule of the form with the hidden
@@ -96,6 +100,13 @@ impl Suspect {
     /// number, and the SQLite store deletes what is past it.
     pub fn expires_at(&self) -> i64 {
         (self.received_at + chrono::Duration::days(Self::KEPT_FOR_DAYS)).timestamp()
+    }
+
+    /// What was posted, as [`Application::digest`] does for an application: a retry of a
+    /// catch with other answers is told apart too, so that a bot that changes its answers
+    /// is answered as an applicant would be, and learns nothing from it.
+    pub fn digest(&self) -> String {
+        digest(&[("fields", &self.fields)])
     }
 }
 

@@ -34,8 +34,8 @@ pub struct Saved {
     pub created: bool,
     /// Whether what is stored under this submission id is what this save held: always
     /// true when `created`; false for a retry whose answers changed (the first version is
-    /// kept, the change is not stored). Applications stored before the stores kept a
-    /// digest count as the same; so do suspects, whose poster is told nothing.
+    /// kept, the change is not stored). Applications and suspects stored before the stores
+    /// kept a digest count as the same.
     pub same_content: bool,
 }
 

@@ -51,14 +51,16 @@ CREATE TABLE IF NOT EXISTS suspects (
     lang TEXT NOT NULL,
     received_at TEXT NOT NULL,
     fields TEXT NOT NULL,
-    expires_at INTEGER
+    expires_at INTEGER,
+    -- Suspect::digest; NULL in files written before it was kept.
+    digest TEXT
 );
 ";
 
 /// Columns added since the first files were written: `CREATE TABLE IF NOT EXISTS` leaves an
 /// older file's tables as they are, so these are added to it on open.
 const ADDED_COLUMNS: &[(&str, &str, &str)] =
-    &[("submissions", "digest", "TEXT"), ("suspects", "expires_at", "INTEGER")];
+    &[("submissions", "digest", "TEXT"), ("suspects", "expires_at", "INTEGER"), ("suspects", "digest", "TEXT")];
 
 /// How long a write waits for another process's lock before the request is answered
 /// 503 with `Retry-After`: long enough for a commission import, short enough for a reader.
@@ -188,6 +190,7 @@ fn save_now(connection: &mut Connection, application: &Application) -> Result<Sa
 
 fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Saved, StoreError> {
     let fields = to_json(&suspect.fields)?;
+    let digest = suspect.digest();
     let code = new_code();
     // What DynamoDB's TTL does on its own: catches past their time are deleted, here on the
     // next catch, by the intake's clock (the moment this one was received).
@@ -196,7 +199,8 @@ fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Sa
         .map_err(failed)?;
     let inserted = connection
         .execute(
-            "INSERT INTO suspects (submission_id, code, lang, received_at, fields, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO suspects (submission_id, code, lang, received_at, fields, expires_at, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (submission_id) DO NOTHING",
             params![
                 suspect.submission_id,
@@ -204,17 +208,20 @@ fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Sa
                 suspect.lang,
                 suspect.received_at.to_rfc3339(),
                 fields,
-                suspect.expires_at()
+                suspect.expires_at(),
+                digest
             ],
         )
         .map_err(failed)?;
     if inserted == 1 {
         return Ok(Saved { code, created: true, same_content: true });
     }
-    let code = connection
-        .query_row("SELECT code FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| row.get(0))
+    let (code, stored_digest): (String, Option<String>) = connection
+        .query_row("SELECT code, digest FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .map_err(failed)?;
-    Ok(Saved { code, created: false, same_content: true })
+    Ok(Saved { code, created: false, same_content: stored_digest.is_none_or(|stored| stored == digest) })
 }
 
 fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreError> {

@@ -73,7 +73,12 @@ async fn contract(store: &impl CommissionStore) {
     };
     let caught = store.save_suspect(&suspect).await.unwrap();
     assert!(caught.created && caught.same_content);
-    assert_eq!(store.save_suspect(&suspect).await.unwrap().code, caught.code);
+    let retried = store.save_suspect(&suspect).await.unwrap();
+    assert_eq!((retried.code.as_str(), retried.created, retried.same_content), (caught.code.as_str(), false, true));
+    let mut changed = suspect.clone();
+    changed.fields.insert("essay".into(), "Other".into());
+    let changed = store.save_suspect(&changed).await.unwrap();
+    assert_eq!((changed.code.as_str(), changed.same_content), (caught.code.as_str(), false), "as an application's");
     let suspects = store.suspects().await.unwrap();
     assert_eq!(suspects, vec![(caught.code.clone(), suspect.fields.clone())]);
     assert_eq!(store.answers().await.unwrap().len(), 2, "suspects are not applications");

@@ -21,7 +21,8 @@ pub(super) struct Marker<'a> {
     pub(super) digest: &'a str,
 }
 
-/// A `submission#<id>` item read back: markers written before the digest was kept have none.
+/// A `submission#<id>` (or `suspect#<id>`) item read back for a retry: what was stored
+/// before the digest was kept has none.
 #[derive(Deserialize)]
 pub(super) struct MarkerRead {
     pub(super) code: String,
@@ -62,6 +63,9 @@ pub(super) struct SuspectItem {
     /// Items written before it was kept have none and stay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) expires_at: Option<i64>,
+    /// [`crate::Suspect::digest`]; items written before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) digest: Option<String>,
 }
 
 /// `score#<member>#<version>#<code>` in `applications`: one member's scores of one

@@ -201,13 +201,6 @@ impl DynamoStore {
         Ok(answer.item)
     }
 
-    async fn existing_code(&self, table: &str, pk: String) -> Result<Option<String>, StoreError> {
-        self.get(table, pk)
-            .await?
-            .map(|item| from_item::<CodeOnly>(item, "an item's code").map(|item| item.code))
-            .transpose()
-    }
-
     async fn scan_prefix(&self, table: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
@@ -433,6 +426,7 @@ impl Store for DynamoStore {
 
     async fn save_suspect(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
         let pk = format!("suspect#{}", suspect.submission_id);
+        let digest = suspect.digest();
         let code = new_code();
         let item = to_item(&SuspectItem {
             pk: pk.clone(),
@@ -441,6 +435,7 @@ impl Store for DynamoStore {
             received_at: suspect.received_at.to_rfc3339(),
             fields: suspect.fields.clone(),
             expires_at: Some(suspect.expires_at()),
+            digest: Some(digest.clone()),
         })?;
         let written = self
             .client
@@ -453,11 +448,13 @@ impl Store for DynamoStore {
         match written {
             Ok(_) => Ok(Saved { code, created: true, same_content: true }),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                let code = self
-                    .existing_code(&self.tables.applicants, pk)
+                let stored = self
+                    .get(&self.tables.applicants, pk)
                     .await?
                     .ok_or_else(|| StoreError::corrupt("a suspect vanished between two reads"))?;
-                Ok(Saved { code, created: false, same_content: true })
+                let stored: MarkerRead = from_item(stored, "a suspect")?;
+                let same_content = stored.digest.is_none_or(|stored| stored == digest);
+                Ok(Saved { code: stored.code, created: false, same_content })
             }
             Err(err) => Err(failed("PutItem", err)),
         }
