@@ -7,9 +7,10 @@ use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::json;
 
 use crate::intake::Intake;
+use crate::origin::{came_through_the_distribution, is_cross_site};
 use crate::pages;
 use crate::submission::{BodyError, BodyFormat, RawSubmission};
-use crate::validate::{control_character_errors, validate, FieldError};
+use crate::validate::{validate, FieldError};
 use store::{Store, Suspect};
 
 /// The largest body accepted. A 1,000-word Cyrillic essay is about 16 KB of UTF-8 and three
@@ -39,6 +40,9 @@ pub async fn handle<S: Store>(store: &S, intake: &Intake, request: Request<Vec<u
 }
 
 pub(crate) async fn answer<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Body) -> Response<Vec<u8>> {
+    if let Some(refused) = refuse_unless_through_the_distribution(intake, request) {
+        return refused;
+    }
     let path = request.uri.path().trim_end_matches('/');
     let thanks_path = format!("{}/thanks", intake.path());
     let mut response = if path == intake.path() {
@@ -57,6 +61,13 @@ pub(crate) async fn answer<S: Store>(store: &S, intake: &Intake, request: &Parts
     };
     allow_site_origin(intake, request, &mut response);
     response
+}
+
+/// A 403 for a request that did not come through CloudFront, when the intake requires it:
+/// the same few bytes whatever was asked, so that the function's own address tells nothing.
+pub(crate) fn refuse_unless_through_the_distribution(intake: &Intake, request: &Parts) -> Option<Response<Vec<u8>>> {
+    (!came_through_the_distribution(intake, request))
+        .then(|| json_reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" })))
 }
 
 async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Body) -> Response<Vec<u8>> {
@@ -79,6 +90,17 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Bod
     let fail = |status: StatusCode, error: &str, text_key: &str, title_key: &str| {
         refuse(intake, &lang, reply, status, error, text_key, title_key)
     };
+
+    if is_cross_site(intake, request) {
+        // Nothing of the body is used but its language, which the form posts.
+        let body_lang = match (&body, format) {
+            (Body::Read(bytes), Some(format)) => RawSubmission::parse(format, bytes).ok().and_then(|raw| raw.lang),
+            _ => None,
+        };
+        let lang = intake.language(intake.known_language(body_lang.as_deref()).or(query_lang.as_deref()));
+        tracing::warn!("a post from another site's page was refused");
+        return refuse(intake, lang, reply, StatusCode::FORBIDDEN, "cross_site", "cross_site", "errors_title");
+    }
 
     let Body::Read(body) = body else {
         return fail(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "too_large", "errors_title");
@@ -116,23 +138,20 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Bod
         };
     }
 
+    // A post with the hidden field filled in is checked as every other is, and answered the
+    // same way: what a bot learns is what any applicant reads. Only what is kept differs.
+    let application = match validate(intake, &raw, &lang) {
+        Ok(application) => application,
+        Err(errors) => return invalid(intake, &lang, reply, &errors),
+    };
     let saved = if raw.honeypot.trim().is_empty() {
-        let application = match validate(intake, &raw, &lang) {
-            Ok(application) => application,
-            Err(errors) => return invalid(intake, &lang, reply, &errors),
-        };
         store.save(&application).await
     } else {
-        // Not validated, but no more stored with control characters than an application.
-        let errors = control_character_errors(intake, &raw, &lang);
-        if !errors.is_empty() {
-            return invalid(intake, &lang, reply, &errors);
-        }
         let suspect = Suspect {
-            submission_id: raw.submission_id.clone(),
-            lang: lang.clone(),
-            received_at: intake.now().to_utc(),
-            fields: raw.fields.clone(),
+            submission_id: application.submission_id,
+            lang: application.lang,
+            received_at: application.received_at,
+            fields: application.answers.into_iter().chain(application.personal).collect(),
         };
         let saved = store.save_suspect(&suspect).await;
         if saved.is_ok() {
@@ -141,6 +160,16 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Bod
         saved
     };
     match saved {
+        Ok(saved) if !saved.same_content => {
+            tracing::info!(code = %saved.code, lang = %lang, "a retry with changed answers; the first version stays");
+            let text = intake.form().message("changed_text", &lang, &[("code", &saved.code)]);
+            match reply {
+                Reply::Json => {
+                    json_reply(StatusCode::CONFLICT, json!({ "error": "changed", "code": saved.code, "message": text }))
+                }
+                Reply::Html => html_reply(StatusCode::CONFLICT, pages::changed(intake, &lang, &saved.code, &text)),
+            }
+        }
         Ok(saved) => {
             tracing::info!(code = %saved.code, created = saved.created, lang = %lang, "application stored");
             match reply {

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use content_model::{ContentError, Form, Message, Schedule, SiteConfig, Translation};
+use sha2::{Digest, Sha256};
 
 /// The texts of the content files the intake reads, so that the Lambda can carry them
 /// inside its binary and the preview can read them from disk.
@@ -62,6 +63,10 @@ pub struct Intake {
     /// Where the form posts: `/api/applications`.
     pub(crate) path: String,
     pub(crate) clock: Clock,
+    /// The SHA-256 of the header value CloudFront adds to every request it passes on
+    /// (`X-Origin-Verify`), when the function may only be reached through the distribution.
+    /// Only the digest is kept: comparing digests takes as long whatever the guess.
+    pub(crate) origin_secret: Option<[u8; 32]>,
 }
 
 impl Intake {
@@ -89,7 +94,16 @@ impl Intake {
             site_origin,
             path: config.intake_path().to_string(),
             clock,
+            origin_secret: None,
         })
+    }
+
+    /// Refuses, before anything else, every request whose `X-Origin-Verify` header is not
+    /// `secret`: the Lambda's API has a public address of its own, and only CloudFront, which
+    /// adds the header, may use it. `None` (the preview, the tests) checks nothing.
+    pub fn with_origin_secret(mut self, secret: Option<&str>) -> Self {
+        self.origin_secret = secret.map(|secret| Sha256::digest(secret.as_bytes()).into());
+        self
     }
 
     pub fn load(content_dir: &Path, clock: Clock) -> Result<Self, Vec<ContentError>> {

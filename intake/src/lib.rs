@@ -9,6 +9,9 @@
 
 mod handler;
 mod intake;
+#[cfg(feature = "lambda")]
+mod logs;
+mod origin;
 mod pages;
 mod router;
 mod submission;
@@ -16,6 +19,8 @@ mod validate;
 
 pub use handler::{handle, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
+#[cfg(feature = "lambda")]
+pub use logs::json_logs;
 pub use router::router;
 pub use submission::{BodyError, BodyFormat, RawSubmission};
 pub use validate::{validate, FieldError};

@@ -2,11 +2,15 @@
 //! and runs the intake's router, which the preview runs too, through `lambda_http`.
 //!
 //! Environment: `APPLICATIONS_TABLE`, `APPLICANTS_TABLE`, optional `DYNAMODB_ENDPOINT`
-//! (a local DynamoDB-compatible server).
+//! (a local DynamoDB-compatible server), `ORIGIN_SECRET` (the value CloudFront sends in
+//! `X-Origin-Verify`; when set, every request without it is refused), and the log level in
+//! `AWS_LAMBDA_LOG_LEVEL` (Lambda's logging controls) or `RUST_LOG`, `INFO` by default.
+//! Only this file reads the environment.
 
 use std::sync::Arc;
 
-use intake::{router, Clock, Intake};
+use intake::{json_logs, router, Clock, Intake};
+use lambda_http::tracing::subscriber::filter::LevelFilter;
 use lambda_http::Error;
 use store::{dynamodb_client, DynamoStore, Tables};
 
@@ -14,9 +18,21 @@ include!(concat!(env!("OUT_DIR"), "/content.rs"));
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    lambda_http::tracing::subscriber::util::SubscriberInitExt::init(json_logs(std::io::stdout, level));
+    // CloudFront sends no empty header, so an empty value cannot be the secret: it is taken
+    // as unset, and the log says so once per cold start (never the value itself).
+    let origin_secret = std::env::var("ORIGIN_SECRET").ok().filter(|secret| !secret.is_empty());
+    if origin_secret.is_none() {
+        tracing::warn!("ORIGIN_SECRET is not set: requests that bypass CloudFront are not refused");
+    }
     let intake = Intake::from_texts(&embedded_texts(), Clock::System)
-        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?
+        .with_origin_secret(origin_secret.as_deref());
     let store = DynamoStore::new(dynamodb_client().await, Tables::from_env()?);
     lambda_http::run(router(Arc::new(store), Arc::new(intake))).await
 }
@@ -33,6 +49,20 @@ mod tests {
         assert!(!texts.translations.is_empty());
         if let Err(errors) = Intake::from_texts(&texts, Clock::System) {
             panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+        }
+    }
+
+    /// The words the intake added after content-model's list of required keys: a key missing
+    /// from form.toml would show the applicant its bare name.
+    #[test]
+    fn the_content_carried_has_the_intakes_newer_words_in_every_language() {
+        let texts = embedded_texts();
+        let Ok(intake) = Intake::from_texts(&texts, Clock::System) else { panic!("the content loads") };
+        for key in ["invisible_characters", "changed_title", "changed_text", "cross_site"] {
+            for (lang, _) in &texts.translations {
+                let text = intake.form().message(key, lang, &[]);
+                assert!(!text.is_empty() && text != key, "{key} has no {lang} text in content/form.toml");
+            }
         }
     }
 }

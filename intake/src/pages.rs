@@ -29,6 +29,14 @@ pub(crate) fn thanks(intake: &Intake, lang: &str, code: &str) -> String {
     page(intake, lang, &intake.text("thanks_title", lang), &body)
 }
 
+/// A retry of an application already stored, with other answers: the code it was stored
+/// under, and that changes go through the secretariat (`text` says both).
+pub(crate) fn changed(intake: &Intake, lang: &str, code: &str, text: &str) -> String {
+    let body =
+        format!("<p class=\"application-code\" id=\"application-code\">{}</p>\n<p>{}</p>", escape(code), escape(text));
+    page(intake, lang, &intake.text("changed_title", lang), &body)
+}
+
 pub(crate) fn errors(intake: &Intake, lang: &str, errors: &[FieldError]) -> String {
     let items: String = errors
         .iter()

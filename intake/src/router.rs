@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use store::Store;
 
-use crate::handler::{answer, Body, MAX_BODY};
+use crate::handler::{answer, refuse_unless_through_the_distribution, Body, MAX_BODY};
 use crate::intake::Intake;
 
 /// What every request is answered with: the store, and the intake's rules and texts.
@@ -36,6 +36,10 @@ pub fn router<S: Store + 'static>(store: Arc<S>, intake: Arc<Intake>) -> Router 
 
 async fn respond<S: Store + 'static>(State(shared): State<Shared<S>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // Before the body is read: a request that did not come through CloudFront costs nothing.
+    if let Some(refused) = refuse_unless_through_the_distribution(&shared.intake, &parts) {
+        return refused.map(AxumBody::from).into_response();
+    }
     // A longer body is not read to its end: the handler refuses it from the length alone,
     // in the language the page asked for in its URL.
     let body = match axum::body::to_bytes(body, MAX_BODY).await {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::intake::Intake;
 use crate::submission::RawSubmission;
-use store::{Application, Category};
+use store::{is_invisible, printable, Application, Category};
 
 /// One field's problem, ready to show next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,6 +58,13 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
         }
         if has_control_characters(&value, field.kind) {
             fail("control_characters", &[]);
+            continue;
+        }
+        // A direction override or a zero-width character makes a name, a phone number or a
+        // place look other than it is, wherever it is shown. Long texts keep them (a pasted
+        // essay may hold a joiner); the tools print those neutralised.
+        if field.kind != FieldKind::LongText && value.chars().any(is_invisible) {
+            fail("invisible_characters", &[]);
             continue;
         }
         let max = field.max_length();
@@ -112,7 +119,20 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
 
     let known: Vec<&str> = form.fields().filter_map(|field| field.name.as_deref()).collect();
     for name in raw.fields.keys().filter(|name| !known.contains(&name.as_str())) {
-        errors.push(FieldError { field: name.clone(), label: name.clone(), message: intake.text("bad_request", lang) });
+        // No form has such a name; the message says what is wrong with it when it can, and
+        // the name is shown with what cannot be seen written out.
+        let key = if has_control_characters(name, FieldKind::Text) {
+            "control_characters"
+        } else if name.chars().any(is_invisible) {
+            "invisible_characters"
+        } else {
+            "bad_request"
+        };
+        errors.push(FieldError {
+            field: name.clone(),
+            label: printable(name).into_owned(),
+            message: form.message(key, lang, &[]),
+        });
     }
 
     // The content check makes the age question required; should a form still reach here
@@ -137,24 +157,6 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
         }),
         _ => Err(errors),
     }
-}
-
-/// Every posted field, known or not, whose name or answer holds a control character that
-/// its kind does not allow: for what is stored without the rest of validation.
-pub(crate) fn control_character_errors(intake: &Intake, raw: &RawSubmission, lang: &str) -> Vec<FieldError> {
-    raw.fields
-        .iter()
-        .filter_map(|(name, value)| {
-            let field = intake.form.fields().find(|field| field.name.as_deref() == Some(name.as_str()));
-            let kind = field.map_or(FieldKind::Text, |field| field.kind);
-            let bad = has_control_characters(name, FieldKind::Text) || has_control_characters(&normalise(value), kind);
-            bad.then(|| FieldError {
-                field: name.clone(),
-                label: field.map_or_else(|| name.clone(), |field| field.label.get(lang).to_string()),
-                message: intake.form.message("control_characters", lang, &[]),
-            })
-        })
-        .collect()
 }
 
 /// C0 and C1 controls, NUL and DEL: an escape sequence or a stray byte has no place in an

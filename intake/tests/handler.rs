@@ -75,6 +75,41 @@ async fn a_retry_with_the_same_submission_id_returns_the_same_code_and_stores_no
     assert_eq!(store.answers().await.unwrap().len(), 1);
 }
 
+/// The same submission id with other answers: the first version stays, and the applicant
+/// is told so, in her language, with its code, and that changes go through the secretariat.
+#[tokio::test]
+async fn a_retry_with_changed_answers_is_a_409_with_the_first_code_and_the_way_to_change_it() {
+    let (_dir, store) = temp_store();
+    let intake = intake_at(DURING_INTAKE);
+    let fields = with(with(valid_fields(), "submission_id", Some("changed-0000-0001")), "lang", Some("ru"));
+    let first = body_json(&handle(&store, &intake, post_json(&fields)).await);
+    let code = first["code"].as_str().unwrap().to_string();
+
+    let changed = with(fields.clone(), "essay", Some("Совсем другое эссе."));
+    let response = handle(&store, &intake, post_json(&changed)).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let reply = body_json(&response);
+    assert_eq!(reply["error"], "changed");
+    assert_eq!(reply["code"], code.as_str());
+    assert_eq!(reply["message"], message("changed_text", "ru", &[("code", &code)]));
+    assert!(reply["message"].as_str().unwrap().contains(&code), "the message names the code");
+
+    let page = handle(&store, &intake, post_form(&with(changed, "phone", Some("0555 654321")))).await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    let page = body_text(&page);
+    assert!(page.contains("<html lang=\"ru\">") && page.contains(&message("changed_title", "ru", &[])), "{page}");
+    assert!(page.contains(&format!("id=\"application-code\">{code}</p>")), "{page}");
+    assert!(page.contains(&content_model::escape_html(&message("changed_text", "ru", &[("code", &code)]))), "{page}");
+
+    let stored = store.answers().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].answers["essay"], valid_fields().iter().find(|(k, _)| k == "essay").unwrap().1);
+    assert_eq!(store.personal(&code).await.unwrap().unwrap()["phone"], "0700 123456", "the first version stays");
+
+    let same = handle(&store, &intake, post_json(&fields)).await;
+    assert_eq!(same.status(), StatusCode::OK, "a plain retry is still a success");
+}
+
 #[tokio::test]
 async fn a_double_click_without_javascript_is_stored_once() {
     let (_dir, store) = temp_store();

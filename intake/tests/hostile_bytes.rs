@@ -211,3 +211,75 @@ async fn answers_are_stored_composed_so_a_decomposed_letter_equals_the_precompos
 fn escaped(text: &str) -> String {
     content_model::escape_html(text)
 }
+
+/// Characters that make text look other than it is: refused in every short answer (names,
+/// phone, place, e-mail, dates, choices), in the applicant's language, naming the field.
+#[tokio::test]
+async fn invisible_characters_in_a_short_answer_are_a_422_naming_the_field() {
+    let intake = intake_at(DURING_INTAKE);
+    let cases = [
+        ("full_name", "Айгуль \u{202E}gnp.exe\u{202C}", "a right-to-left override"),
+        ("full_name", "Асель\u{200B}Токтогулова", "a zero-width space"),
+        ("residence", "Кара-Суу\u{E0041}\u{E0042}", "tag characters"),
+        ("workplace", "\u{2066}Мектеп\u{2069}", "directional isolates"),
+        ("phone", "0700\u{200D}123456", "a zero-width joiner in a phone number"),
+        ("whatsapp", "\u{FEFF}+996 700 123456", "a byte order mark"),
+        ("email", "asel@\u{00AD}example.kg", "a soft hyphen in an address"),
+        ("birth_date", "1990-05-17\u{2060}", "a word joiner after a date"),
+        ("lsg_experience", "yes\u{200B}", "a zero-width space after a choice"),
+    ];
+    for (name, value, case) in cases {
+        for (request, lang) in [
+            (post_json(&with(with(valid_fields(), name, Some(value)), "lang", Some("ru"))), "ru"),
+            (post_form(&with(valid_fields(), name, Some(value))), "ky"),
+        ] {
+            let (_dir, store) = temp_store();
+            let json = request.headers()["content-type"] == JSON;
+            let response = handle(&store, &intake, request).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+            let message = form_text("invisible_characters", lang);
+            assert!(!message.is_empty() && message != "invisible_characters", "the message is in form.toml");
+            if json {
+                let errors = body_json(&response)["errors"].as_array().unwrap().clone();
+                assert_eq!(errors.len(), 1, "{case}: {errors:?}");
+                assert_eq!((errors[0]["field"].as_str(), errors[0]["message"].as_str()), (Some(name), Some(&*message)));
+            } else {
+                let label = intake.form().fields().find(|f| f.name.as_deref() == Some(name)).unwrap().label.get("ky");
+                let page = body_text(&response);
+                assert!(page.contains(&escaped(label)) && page.contains(&escaped(&message)), "{case}: {page}");
+            }
+            assert_nothing_stored(&store).await;
+        }
+    }
+}
+
+/// A long text may hold a joiner or a mark pasted with it: the tools that print stored
+/// text show those neutralised instead.
+#[tokio::test]
+async fn long_texts_keep_invisible_characters() {
+    let (_dir, store) = temp_store();
+    let intake = intake_at(DURING_INTAKE);
+    let essay = "Менин айылым\u{200B} — суу\u{00AD}су жок.";
+    let response = handle(&store, &intake, post_json(&with(valid_fields(), "essay", Some(essay)))).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", body_text(&response));
+    assert_eq!(store.answers().await.unwrap()[0].answers["essay"], essay);
+}
+
+/// A field's name with an invisible character is no name of the form: refused with the
+/// invisible-character message, shown with the character written out.
+#[tokio::test]
+async fn invisible_characters_in_a_field_name_are_refused_and_shown_written_out() {
+    let intake = intake_at(DURING_INTAKE);
+    for website in [None, Some("http://spam.example")] {
+        let (_dir, store) = temp_store();
+        let fields = with(with(valid_fields(), "full\u{200B}name", Some("x")), "website", website);
+        let response = handle(&store, &intake, post_json(&with(fields, "lang", Some("ru")))).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = body_json(&response)["errors"].clone();
+        assert_eq!(errors.as_array().unwrap().len(), 1, "{errors}");
+        assert_eq!(errors[0]["field"], "full\u{200B}name");
+        assert_eq!(errors[0]["label"], "full<U+200B>name");
+        assert_eq!(errors[0]["message"], form_text("invisible_characters", "ru"));
+        assert_nothing_stored(&store).await;
+    }
+}

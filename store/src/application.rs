@@ -5,6 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// Answers or personal data by field name.
 pub type Fields = BTreeMap<String, String>;
@@ -54,13 +55,59 @@ pub struct Application {
     pub personal: BTreeMap<String, String>,
 }
 
-/// What a bot's honeypot catch keeps: all it posted, apart from real applications.
+impl Application {
+    /// What the applicant wrote (answers and personal data, not the submission id, the
+    /// language or the time), as a SHA-256 in hex: kept with the submission id, so that a
+    /// retry of the same id with other answers is told apart from a plain retry.
+    pub fn digest(&self) -> String {
+        digest(&[("answers", &self.answers), ("personal", &self.personal)])
+    }
+}
+
+/// SHA-256 in hex of named maps of fields. Each map's entries are sorted; every name and
+/// value is written with its length, so that no two different contents write the same bytes.
+fn digest(parts: &[(&str, &BTreeMap<String, String>)]) -> String {
+    let mut hasher = Sha256::new();
+    for (part, fields) in parts {
+        hasher.update(part.as_bytes());
+        hasher.update((fields.len() as u64).to_le_bytes());
+        for (name, value) in *fields {
+            for text in [name, value] {
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+        }
+    }
+    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// What a honeypot catch keeps: a post that passed every rule of the form with the hidden
+/// field filled in, apart from real applications and only for [`Suspect::KEPT_FOR_DAYS`].
 #[derive(Debug, Clone)]
 pub struct Suspect {
     pub submission_id: String,
     pub lang: String,
     pub received_at: DateTime<Utc>,
     pub fields: BTreeMap<String, String>,
+}
+
+impl Suspect {
+    /// Long enough for the secretariat to look at a catch (an applicant whose browser filled
+    /// in the hidden field), short enough that a bot's posts do not pile up.
+    pub const KEPT_FOR_DAYS: i64 = 30;
+
+    /// When the catch may be deleted, in seconds since 1970: DynamoDB's TTL reads this
+    /// number, and the SQLite store deletes what is past it.
+    pub fn expires_at(&self) -> i64 {
+        (self.received_at + chrono::Duration::days(Self::KEPT_FOR_DAYS)).timestamp()
+    }
+
+    /// What was posted, as [`Application::digest`] does for an application: a retry of a
+    /// catch with other answers is told apart too, so that a bot that changes its answers
+    /// is answered as an applicant would be, and learns nothing from it.
+    pub fn digest(&self) -> String {
+        digest(&[("fields", &self.fields)])
+    }
 }
 
 /// An application as the commission's side of the store holds it.

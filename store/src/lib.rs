@@ -32,6 +32,11 @@ pub struct Saved {
     /// False when the submission id was stored before: nothing new was written and
     /// `code` is the one given the first time.
     pub created: bool,
+    /// Whether what is stored under this submission id is what this save held: always
+    /// true when `created`; false for a retry whose answers changed (the first version is
+    /// kept, the change is not stored). Applications and suspects stored before the stores
+    /// kept a digest count as the same.
+    pub same_content: bool,
 }
 
 /// What kind of failure a store met, which decides what the caller may do about it.
@@ -132,11 +137,12 @@ impl From<StoreError> for ScoresError {
 
 /// What the intake needs: answers and personal data are written apart, in one atomic step,
 /// and each submission id at most once: a second save of the same id writes nothing and
-/// returns the first code.
+/// returns the first code, saying whether its content was the same.
 pub trait Store: Send + Sync {
     fn save(&self, application: &Application) -> impl Future<Output = Result<Saved, StoreError>> + Send;
 
-    /// Keeps what a honeypot caught, apart from real applications.
+    /// Keeps what a honeypot caught, apart from real applications, until
+    /// [`Suspect::expires_at`].
     fn save_suspect(&self, suspect: &Suspect) -> impl Future<Output = Result<Saved, StoreError>> + Send;
 }
 

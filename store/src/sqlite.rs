@@ -20,7 +20,9 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id TEXT PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    -- Application::digest; NULL in files written before it was kept.
+    digest TEXT
 );
 -- What the commission scores: answers and essay, no personal data.
 CREATE TABLE IF NOT EXISTS answers (
@@ -42,15 +44,23 @@ CREATE TABLE IF NOT EXISTS scores (
     scores TEXT NOT NULL,
     PRIMARY KEY (code, member)
 );
--- What the honeypot caught.
+-- What the honeypot caught, until expires_at (seconds since 1970; NULL in older files).
 CREATE TABLE IF NOT EXISTS suspects (
     submission_id TEXT PRIMARY KEY,
     code TEXT NOT NULL,
     lang TEXT NOT NULL,
     received_at TEXT NOT NULL,
-    fields TEXT NOT NULL
+    fields TEXT NOT NULL,
+    expires_at INTEGER,
+    -- Suspect::digest; NULL in files written before it was kept.
+    digest TEXT
 );
 ";
+
+/// Columns added since the first files were written: `CREATE TABLE IF NOT EXISTS` leaves an
+/// older file's tables as they are, so these are added to it on open.
+const ADDED_COLUMNS: &[(&str, &str, &str)] =
+    &[("submissions", "digest", "TEXT"), ("suspects", "expires_at", "INTEGER"), ("suspects", "digest", "TEXT")];
 
 /// How long a write waits for another process's lock before the request is answered
 /// 503 with `Retry-After`: long enough for a commission import, short enough for a reader.
@@ -99,6 +109,18 @@ impl SqliteStore {
             ))
             .map_err(failed)?;
         connection.execute_batch(SCHEMA).map_err(failed)?;
+        for (table, column, kind) in ADDED_COLUMNS {
+            let present: bool = connection
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+                    [table, column],
+                    |row| row.get(0),
+                )
+                .map_err(failed)?;
+            if !present {
+                connection.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}")).map_err(failed)?;
+            }
+        }
         Ok(Self { connection: Arc::new(Mutex::new(connection)) })
     }
 
@@ -121,25 +143,27 @@ impl SqliteStore {
 fn save_now(connection: &mut Connection, application: &Application) -> Result<Saved, StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     let received_at = application.received_at.to_rfc3339();
+    let digest = application.digest();
     let code = loop {
         let code = new_code();
         // The conditional write: a known submission id inserts nothing.
         let inserted = transaction.execute(
-            "INSERT INTO submissions (submission_id, code, received_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO submissions (submission_id, code, received_at, digest) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (submission_id) DO NOTHING",
-            params![application.submission_id, code, received_at],
+            params![application.submission_id, code, received_at, digest],
         );
         match inserted {
             Ok(0) => {
-                let existing: String = transaction
+                let (existing, stored_digest): (String, Option<String>) = transaction
                     .query_row(
-                        "SELECT code FROM submissions WHERE submission_id = ?1",
+                        "SELECT code, digest FROM submissions WHERE submission_id = ?1",
                         [&application.submission_id],
-                        |row| row.get(0),
+                        |row| Ok((row.get(0)?, row.get(1)?)),
                     )
                     .map_err(failed)?;
                 transaction.commit().map_err(failed)?;
-                return Ok(Saved { code: existing, created: false });
+                let same_content = stored_digest.is_none_or(|stored| stored == digest);
+                return Ok(Saved { code: existing, created: false, same_content });
             }
             Ok(_) => break code,
             // The random code was taken already: draw again.
@@ -161,26 +185,43 @@ fn save_now(connection: &mut Connection, application: &Application) -> Result<Sa
         .execute("INSERT INTO applicants (code, personal) VALUES (?1, ?2)", params![code, personal])
         .map_err(failed)?;
     transaction.commit().map_err(failed)?;
-    Ok(Saved { code, created: true })
+    Ok(Saved { code, created: true, same_content: true })
 }
 
 fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Saved, StoreError> {
     let fields = to_json(&suspect.fields)?;
+    let digest = suspect.digest();
     let code = new_code();
+    // What DynamoDB's TTL does on its own: catches past their time are deleted, here on the
+    // next catch, by the intake's clock (the moment this one was received).
+    connection
+        .execute("DELETE FROM suspects WHERE expires_at <= ?1", [suspect.received_at.timestamp()])
+        .map_err(failed)?;
     let inserted = connection
         .execute(
-            "INSERT INTO suspects (submission_id, code, lang, received_at, fields) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO suspects (submission_id, code, lang, received_at, fields, expires_at, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (submission_id) DO NOTHING",
-            params![suspect.submission_id, code, suspect.lang, suspect.received_at.to_rfc3339(), fields],
+            params![
+                suspect.submission_id,
+                code,
+                suspect.lang,
+                suspect.received_at.to_rfc3339(),
+                fields,
+                suspect.expires_at(),
+                digest
+            ],
         )
         .map_err(failed)?;
     if inserted == 1 {
-        return Ok(Saved { code, created: true });
+        return Ok(Saved { code, created: true, same_content: true });
     }
-    let code = connection
-        .query_row("SELECT code FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| row.get(0))
+    let (code, stored_digest): (String, Option<String>) = connection
+        .query_row("SELECT code, digest FROM suspects WHERE submission_id = ?1", [&suspect.submission_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .map_err(failed)?;
-    Ok(Saved { code, created: false })
+    Ok(Saved { code, created: false, same_content: stored_digest.is_none_or(|stored| stored == digest) })
 }
 
 fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreError> {

@@ -30,9 +30,22 @@ async fn contract(store: &impl CommissionStore) {
     assert!(first.created);
     assert_eq!(first.code.len(), 12);
 
+    assert!(first.same_content);
+    let retry = store.save(&application("sub-00000001", "Айгүл", 1)).await.unwrap();
+    assert_eq!((retry.code.as_str(), retry.created, retry.same_content), (first.code.as_str(), false, true));
+    let later = Application {
+        received_at: Utc.with_ymd_and_hms(2020, 12, 2, 6, 0, 0).unwrap(),
+        ..application("sub-00000001", "Айгүл", 1)
+    };
+    assert!(store.save(&later).await.unwrap().same_content, "the time received is not the content");
+
     let again = store.save(&application("sub-00000001", "Айгүл (changed)", 1)).await.unwrap();
     assert_eq!(again.code, first.code, "a retry gets the first code");
     assert!(!again.created);
+    assert!(!again.same_content, "a retry with other answers is told apart");
+    let mut essay_changed = application("sub-00000001", "Айгүл", 1);
+    essay_changed.answers.insert("essay".into(), "Башка эссе".into());
+    assert!(!store.save(&essay_changed).await.unwrap().same_content, "answers count as well as personal data");
 
     let second = store.save(&application("sub-00000002", "Нургүл", 2)).await.unwrap();
     assert_ne!(second.code, first.code);
@@ -59,7 +72,13 @@ async fn contract(store: &impl CommissionStore) {
         fields: BTreeMap::from([("full_name".to_string(), "Spam".to_string())]),
     };
     let caught = store.save_suspect(&suspect).await.unwrap();
-    assert_eq!(store.save_suspect(&suspect).await.unwrap().code, caught.code);
+    assert!(caught.created && caught.same_content);
+    let retried = store.save_suspect(&suspect).await.unwrap();
+    assert_eq!((retried.code.as_str(), retried.created, retried.same_content), (caught.code.as_str(), false, true));
+    let mut changed = suspect.clone();
+    changed.fields.insert("essay".into(), "Other".into());
+    let changed = store.save_suspect(&changed).await.unwrap();
+    assert_eq!((changed.code.as_str(), changed.same_content), (caught.code.as_str(), false), "as an application's");
     let suspects = store.suspects().await.unwrap();
     assert_eq!(suspects, vec![(caught.code.clone(), suspect.fields.clone())]);
     assert_eq!(store.answers().await.unwrap().len(), 2, "suspects are not applications");
@@ -110,6 +129,101 @@ async fn the_sqlite_store_survives_a_restart() {
     let reopened = SqliteStore::open(&file).unwrap();
     assert_eq!(reopened.answers().await.unwrap()[0].code, code);
     assert_eq!(reopened.personal(&code).await.unwrap().unwrap()["full_name"], "Гүлзат");
+}
+
+fn suspect(id: &str, received_at: chrono::DateTime<Utc>) -> Suspect {
+    Suspect {
+        submission_id: id.into(),
+        lang: "ky".into(),
+        received_at,
+        fields: BTreeMap::from([("full_name".to_string(), "Spam".to_string())]),
+    }
+}
+
+/// A honeypot's catch is kept 30 days: the file deletes what is older on the next catch.
+#[tokio::test]
+async fn the_sqlite_store_forgets_suspects_after_30_days() {
+    let (_dir, store) = test_support::temp_store();
+    let first = Utc.with_ymd_and_hms(2020, 11, 1, 6, 0, 0).unwrap();
+    let old = store.save_suspect(&suspect("bot-old-0001", first)).await.unwrap();
+    let kept = store.save_suspect(&suspect("bot-kept-0001", first + chrono::Duration::days(29))).await.unwrap();
+    assert_eq!(store.suspects().await.unwrap().len(), 2, "29 days later both are kept");
+    store.save_suspect(&suspect("bot-new-0001", first + chrono::Duration::days(30))).await.unwrap();
+    let codes: Vec<String> = store.suspects().await.unwrap().into_iter().map(|(code, _)| code).collect();
+    assert!(!codes.contains(&old.code), "30 days after it came, a catch is deleted");
+    assert!(codes.contains(&kept.code));
+    assert_eq!(codes.len(), 2);
+}
+
+/// A file written before the digest and the expiry were kept: its tables gain the columns,
+/// an old submission counts as the same on a retry, an old catch is kept.
+#[tokio::test]
+async fn the_sqlite_store_opens_a_file_written_before_digests_and_expiries() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("applications.sqlite");
+    let old = rusqlite::Connection::open(&file).unwrap();
+    old.execute_batch(
+        "CREATE TABLE submissions (submission_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL);
+         CREATE TABLE suspects (submission_id TEXT PRIMARY KEY, code TEXT NOT NULL, lang TEXT NOT NULL, received_at TEXT NOT NULL, fields TEXT NOT NULL);
+         INSERT INTO submissions VALUES ('sub-old-00001', '111-222-3333', '2020-12-01T06:00:00+00:00');
+         INSERT INTO suspects VALUES ('bot-old-00001', '444-555-6666', 'ky', '2020-01-01T06:00:00+00:00', '{}');",
+    )
+    .unwrap();
+    drop(old);
+    let store = SqliteStore::open(&file).unwrap();
+    let retry = store.save(&application("sub-old-00001", "Кто-то другой", 1)).await.unwrap();
+    assert_eq!((retry.code.as_str(), retry.created, retry.same_content), ("111-222-3333", false, true));
+    store.save_suspect(&suspect("bot-new-00001", Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 0).unwrap())).await.unwrap();
+    assert_eq!(store.suspects().await.unwrap().len(), 2, "a catch without an expiry is not deleted");
+}
+
+/// DynamoDB deletes a catch itself once its `expires_at` (a number, seconds since 1970:
+/// the TTL attribute the template enables) has passed.
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_gives_suspects_a_ttl_of_30_days() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let received = Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 0).unwrap();
+    store.save_suspect(&suspect("bot-ttl-00001", received)).await.unwrap();
+    let item = client
+        .get_item()
+        .table_name(&tables.applicants)
+        .key("pk", AttributeValue::S("suspect#bot-ttl-00001".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expected = (received + chrono::Duration::days(30)).timestamp().to_string();
+    assert_eq!(item.get("expires_at"), Some(&AttributeValue::N(expected)));
+}
+
+/// A marker written before the digest was kept: a retry of its id counts as the same.
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_counts_an_old_marker_without_a_digest_as_the_same() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let item = [
+        ("pk", S("submission#sub-old-00001".into())),
+        ("code", S("111-222-3333".into())),
+        ("received_at", S("2020-12-01T06:00:00+00:00".into())),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect();
+    client.put_item().table_name(&tables.applications).set_item(Some(item)).send().await.unwrap();
+    let retry = store.save(&application("sub-old-00001", "Кто-то другой", 1)).await.unwrap();
+    assert_eq!((retry.code.as_str(), retry.created, retry.same_content), ("111-222-3333", false, true));
 }
 
 #[cfg(feature = "dynamodb")]

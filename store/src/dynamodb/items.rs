@@ -17,6 +17,17 @@ pub(super) struct Marker<'a> {
     pub(super) pk: String,
     pub(super) code: &'a str,
     pub(super) received_at: &'a str,
+    /// [`crate::Application::digest`]: whether a retry of this id changed its answers.
+    pub(super) digest: &'a str,
+}
+
+/// A `submission#<id>` (or `suspect#<id>`) item read back for a retry: what was stored
+/// before the digest was kept has none.
+#[derive(Deserialize)]
+pub(super) struct MarkerRead {
+    pub(super) code: String,
+    #[serde(default)]
+    pub(super) digest: Option<String>,
 }
 
 /// `application#<code>` in `applications`: what the commission reads.
@@ -47,6 +58,14 @@ pub(super) struct SuspectItem {
     pub(super) lang: String,
     pub(super) received_at: String,
     pub(super) fields: BTreeMap<String, String>,
+    /// [`crate::Suspect::expires_at`], a number: the table's TTL attribute
+    /// (`deploy/template.yaml` names it), so DynamoDB deletes the item after it on its own.
+    /// Items written before it was kept have none and stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
+    /// [`crate::Suspect::digest`]; items written before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) digest: Option<String>,
 }
 
 /// `score#<member>#<version>#<code>` in `applications`: one member's scores of one

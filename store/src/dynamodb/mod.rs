@@ -8,7 +8,8 @@
 //!   An import writes a whole new version, then makes it current with one conditional write,
 //!   so a sheet of any length is stored all or nothing.
 //! - `applicants` (partition key `pk`, string): `applicant#<code>` items hold personal data;
-//!   `suspect#<submission id>` items hold what the honeypot caught.
+//!   `suspect#<submission id>` items hold what the honeypot caught, each with `expires_at`
+//!   (seconds since 1970), the TTL attribute: DynamoDB deletes a catch 30 days after it came.
 //!
 //! Both are on-demand (`PAY_PER_REQUEST`); `deploy/template.yaml` declares them.
 
@@ -27,7 +28,8 @@ use crate::application::{new_code, Application, Category, Fields, StoredAnswers,
 mod items;
 
 use items::{
-    from_item, to_item, ApplicantItem, ApplicationItem, CodeOnly, Item, Marker, MemberPointer, ScoreItem, SuspectItem,
+    from_item, to_item, ApplicantItem, ApplicationItem, CodeOnly, Item, Marker, MarkerRead, MemberPointer, ScoreItem,
+    SuspectItem,
 };
 
 use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
@@ -199,13 +201,6 @@ impl DynamoStore {
         Ok(answer.item)
     }
 
-    async fn existing_code(&self, table: &str, pk: String) -> Result<Option<String>, StoreError> {
-        self.get(table, pk)
-            .await?
-            .map(|item| from_item::<CodeOnly>(item, "an item's code").map(|item| item.code))
-            .transpose()
-    }
-
     async fn scan_prefix(&self, table: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
@@ -364,13 +359,14 @@ fn cancellation_reasons(
 impl Store for DynamoStore {
     async fn save(&self, application: &Application) -> Result<Saved, StoreError> {
         let received_at = application.received_at.to_rfc3339();
+        let digest = application.digest();
         let marker = format!("submission#{}", application.submission_id);
         for attempt in 0..8u32 {
             let code = new_code();
             let items = vec![
                 put(
                     &self.tables.applications,
-                    to_item(&Marker { pk: marker.clone(), code: &code, received_at: &received_at })?,
+                    to_item(&Marker { pk: marker.clone(), code: &code, received_at: &received_at, digest: &digest })?,
                 )?,
                 put(
                     &self.tables.applications,
@@ -393,7 +389,7 @@ impl Store for DynamoStore {
                 )?,
             ];
             let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-                Ok(_) => return Ok(Saved { code, created: true }),
+                Ok(_) => return Ok(Saved { code, created: true, same_content: true }),
                 Err(err) => err,
             };
             let Some(reasons) = cancellation_reasons(&err) else {
@@ -402,10 +398,13 @@ impl Store for DynamoStore {
             match reasons.first().map(String::as_str) {
                 // The submission id is known: nothing was written; answer with its code.
                 Some("ConditionalCheckFailed") => {
-                    let code = self.existing_code(&self.tables.applications, marker.clone()).await?;
-                    return code
-                        .map(|code| Saved { code, created: false })
-                        .ok_or_else(|| StoreError::corrupt("a submission marker vanished between two reads"));
+                    let stored = self
+                        .get(&self.tables.applications, marker.clone())
+                        .await?
+                        .ok_or_else(|| StoreError::corrupt("a submission marker vanished between two reads"))?;
+                    let stored: MarkerRead = from_item(stored, "a submission marker")?;
+                    let same_content = stored.digest.is_none_or(|stored| stored == digest);
+                    return Ok(Saved { code: stored.code, created: false, same_content });
                 }
                 // Another request with the same id is being written right now: let it finish.
                 _ if reasons.iter().any(|reason| reason == "TransactionConflict") => {
@@ -427,6 +426,7 @@ impl Store for DynamoStore {
 
     async fn save_suspect(&self, suspect: &Suspect) -> Result<Saved, StoreError> {
         let pk = format!("suspect#{}", suspect.submission_id);
+        let digest = suspect.digest();
         let code = new_code();
         let item = to_item(&SuspectItem {
             pk: pk.clone(),
@@ -434,6 +434,8 @@ impl Store for DynamoStore {
             lang: suspect.lang.clone(),
             received_at: suspect.received_at.to_rfc3339(),
             fields: suspect.fields.clone(),
+            expires_at: Some(suspect.expires_at()),
+            digest: Some(digest.clone()),
         })?;
         let written = self
             .client
@@ -444,13 +446,15 @@ impl Store for DynamoStore {
             .send()
             .await;
         match written {
-            Ok(_) => Ok(Saved { code, created: true }),
+            Ok(_) => Ok(Saved { code, created: true, same_content: true }),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                let code = self
-                    .existing_code(&self.tables.applicants, pk)
+                let stored = self
+                    .get(&self.tables.applicants, pk)
                     .await?
                     .ok_or_else(|| StoreError::corrupt("a suspect vanished between two reads"))?;
-                Ok(Saved { code, created: false })
+                let stored: MarkerRead = from_item(stored, "a suspect")?;
+                let same_content = stored.digest.is_none_or(|stored| stored == digest);
+                Ok(Saved { code: stored.code, created: false, same_content })
             }
             Err(err) => Err(failed("PutItem", err)),
         }
