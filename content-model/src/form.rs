@@ -133,8 +133,11 @@ impl Field {
 /// missing one would show its key to an applicant, so it is refused at load.
 pub(crate) const INTAKE_TEXT_KEYS: &[&str] = &[
     "bad_request",
+    "changed_text",
+    "changed_title",
     "closed_text",
     "closed_title",
+    "cross_site",
     "errors_back",
     "errors_summary",
     "errors_title",
@@ -162,6 +165,7 @@ pub(crate) const MESSAGE_KEYS: &[&str] = &[
     "under_18",
     "invalid_choice",
     "control_characters",
+    "invisible_characters",
 ];
 
 impl Form {

@@ -51,18 +51,4 @@ mod tests {
             panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
         }
     }
-
-    /// The words the intake added after content-model's list of required keys: a key missing
-    /// from form.toml would show the applicant its bare name.
-    #[test]
-    fn the_content_carried_has_the_intakes_newer_words_in_every_language() {
-        let texts = embedded_texts();
-        let Ok(intake) = Intake::from_texts(&texts, Clock::System) else { panic!("the content loads") };
-        for key in ["invisible_characters", "changed_title", "changed_text", "cross_site"] {
-            for (lang, _) in &texts.translations {
-                let text = intake.form().message(key, lang, &[]);
-                assert!(!text.is_empty() && text != key, "{key} has no {lang} text in content/form.toml");
-            }
-        }
-    }
 }
