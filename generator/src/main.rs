@@ -73,7 +73,7 @@ enum Command {
         store: PathBuf,
         /// How often one client address may call the intake: REQUESTS/PERIOD, the period in
         /// whole seconds, minutes or hours (300/5m, 20/60s, 1000/1h), or `off`. Past it the
-        /// client is answered 429, as production's firewall rule on /api/* answers.
+        /// client is answered 429; production's firewall has a rule of the same shape on /api/*.
         #[arg(long, value_name = "REQUESTS/PERIOD", default_value = IntakeLimit::DEFAULT)]
         intake_limit: IntakeLimit,
     },

@@ -8,7 +8,6 @@
 //! firewall counts requests over a sliding window instead; a client that stays under either
 //! stays under both.
 
-use std::fmt;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -63,15 +62,6 @@ impl FromStr for IntakeLimit {
         let seconds =
             count.parse::<u64>().ok().filter(|n| *n > 0).and_then(|n| n.checked_mul(unit)).ok_or_else(wrong)?;
         Ok(Self::PerClient { requests, per: Duration::from_secs(seconds) })
-    }
-}
-
-impl fmt::Display for IntakeLimit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Off => f.write_str("off"),
-            Self::PerClient { requests, per } => write!(f, "{requests}/{}s", per.as_secs()),
-        }
     }
 }
 
