@@ -152,7 +152,7 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
-    eprintln!("each client may call the intake {}", describe(intake_limit));
+    eprintln!("the intake {}", describe(intake_limit));
 
     // Rebuilds run on their own thread, fed by the file watcher; requests never wait for them.
     let (sender, events) = std::sync::mpsc::channel();
@@ -205,10 +205,11 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
 /// `--intake-limit` as the terminal says it.
 fn describe(limit: IntakeLimit) -> String {
     match limit {
-        IntakeLimit::Off => "without limit (--intake-limit off)".to_string(),
-        IntakeLimit::PerClient { requests, per } => {
-            format!("{requests} times per {} s; past that it is answered 429", per.as_secs())
-        }
+        IntakeLimit::Off => "takes any number of requests from one client address (--intake-limit off)".to_string(),
+        IntakeLimit::PerClient { requests, per } => format!(
+            "takes at most {requests} requests per {} s from one client address (--intake-limit), then answers 429",
+            per.as_secs()
+        ),
     }
 }
 
