@@ -59,7 +59,7 @@ use crate::output::written::{Outputs, Written};
 use crate::output::Output;
 use crate::render::Renderer;
 use crate::reports::Reports;
-pub use crate::serve::{serve, ServeOptions};
+pub use crate::serve::{serve, IntakeLimit, ServeOptions};
 
 /// What to build from where, and as of when.
 #[derive(Debug, Clone)]

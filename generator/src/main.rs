@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use clap::{Parser, Subcommand};
 use generator::{
-    build, check, load_catalogue, new_report, serve, BuildError, BuildOptions, Catalogue, Message, NewReport,
-    ServeOptions,
+    build, check, load_catalogue, new_report, serve, BuildError, BuildOptions, Catalogue, IntakeLimit, Message,
+    NewReport, ServeOptions,
 };
 
 /// A build makes and frees millions of small strings on every core (templates, links, the
@@ -71,6 +71,11 @@ enum Command {
         /// The embedded store the form's applications are kept in.
         #[arg(long, default_value = ".mektep/applications.sqlite")]
         store: PathBuf,
+        /// How often one client address may call the intake: REQUESTS/PERIOD, the period in
+        /// whole seconds, minutes or hours (300/5m, 20/60s, 1000/1h), or `off`. Past it the
+        /// client is answered 429; production's firewall has a rule of the same shape on /api/*.
+        #[arg(long, value_name = "REQUESTS/PERIOD", default_value = IntakeLimit::DEFAULT)]
+        intake_limit: IntakeLimit,
     },
     /// Report every problem in content and templates at once; write nothing.
     Check(Common),
@@ -276,7 +281,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Serve { common, port, store } => {
+        Command::Serve { common, port, store, intake_limit } => {
             // Loaded here to stop at once on a broken catalogue; each rebuild loads it again.
             if let Err(code) = catalogue(&common.content, common.lang.as_deref()) {
                 return code;
@@ -287,6 +292,7 @@ fn main() -> ExitCode {
                 fixed_clock: common.at.is_some(),
                 store: store.clone(),
                 lang: common.lang.clone(),
+                intake_limit: *intake_limit,
             };
             match serve(options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -165,17 +165,20 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
 
     // Hostile requests get an error, never a file outside the site and never a crash.
     for path in ["/../Cargo.toml", "/%2e%2e/%2e%2e/Cargo.toml", "/ky/..%2f..%2fCargo.toml", "/%00", "/ky/%ff%fe/"] {
-        let response = raw(port, format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+        let response =
+            raw(port, format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes());
         assert!(!response.contains("[workspace]"), "{path} leaked a file: {response}");
         assert!(response.starts_with("HTTP/1.1 4"), "{path}: {response}");
     }
-    let injected = raw(port, b"GET /ru/etapy%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let injected =
+        raw(port, b"GET /ru/etapy%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     assert!(!injected.to_lowercase().contains("set-cookie"), "{injected}");
-    let bad_header = raw(port, b"GET /ky/ HTTP/1.1\r\nHost: x\r\nX-Bytes: \xff\xfe\x01\r\nConnection: close\r\n\r\n");
+    let bad_header =
+        raw(port, b"GET /ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bytes: \xff\xfe\x01\r\nConnection: close\r\n\r\n");
     assert!(bad_header.starts_with("HTTP/1.1 "), "{bad_header}");
-    let post = raw(port, b"POST /ky/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
+    let post = raw(port, b"POST /ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
     assert!(post.starts_with("HTTP/1.1 405"), "{post}");
-    let mut huge = b"POST /api/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 400000\r\nConnection: close\r\n\r\n".to_vec();
+    let mut huge = b"POST /api/applications HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 400000\r\nConnection: close\r\n\r\n".to_vec();
     huge.extend(std::iter::repeat_n(b'a', 400_000));
     assert!(raw(port, &huge).starts_with("HTTP/1.1 413"), "an oversized body is refused");
     let garbage = raw(port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n");
@@ -184,6 +187,98 @@ fn serve_keeps_answering_through_idle_slow_and_hostile_connections() {
     assert_eq!(get(port, "/ky/").map(|(status, _)| status), Some(200), "still serving");
     assert!(server.0.try_wait().unwrap().is_none(), "the server is still running");
     drop((idle, slow));
+}
+
+#[test]
+fn serve_answers_only_loopback_host_names() {
+    let (_root, _content, port, _server) = start();
+    // A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) sends its
+    // own name: no page, no draft, no live status, no intake, and nothing said about them.
+    for host in ["evil.example", &format!("evil.example:{port}"), &format!("127.0.0.1.nip.io:{port}")] {
+        for (method, path) in [("GET", "/ky/"), ("GET", "/_mektep/status"), ("POST", "/api/applications")] {
+            let response = raw(
+                port,
+                format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            assert!(response.starts_with("HTTP/1.1 421 "), "{method} {path} for {host}: {response}");
+            let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+            assert!(body.is_empty(), "{method} {path} for {host} said: {body}");
+        }
+    }
+    let named =
+        |host: &str| raw(port, format!("GET /ky/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes());
+    let proxied = raw(port, b"GET http://evil.example/ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert!(proxied.starts_with("HTTP/1.1 421 "), "a target naming another host: {proxied}");
+    for host in
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}"), format!("127.0.0.2:{port}")]
+    {
+        assert!(named(&host).starts_with("HTTP/1.1 200 "), "{host}");
+    }
+}
+
+#[test]
+fn serve_never_redirects_to_another_host() {
+    let (_root, _content, port, _server) = start();
+    // `//ky` is no path of the site, and its folder's redirect would be `//ky/`: a link to
+    // the host `ky`. Folders of the site still get their slash.
+    for path in ["//ky", "//ru/etapy", "//evil.example/ky"] {
+        let response =
+            raw(port, format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes());
+        assert!(response.starts_with("HTTP/1.1 404 "), "{path}: {response}");
+        assert!(!response.to_lowercase().contains("\r\nlocation:"), "{path}: {response}");
+    }
+    let folder = raw(port, b"GET /ru/etapy HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert!(
+        folder.starts_with("HTTP/1.1 301 ") && folder.to_lowercase().contains("\r\nlocation: /ru/etapy/\r\n"),
+        "{folder}"
+    );
+}
+
+#[test]
+fn serve_answers_names_too_long_for_a_file_as_not_found() {
+    let (_root, _content, port, _server) = start();
+    // Names longer than a file's may be are not found, like any other missing page.
+    let long = "a".repeat(300);
+    let deep = vec!["b".repeat(200); 30].join("/");
+    for path in
+        [format!("/ky/{long}"), format!("/ky/{long}/"), format!("/{deep}"), format!("/ru/{}", "%D0%B0".repeat(130))]
+    {
+        let (status, page) = get(port, &path).unwrap();
+        assert_eq!(status, 404, "{path}: {page}");
+    }
+}
+
+#[test]
+fn serve_closes_connections_that_send_no_request_in_time() {
+    let (_root, _content, port, _server) = start();
+    // One that never sends a byte, one that stops halfway through its head, and one kept
+    // alive after a request, idle since.
+    let silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    slow.write_all(b"GET /ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").unwrap();
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.write_all(b"GET /ky/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let started = Instant::now();
+    let closed = |mut stream: TcpStream| {
+        std::thread::spawn(move || {
+            stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            let mut received = Vec::new();
+            // The end of the stream, not the read timeout: the server closed it.
+            let ended = stream.read_to_end(&mut received).is_ok();
+            (ended, started.elapsed(), String::from_utf8_lossy(&received).to_string())
+        })
+    };
+    let waiting = [("silent", closed(silent)), ("slow", closed(slow)), ("idle", closed(idle))];
+    for (name, waiting) in waiting {
+        let (ended, after, received) = waiting.join().unwrap();
+        assert!(ended, "the {name} connection was still open after {after:?}");
+        assert!(after < Duration::from_secs(15), "the {name} connection was closed only after {after:?}");
+        if name == "idle" {
+            assert!(received.starts_with("HTTP/1.1 200 "), "the idle connection's request was answered: {received}");
+        }
+    }
+    assert_eq!(get(port, "/ky/").map(|(status, _)| status), Some(200), "still serving");
 }
 
 /// The preview's scratch folders for the search index: `mektep-search-documents-<pid>-…` in

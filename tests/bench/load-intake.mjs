@@ -6,6 +6,8 @@
 //   node tests/bench/load-intake.mjs --url http://127.0.0.1:8000 [--connections 50] [--duration 30] \
 //        [--list "target/release/applications list --store FILE"]
 //
+// autocannon posts from one address: a preview it loads runs with `--intake-limit off` (its
+// per-client limit would refuse all but the first 300 posts; tests/bench/load.sh does so).
 // `--list` is the secretariat's listing of the store under load (`--dynamodb` for the
 // production tables); the run fails if the store disagrees with what applicants were told.
 // Prints throughput, latency percentiles and the counts. As a module, `loadRun` is what

@@ -20,14 +20,15 @@ const freePort = () =>
     });
   });
 
-/** Serves the site as of `at`; returns { base, store, browser, listed(...flags), stop() }. */
-export async function start(at = "2020-12-01T12:00:00+06:00") {
+/** Serves the site as of `at`, with `serve`'s further `flags` (e.g. ["--intake-limit", "off"]);
+ * returns { base, store, browser, listed(...flags), stop() }. */
+export async function start(at = "2020-12-01T12:00:00+06:00", { flags = [] } = {}) {
   const work = mkdtempSync(join(tmpdir(), "mektep-e2e-"));
   const store = join(work, "applications.sqlite");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(bin("generator"), ["serve", "--port", String(port), "--at", at,
-    "--output", join(work, "public"), "--store", store, "--cache", join(work, "cache")], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
+    "--output", join(work, "public"), "--store", store, "--cache", join(work, "cache"), ...flags], { cwd: repo, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   server.stderr.on("data", (chunk) => { log += chunk; });
   for (let i = 0; ; i++) {

@@ -7,6 +7,14 @@
 //! folder of its own and swapped in whole: while a rebuild runs, the previous build is
 //! served, and a failed build leaves it in place. Responses carry the production security
 //! headers, with the live-reload script's hash added to the policy.
+//!
+//! What reaches it is held to what production would let through: only loopback names in
+//! `Host` ([`host`]), a per-client limit on the intake ([`limit`]), a deadline for a request's
+//! head and for idle connections ([`connections`]), and no path that the CDN would not have.
+
+mod connections;
+mod host;
+mod limit;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -19,7 +27,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Local};
-use intake::{Clock, Intake};
+use intake::{Clock, Intake, IntakeTexts};
 use notify::{RecursiveMode, Watcher};
 use sha2::{Digest, Sha256};
 use store::SqliteStore;
@@ -28,6 +36,8 @@ use tower_http::services::ServeDir;
 
 use crate::preview::{Preview, Update};
 use crate::{load_catalogue, BuildOptions, Catalogue};
+pub use limit::IntakeLimit;
+use limit::{Limiter, Refusal, TooManyRequests};
 
 /// What `serve` needs besides the build's options.
 #[derive(Debug, Clone)]
@@ -40,6 +50,8 @@ pub struct ServeOptions {
     pub store: PathBuf,
     /// The language of the messages (`--lang`); `None` for the site's default language.
     pub lang: Option<String>,
+    /// How often one client may call the intake (`--intake-limit`).
+    pub intake_limit: IntakeLimit,
 }
 
 /// Where pages ask whether the site was rebuilt, and whether the last build failed.
@@ -52,10 +64,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 struct Generation {
     /// The folder it was written to.
     root: PathBuf,
-    /// The intake's path and its router, the one the Lambda runs, on the embedded store.
-    intake: Option<(String, axum::Router)>,
+    intake: Option<IntakeService>,
     /// The policy the site's pages need, plus the live-reload script's hash.
     content_security_policy: HeaderValue,
+}
+
+/// The intake as this build has it.
+struct IntakeService {
+    /// Where the form posts, e.g. `/api/applications`: every path below it is the intake's.
+    path: String,
+    /// The router the Lambda runs, on the embedded store.
+    router: axum::Router,
+    /// What a client past the limit is told.
+    too_many: Arc<TooManyRequests>,
 }
 
 #[derive(Default, Clone, PartialEq)]
@@ -73,6 +94,8 @@ struct Shared {
     /// Sent to every page waiting on [`LIVE_PATH`] when it changes.
     live: tokio::sync::watch::Sender<Live>,
     store: Arc<SqliteStore>,
+    /// `None` with `--intake-limit off`.
+    limiter: Option<Limiter>,
 }
 
 impl Shared {
@@ -96,12 +119,16 @@ pub fn serve(options: ServeOptions) -> anyhow::Result<()> {
 }
 
 async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions { build: mut build_options, port, fixed_clock, store, lang } = options;
+    let ServeOptions { build: mut build_options, port, fixed_clock, store, lang, intake_limit } = options;
     // The preview shows drafts, so that editors see them before they are published.
     build_options.drafts = true;
     let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
-    let shared =
-        Arc::new(Shared { current: RwLock::new(None), live: tokio::sync::watch::Sender::new(Live::default()), store });
+    let shared = Arc::new(Shared {
+        current: RwLock::new(None),
+        live: tokio::sync::watch::Sender::new(Live::default()),
+        store,
+        limiter: Limiter::new(intake_limit),
+    });
     // The watcher names files by their absolute paths: so must the build.
     for dir in [&mut build_options.content_dir, &mut build_options.templates_dir] {
         if let Ok(absolute) = std::fs::canonicalize(&dir) {
@@ -125,6 +152,7 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
+    eprintln!("the intake {}", describe(intake_limit));
 
     // Rebuilds run on their own thread, fed by the file watcher; requests never wait for them.
     let (sender, events) = std::sync::mpsc::channel();
@@ -150,15 +178,39 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
         }
     });
 
+    if shared.limiter.is_some() {
+        let forgetting = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Some(limiter) = &forgetting.limiter {
+                    limiter.forget_quiet_clients();
+                }
+            }
+        });
+    }
+
     let app = axum::Router::new()
         .fallback(answer)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(shared);
-    axum::serve(listener, app).with_graceful_shutdown(stopped()).await.context("serving")?;
+    connections::serve(listener, app, stopped()).await;
     drop(watcher);
     // The rebuilding thread still holds the preview's search documents; they go with it.
     crate::search::sweep_scratch(crate::search::Sweep::Own);
     Ok(())
+}
+
+/// `--intake-limit` as the terminal says it.
+fn describe(limit: IntakeLimit) -> String {
+    match limit {
+        IntakeLimit::Off => "takes any number of requests from one client address (--intake-limit off)".to_string(),
+        IntakeLimit::PerClient { requests, per } => format!(
+            "takes at most {requests} requests per {} s from one client address (--intake-limit), then answers 429",
+            per.as_secs()
+        ),
+    }
 }
 
 /// Resolves when the preview is asked to stop: Ctrl+C, `kill`, or its terminal closed.
@@ -292,11 +344,8 @@ impl Builds {
                 eprintln!("built {} pages in {} ms", report.pages, report.elapsed.as_millis());
                 report.warnings.iter().for_each(|warning| eprintln!("{}", messages.warning(warning)));
                 let clock = if self.fixed_clock { Clock::Fixed(options.now) } else { Clock::System };
-                let intake = match Intake::load(&options.content_dir, clock) {
-                    Ok(intake) => {
-                        let path = intake.path().to_string();
-                        Some((path, intake::router(Arc::clone(&shared.store), Arc::new(intake))))
-                    }
+                let intake = match load_intake(&options.content_dir, clock, &shared.store) {
+                    Ok(intake) => Some(intake),
                     Err(errors) => {
                         errors.iter().for_each(|error| eprintln!("{}", messages.error(error)));
                         None
@@ -326,23 +375,45 @@ impl Builds {
     }
 }
 
-/// Every request: the live status, the intake, or a file of the current build.
+/// The intake of the content in `content_dir`, as the Lambda loads it, on `store`.
+fn load_intake(
+    content_dir: &Path,
+    clock: Clock,
+    store: &Arc<SqliteStore>,
+) -> Result<IntakeService, Vec<content_model::ContentError>> {
+    let texts = IntakeTexts::read(content_dir)?;
+    let intake = Intake::from_texts(&texts, clock)?;
+    let too_many = Arc::new(TooManyRequests::new(&texts, intake.form()));
+    let path = intake.path().to_string();
+    Ok(IntakeService { path, router: intake::router(Arc::clone(store), Arc::new(intake)), too_many })
+}
+
+/// Every request: refused when it names another host; otherwise the live status, the
+/// intake (within the client's limit), or a file of the current build.
 async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_string();
     let generation = shared.generation();
     let policy = generation
         .as_ref()
         .map_or_else(|| HeaderValue::from_static("default-src 'self'"), |g| g.content_security_policy.clone());
-    let mut response = if path == LIVE_PATH {
+    let mut response = if !host::names_loopback(&request) {
+        // 421 Misdirected Request: this server does not answer for that name. Nothing else
+        // is said, so a rebinding page learns nothing about the preview.
+        StatusCode::MISDIRECTED_REQUEST.into_response()
+    } else if path == LIVE_PATH {
         live_status(&shared, request.uri().query().unwrap_or("")).await
-    } else if let Some((_, router)) = generation
-        .as_ref()
-        .and_then(|g| g.intake.as_ref())
-        .filter(|(intake_path, _)| path.starts_with(intake_path.as_str()))
+    } else if let Some(intake) =
+        generation.as_ref().and_then(|g| g.intake.as_ref()).filter(|intake| path.starts_with(intake.path.as_str()))
     {
-        match router.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
+        match &shared.limiter {
+            Some(limiter) => {
+                let refusal = Refusal::for_request(Arc::clone(&intake.too_many), &request);
+                limiter.call(intake.router.clone(), refusal, request).await
+            }
+            None => match intake.router.clone().oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            },
         }
     } else if let Some(generation) = generation {
         let build = shared.live.borrow().build;
@@ -388,6 +459,9 @@ async fn serve_file(root: &Path, build: u64, request: Request) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
+    if !could_be_a_file(&path) {
+        return not_found(root, build, &path).await;
+    }
     // File times have whole seconds: two edits within one would be "not modified" to a
     // browser revalidating its copy. The preview always answers with the file.
     let mut request = request;
@@ -403,6 +477,15 @@ async fn serve_file(root: &Path, build: u64, request: Request) -> Response {
     let mut response = response;
     // A folder's URL without its slash: the CDN's URL rules answer 301, and so does the preview.
     if response.status() == StatusCode::TEMPORARY_REDIRECT {
+        // To a path of this site only: a location that a browser reads as another host's
+        // (`//host/`, `/\host/`) is not answered at all.
+        let on_this_site =
+            response.headers().get(header::LOCATION).and_then(|location| location.to_str().ok()).is_some_and(
+                |location| location.starts_with('/') && !location.starts_with("//") && !location.starts_with("/\\"),
+            );
+        if !on_this_site {
+            return not_found(root, build, &path).await;
+        }
         *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
     }
     if response.status().is_success() {
@@ -429,6 +512,24 @@ async fn serve_file(root: &Path, build: u64, request: Request) -> Response {
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     parts.headers.remove(header::LAST_MODIFIED);
     Response::from_parts(parts, Body::from(html))
+}
+
+/// The longest name a file may have (`NAME_MAX` on Linux and macOS), in bytes.
+const LONGEST_NAME: usize = 255;
+
+/// A bound on a whole path, in bytes: far above any of the site's, and far enough below
+/// `PATH_MAX` (4096) to leave room for the build's folder in front of it.
+const LONGEST_PATH: usize = 1024;
+
+/// Whether `path` (as requested, percent-encoded) could name a file of the build. Not when
+/// it starts with `//`: the site has no such path, and the folder's redirect would add a
+/// slash to make `//ky/`, which a browser reads as the host `ky`. Nor when a name is longer
+/// than a file's may be: the file system answers that with an error, not "not found".
+fn could_be_a_file(path: &str) -> bool {
+    let decoded: Vec<u8> = percent_encoding::percent_decode_str(path).collect();
+    !path.starts_with("//")
+        && decoded.len() <= LONGEST_PATH
+        && decoded.split(|byte| *byte == b'/').all(|name| name.len() <= LONGEST_NAME)
 }
 
 async fn not_found(root: &Path, build: u64, path: &str) -> Response {
