@@ -149,6 +149,7 @@ pub(crate) const INTAKE_TEXT_KEYS: &[&str] = &[
     "thanks_keep",
     "thanks_title",
     "too_large",
+    "too_many_requests",
 ];
 
 /// Message keys every form must translate, because the validator uses them.

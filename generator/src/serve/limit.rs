@@ -120,21 +120,18 @@ struct Words {
     home: String,
 }
 
-/// Key in `content/form.toml`'s `[text]`; content without it says `store_failed`'s "send it
-/// again a little later", which is true of a refusal too.
+/// Key in `content/form.toml`'s `[text]`, required of every form at load.
 const TEXT_KEY: &str = "too_many_requests";
-const FALLBACK_KEY: &str = "store_failed";
 
 impl TooManyRequests {
     pub(super) fn new(texts: &IntakeTexts, form: &Form) -> Self {
-        let key = if form.text.contains_key(TEXT_KEY) { TEXT_KEY } else { FALLBACK_KEY };
         let languages = texts
             .translations
             .iter()
             .map(|(lang, translation)| Words {
                 lang: lang.clone(),
                 title: form.message("errors_title", lang, &[]),
-                text: form.message(key, lang, &[]),
+                text: form.message(TEXT_KEY, lang, &[]),
                 site_title: Translation::parse(std::path::Path::new(&format!("content/i18n/{lang}.toml")), translation)
                     .map(|t| t.get("site_title").to_string())
                     .unwrap_or_default(),
