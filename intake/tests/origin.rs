@@ -32,7 +32,7 @@ async fn stored(store: &SqliteStore) -> usize {
 #[tokio::test]
 async fn a_post_from_another_sites_page_is_a_403_in_the_applicants_language_and_nothing_is_stored() {
     let intake = intake_at(DURING_INTAKE);
-    let cases: [(&str, &[(&str, &str)]); 6] = [
+    let cases: [(&str, &[(&str, &str)]); 8] = [
         ("another site's origin", &[("origin", "https://evil.example"), ("host", "mektep.vap.kg")]),
         (
             "the site's name over plain http on another port",
@@ -45,6 +45,11 @@ async fn a_post_from_another_sites_page_is_a_403_in_the_applicants_language_and_
         ),
         ("Origin: null from a sandboxed frame", &[("origin", "null"), ("sec-fetch-site", "cross-site")]),
         ("Origin: null with nothing else", &[("origin", "null")]),
+        ("Origin: null from a sibling site", &[("origin", "null"), ("sec-fetch-site", "same-site")]),
+        (
+            "a viewer host claimed without the distribution",
+            &[("origin", "https://evil.example"), ("x-viewer-host", "evil.example")],
+        ),
     ];
     for (case, headers) in cases {
         for lang in ["ky", "ru"] {
@@ -77,7 +82,7 @@ async fn a_post_from_another_sites_page_is_a_403_in_the_applicants_language_and_
 #[tokio::test]
 async fn the_sites_own_form_and_posts_without_either_header_go_through() {
     let intake = intake_at(DURING_INTAKE);
-    let cases: [(&str, &[(&str, &str)]); 6] = [
+    let cases: [(&str, &[(&str, &str)]); 7] = [
         ("an old phone browser: neither header", &[]),
         (
             "the site's form without JavaScript",
@@ -96,12 +101,59 @@ async fn the_sites_own_form_and_posts_without_either_header_go_through() {
             &[("origin", "null"), ("sec-fetch-site", "same-origin")],
         ),
         ("a post the person started herself (Sec-Fetch-Site: none)", &[("sec-fetch-site", "none")]),
+        (
+            "the distribution's own name (no domain yet), Host the API's",
+            &[
+                ("origin", "https://d111abcdef8.cloudfront.net"),
+                ("host", "abc123.execute-api.eu-central-1.amazonaws.com"),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        ),
     ];
     for (case, headers) in cases {
         let (_dir, store) = temp_store();
         let response = handle(&store, &intake, post_with(headers, "ky")).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{case}: {}", body_text(&response));
         assert_eq!(stored(&store).await, 1, "{case}");
+    }
+}
+
+/// Behind CloudFront the function sees the API's own name as `Host`. A browser that sends
+/// `Origin` but not `Sec-Fetch-Site` (Safari before 16.4), on a site served under a name
+/// other than `base_url` (the distribution's default name before a domain is set), is told
+/// apart from another site by the viewer's host, which the distribution's function adds and
+/// the origin secret vouches for.
+#[tokio::test]
+async fn behind_the_distribution_the_viewers_host_tells_the_sites_own_origin() {
+    let intake = intake_at(DURING_INTAKE).with_origin_secret(Some(SECRET));
+    let through = |origin: &str, viewer_host: Option<&str>| {
+        let mut headers = vec![
+            ("origin", origin.to_string()),
+            ("host", "abc123.execute-api.eu-central-1.amazonaws.com".to_string()),
+            ("x-origin-verify", SECRET.to_string()),
+        ];
+        if let Some(host) = viewer_host {
+            headers.push(("x-viewer-host", host.to_string()));
+        }
+        headers
+    };
+    let cases = [
+        (
+            "the distribution's name",
+            through("https://d111abcdef8.cloudfront.net", Some("d111abcdef8.cloudfront.net")),
+            303,
+        ),
+        ("a second alias", through("https://www.mektep.vap.kg", Some("www.mektep.vap.kg")), 303),
+        ("base_url's name", through("https://mektep.vap.kg", Some("mektep.vap.kg")), 303),
+        ("another site's page", through("https://evil.example", Some("d111abcdef8.cloudfront.net")), 403),
+        ("no viewer host", through("https://d111abcdef8.cloudfront.net", None), 403),
+    ];
+    for (case, headers, status) in cases {
+        let (_dir, store) = temp_store();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let response = handle(&store, &intake, post_with(&headers, "ru")).await;
+        assert_eq!(response.status().as_u16(), status, "{case}: {}", body_text(&response));
+        assert_eq!(stored(&store).await, usize::from(status == 303), "{case}");
     }
 }
 

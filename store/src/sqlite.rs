@@ -100,6 +100,9 @@ impl SqliteStore {
                 StoreError::misconfigured(format!("cannot create {}: {err}", dir.display())).with_source(err)
             })?;
         }
+        // Names and contacts live in this file: only its owner may read it, nor its journals
+        // (SQLite gives the -wal and -shm files the database file's own mode).
+        private_file(path)?;
         let connection = Connection::open(path).map_err(|err| {
             StoreError::misconfigured(format!("cannot open {}: {err}", path.display())).with_source(err)
         })?;
@@ -370,5 +373,26 @@ impl CommissionStore for SqliteStore {
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         self.blocking(suspects_now).await
+    }
+}
+
+/// Creates the file at `path` readable and writable by its owner only, or takes that right
+/// from everyone else on a file that exists.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let fail = |err: std::io::Error| {
+        StoreError::misconfigured(format!("cannot make {} readable by its owner only: {err}", path.display()))
+            .with_source(err)
+    };
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(path).map_err(fail)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)).map_err(fail)?;
+            }
+            Ok(())
+        }
+        Err(err) => Err(fail(err)),
     }
 }

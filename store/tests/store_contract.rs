@@ -131,6 +131,27 @@ async fn the_sqlite_store_survives_a_restart() {
     assert_eq!(reopened.personal(&code).await.unwrap().unwrap()["full_name"], "Гүлзат");
 }
 
+/// Names and contacts are in the file and its journals: no other user of the machine may read
+/// them, whether the file is new or was made readable by everyone before.
+#[tokio::test]
+async fn the_sqlite_store_and_its_journals_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |name: &str| std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+    let file = dir.path().join("applications.sqlite");
+    let store = SqliteStore::open(&file).unwrap();
+    store.save(&application("private-0001", "Гүлзат", 3)).await.unwrap();
+    for name in ["applications.sqlite", "applications.sqlite-wal", "applications.sqlite-shm"] {
+        assert_eq!(mode(name), 0o600, "{name}");
+    }
+    drop(store);
+    let older = dir.path().join("older.sqlite");
+    SqliteStore::open(&older).unwrap();
+    std::fs::set_permissions(&older, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqliteStore::open(&older).unwrap();
+    assert_eq!(mode("older.sqlite"), 0o600);
+}
+
 fn suspect(id: &str, received_at: chrono::DateTime<Utc>) -> Suspect {
     Suspect {
         submission_id: id.into(),

@@ -200,7 +200,8 @@ describe('the front door routes as the distribution does', () => {
           intake.asked.map((r) => `${r.method} ${r.url}`),
           [`GET ${c.expect.uri}${c.expect.query === undefined ? '' : `?${c.expect.query}`}`],
         );
-        assert.equal(intake.asked[0].headers.host, `127.0.0.1:${port}`, 'the viewer\'s Host is kept');
+        assert.equal(intake.asked[0].headers.host, new URL(intake.url).host, 'the API is sent its own name, as AllViewerExceptHostHeader does');
+        assert.equal(intake.asked[0].headers['x-viewer-host'], `127.0.0.1:${port}`, 'the viewer\'s host is passed on');
         assert.equal(intake.asked[0].headers['x-origin-verify'], ORIGIN_SECRET, 'the distribution\'s secret is added');
         assert.deepEqual(s3.asked, []);
       }
@@ -273,6 +274,23 @@ describe('the front door routes as the distribution does', () => {
     await ask(port, '/api/applications/thanks?lang=ky&code=123-456-7890', { headers: { 'x-origin-verify': 'viewer-guess' } });
     assert.equal(intake.asked.length, 1);
     assert.equal(intake.asked[0].headers['x-origin-verify'], ORIGIN_SECRET);
+  });
+
+  it('passes the API the host the viewer asked for, as the template\'s function does, replacing a viewer\'s own', async () => {
+    const behaviour = distribution.CacheBehaviors.find((b) => b.PathPattern === '/api/*');
+    assert.equal(behaviour.OriginRequestPolicyId, 'b689b0a8-53d0-40ab-baf2-68738e2966ac', 'AllViewerExceptHostHeader');
+    const [association] = behaviour.FunctionAssociations;
+    assert.equal(association.EventType, 'viewer-request');
+    assert.equal(association.FunctionARN['Fn::GetAtt'][0], 'ViewerHostFunction');
+    // The template's function, run on a viewer's request that claims a host of its own.
+    const code = template.Resources.ViewerHostFunction.Properties.FunctionCode;
+    const viewerHost = new Function(`${code}; return handler;`)();
+    const request = viewerHost({ request: { headers: { host: { value: 'd111.cloudfront.net' }, 'x-viewer-host': { value: 'evil.example' } } } });
+    assert.equal(request.headers['x-viewer-host'].value, 'd111.cloudfront.net');
+    forget();
+    await ask(port, '/api/applications/thanks?lang=ky&code=123-456-7890', { headers: { 'x-viewer-host': 'evil.example' } });
+    assert.equal(intake.asked[0].headers['x-viewer-host'], `127.0.0.1:${port}`);
+    assert.equal(intake.asked[0].headers.host, new URL(intake.url).host);
   });
 
   it('refuses other methods than GET and HEAD for the site, as its behaviour allows', async () => {

@@ -92,3 +92,29 @@ test("a double click stores one application", async () => {
   assert.equal(count(), stored + 1);
   await context.close();
 });
+
+test("on a shared computer, the next applicant who goes Back gets an empty form and a code of her own", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/ky/otunmo-formasy/`);
+  await fillAll(page, { name: "Жаңыл Токтосунова", birth: "1990-03-12", essay: "Айылда китепкана ачкым келет." });
+  const count = () => Number(listed().match(/^(\d+) applications/)[1]);
+  const stored = count();
+  await page.click("#application button[type=submit]");
+  await page.waitForURL(/thanks/);
+  const first = (await page.textContent("#application-code")).trim();
+  await page.goBack();
+  await page.waitForURL(/otunmo-formasy/);
+  assert.equal(await page.inputValue("#f-full_name"), "", "nothing of the first application is shown");
+  await fillAll(page, { name: "Чынара Бекова", birth: "1996-07-01", essay: "Жаштар үчүн спорт аянтчасы керек." });
+  const [post] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/api/applications") && r.request().method() === "POST"),
+    page.click("#application button[type=submit]"),
+  ]);
+  assert.equal(post.status(), 201, "a new application, not the first one's retry");
+  await page.waitForURL(/thanks/);
+  const second = (await page.textContent("#application-code")).trim();
+  assert.notEqual(second, first);
+  assert.equal(count(), stored + 2);
+  await context.close();
+});
