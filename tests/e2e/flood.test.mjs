@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { start } from "./harness.mjs";
+import { fillAll, start } from "./harness.mjs";
 import { application } from "../bench/load-intake.mjs";
 
 // Lower than the default (300/5m) so the flood is short; an hour so that no request's share
@@ -115,6 +115,35 @@ test("one client flooding the intake is refused while the others' applications a
     assert.ok(/Бир нече мүнөт/.test(message) && /Подождите несколько минут/.test(message), message);
     const home = await send(site.base, { from: FLOODER, method: "GET", path: "/ky/" });
     assert.equal(home.status, 200, "the flooder still reads the site");
+  } finally {
+    await site.stop();
+  }
+});
+
+test("an applicant whose network is past the limit is told so in her language, and her post goes again by itself", async () => {
+  // Two at once, then one every five seconds: the page waits at least ten before it posts
+  // again, enough for its post and its thank-you page.
+  const site = await start(undefined, { flags: ["--intake-limit", "2/10s"] });
+  try {
+    const page = await site.browser.newPage();
+    await page.goto(`${site.base}/ru/forma-zayavki/`);
+    await fillAll(page, { name: "Асель Маматова", birth: "1994-05-05", essay: "В нашем селе нужна библиотека." });
+    // Someone else on the same network (the browser posts from 127.0.0.1 too) takes the share.
+    for (const i of [1, 2]) {
+      const neighbour = await postJson(site.base, "127.0.0.1", `neighbour-${i}-${Date.now()}`);
+      assert.equal(neighbour.status, 201);
+    }
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes("/api/applications") && r.request().method() === "POST"),
+      page.click("#application button[type=submit]"),
+    ]);
+    assert.equal(refused.status(), 429);
+    // The wait is said in Russian, the page's language, while the answers stay in the form.
+    await page.waitForFunction(() => /Подождите несколько минут/.test(document.getElementById("form-status").textContent));
+    assert.equal(await page.inputValue("#f-full_name"), "Асель Маматова");
+    await page.waitForURL(/\/api\/applications\/thanks\?lang=ru&code=/, { timeout: 40000 });
+    assert.match((await page.textContent("#application-code")).trim(), /^\d{3}-\d{3}-\d{4}$/);
+    assert.match(site.listed(), /^3 applications/);
   } finally {
     await site.stop();
   }
