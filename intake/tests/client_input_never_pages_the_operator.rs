@@ -3,26 +3,10 @@
 //! would page her at night for nothing. Played on both stores, for DynamoDB refuses items
 //! that SQLite takes (an empty or a 64 KB map key, an item over 400 KB).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use http::{Request, StatusCode};
 use intake::handle;
 use store::Store;
 use test_support::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn honeypot(fields: Vec<(String, String)>) -> Vec<(String, String)> {
     with(fields, "website", Some("http://spam.example"))
@@ -113,7 +97,7 @@ fn hostile_requests() -> Vec<(String, Request<Vec<u8>>)> {
 }
 
 async fn probe(store: &impl Store) {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let subscriber =
         tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::WARN).finish();
@@ -135,7 +119,7 @@ async fn probe(store: &impl Store) {
         assert_eq!(again.status(), StatusCode::CONFLICT, "a changed retry: {}", body_text(&again));
         assert_eq!(body_json(&again)["code"], body_json(&first)["code"], "the first version's code");
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(!logs.contains("ERROR"), "a client made an operator's log line:\n{logs}");
     let largest = answered.iter().find(|(name, _)| name == "every field at its limit (JSON)").unwrap();
     assert_eq!(largest.1, StatusCode::CREATED, "the largest valid application is stored");

@@ -1,9 +1,6 @@
 //! The Lambda's log lines are JSON objects, each with the request id of its invocation (the
 //! span the Lambda runtime opens, `requestId`), and still without an applicant's data.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use intake::{handle, json_logs};
 use lambda_http::lambda_runtime::layers::trace::request_span;
 use lambda_http::tracing::subscriber::filter::LevelFilter;
@@ -11,22 +8,9 @@ use lambda_http::Context;
 use test_support::*;
 use tracing::Instrument as _;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn every_log_line_is_json_with_the_request_id_and_no_applicant_data() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let _guard = tracing::subscriber::set_default(json_logs(move || writer.clone(), LevelFilter::INFO));
 
@@ -43,7 +27,7 @@ async fn every_log_line_is_json_with_the_request_id_and_no_applicant_data() {
         handle(&store, &intake, request).instrument(request_span(&context)).await;
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let lines: Vec<serde_json::Value> = logs
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("not a JSON line ({err}): {line}")))

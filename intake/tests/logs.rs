@@ -1,29 +1,13 @@
 //! What the function writes to its logs (CloudWatch, in production) never holds an
 //! applicant's personal data or answers: only codes, submission ids and outcomes.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use intake::handle;
 use store::StoreErrorKind;
 use test_support::*;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Everything logged at any level until the guard is dropped.
-fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
+fn capture_logs() -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let subscriber =
         tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
@@ -42,7 +26,7 @@ async fn logs_name_codes_and_outcomes_never_personal_data() {
     handle(&store, &intake, post_form(&with(valid.clone(), "website", Some("spam")))).await;
     handle(&store, &intake, post_json(&with(valid.clone(), "email", Some("broken-address")))).await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("application stored"), "{logs}");
     assert!(logs.contains("honeypot"), "{logs}");
     for (name, value) in valid.iter().filter(|(_, value)| value.len() > 3) {
@@ -61,9 +45,9 @@ async fn a_failing_store_is_one_line_an_operator_can_act_on_and_no_applicant_dat
     let intake = intake_at(DURING_INTAKE);
     let valid = valid_fields();
     handle(&FailingStore(StoreErrorKind::Unavailable, MISSING_TABLE), &intake, post_json(&valid)).await;
-    let retryable = String::from_utf8(std::mem::take(&mut *captured.0.lock().unwrap())).unwrap();
+    let retryable = captured.take();
     handle(&FailingStore(StoreErrorKind::Misconfigured, MISSING_TABLE), &intake, post_form(&valid)).await;
-    let misconfigured = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let misconfigured = captured.text();
 
     assert_eq!(retryable.lines().count(), 1, "{retryable}");
     assert!(retryable.contains("WARN") && retryable.contains("store unavailable"), "{retryable}");

@@ -4,8 +4,7 @@
 //! site's address and on the preview's. With an origin secret (the Lambda behind
 //! CloudFront), a request without CloudFront's header is refused before anything else.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use http::{Request, StatusCode};
@@ -184,22 +183,9 @@ async fn the_previews_own_form_posts_through_the_router() {
 
 const SECRET: &str = "s3cr3t-from-cloudfront-0123456789";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn with_an_origin_secret_every_request_without_cloudfronts_header_is_a_403_before_anything_else() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let subscriber =
         tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
@@ -254,7 +240,7 @@ async fn with_an_origin_secret_every_request_without_cloudfronts_header_is_a_403
     assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::CREATED);
     assert_eq!(store.answers().await.unwrap().len(), 2);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(!logs.contains(SECRET) && !logs.contains("s3cr3t"), "the secret is never logged: {logs}");
 }
 
