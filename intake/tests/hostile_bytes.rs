@@ -3,7 +3,7 @@
 //! in the applicant's language, names the field when there is one, and stores nothing.
 
 use http::{Request, StatusCode};
-use intake::handle;
+use intake::{handle, Intake};
 use store::{CommissionStore, SqliteStore};
 use test_support::*;
 
@@ -131,28 +131,7 @@ async fn control_characters_in_an_answer_are_a_422_naming_the_field() {
         ("essay", "Менин айылым\u{7}", "BEL in a long text"),
         ("lsg_experience", "yes\u{0}", "NUL after a choice"),
     ];
-    for (name, value, case) in cases {
-        for (request, lang) in [
-            (post_json(&with(with(valid_fields(), name, Some(value)), "lang", Some("ru"))), "ru"),
-            (post_form(&with(valid_fields(), name, Some(value))), "ky"),
-        ] {
-            let (_dir, store) = temp_store();
-            let json = request.headers()["content-type"] == JSON;
-            let response = handle(&store, &intake, request).await;
-            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
-            let message = form_text("control_characters", lang);
-            if json {
-                let errors = body_json(&response)["errors"].as_array().unwrap().clone();
-                assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-                assert_eq!((errors[0]["field"].as_str(), errors[0]["message"].as_str()), (Some(name), Some(&*message)));
-            } else {
-                let label = intake.form().fields().find(|f| f.name.as_deref() == Some(name)).unwrap().label.get("ky");
-                let page = body_text(&response);
-                assert!(page.contains(&escaped(label)) && page.contains(&escaped(&message)), "{case}: {page}");
-            }
-            assert_nothing_stored(&store).await;
-        }
-    }
+    each_is_refused_naming_its_field(&intake, &cases, "control_characters").await;
 }
 
 #[tokio::test]
@@ -228,29 +207,7 @@ async fn invisible_characters_in_a_short_answer_are_a_422_naming_the_field() {
         ("birth_date", "1990-05-17\u{2060}", "a word joiner after a date"),
         ("lsg_experience", "yes\u{200B}", "a zero-width space after a choice"),
     ];
-    for (name, value, case) in cases {
-        for (request, lang) in [
-            (post_json(&with(with(valid_fields(), name, Some(value)), "lang", Some("ru"))), "ru"),
-            (post_form(&with(valid_fields(), name, Some(value))), "ky"),
-        ] {
-            let (_dir, store) = temp_store();
-            let json = request.headers()["content-type"] == JSON;
-            let response = handle(&store, &intake, request).await;
-            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
-            let message = form_text("invisible_characters", lang);
-            assert!(!message.is_empty() && message != "invisible_characters", "the message is in form.toml");
-            if json {
-                let errors = body_json(&response)["errors"].as_array().unwrap().clone();
-                assert_eq!(errors.len(), 1, "{case}: {errors:?}");
-                assert_eq!((errors[0]["field"].as_str(), errors[0]["message"].as_str()), (Some(name), Some(&*message)));
-            } else {
-                let label = intake.form().fields().find(|f| f.name.as_deref() == Some(name)).unwrap().label.get("ky");
-                let page = body_text(&response);
-                assert!(page.contains(&escaped(label)) && page.contains(&escaped(&message)), "{case}: {page}");
-            }
-            assert_nothing_stored(&store).await;
-        }
-    }
+    each_is_refused_naming_its_field(&intake, &cases, "invisible_characters").await;
 }
 
 /// A long text may hold a joiner or a mark pasted with it: the tools that print stored
@@ -281,5 +238,34 @@ async fn invisible_characters_in_a_field_name_are_refused_and_shown_written_out(
         assert_eq!(errors[0]["label"], "full<U+200B>name");
         assert_eq!(errors[0]["message"], form_text("invisible_characters", "ru"));
         assert_nothing_stored(&store).await;
+    }
+}
+
+/// Each `(field, value, case)` posted as JSON in Russian and as a form in Kyrgyz: a 422 with
+/// one error, on that field, saying `message_key`'s words in the applicant's language, and
+/// nothing stored.
+async fn each_is_refused_naming_its_field(intake: &Intake, cases: &[(&str, &str, &str)], message_key: &str) {
+    for &(name, value, case) in cases {
+        for (request, lang) in [
+            (post_json(&with(with(valid_fields(), name, Some(value)), "lang", Some("ru"))), "ru"),
+            (post_form(&with(valid_fields(), name, Some(value))), "ky"),
+        ] {
+            let (_dir, store) = temp_store();
+            let json = request.headers()["content-type"] == JSON;
+            let response = handle(&store, intake, request).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+            let message = form_text(message_key, lang);
+            assert!(!message.is_empty() && message != message_key, "{message_key} is in form.toml");
+            if json {
+                let errors = body_json(&response)["errors"].as_array().unwrap().clone();
+                assert_eq!(errors.len(), 1, "{case}: {errors:?}");
+                assert_eq!((errors[0]["field"].as_str(), errors[0]["message"].as_str()), (Some(name), Some(&*message)));
+            } else {
+                let label = intake.form().fields().find(|f| f.name.as_deref() == Some(name)).unwrap().label.get("ky");
+                let page = body_text(&response);
+                assert!(page.contains(&escaped(label)) && page.contains(&escaped(&message)), "{case}: {page}");
+            }
+            assert_nothing_stored(&store).await;
+        }
     }
 }
