@@ -197,6 +197,24 @@ async fn submit<S: Store>(store: &S, intake: &Intake, request: &Parts, body: Bod
     }
 }
 
+/// A refusal made outside the intake (the preview's per-client limit), worded and laid out as
+/// the intake's own: `text_key` of `content/form.toml` in `lang` when the site has it, else
+/// in every language; JSON or a page, as `json` says.
+pub fn refusal(
+    intake: &Intake,
+    lang: Option<&str>,
+    json: bool,
+    status: StatusCode,
+    error: &str,
+    text_key: &str,
+) -> Response<Vec<u8>> {
+    let reply = if json { Reply::Json } else { Reply::Html };
+    match intake.known_language(lang) {
+        Some(lang) => refuse(intake, lang, reply, status, error, text_key, "errors_title"),
+        None => refuse_in_every_language(intake, reply, status, error, text_key),
+    }
+}
+
 /// A refusal in `lang`: JSON for scripts, a page for form posts.
 fn refuse(
     intake: &Intake,

@@ -17,7 +17,7 @@ mod router;
 mod submission;
 mod validate;
 
-pub use handler::{handle, MAX_BODY};
+pub use handler::{handle, refusal, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "lambda")]
 pub use logs::json_logs;

@@ -17,9 +17,8 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use content_model::{escape_html as escape, Form, Translation};
 use governor::middleware::NoOpMiddleware;
-use intake::IntakeTexts;
+use intake::Intake;
 use tower::ServiceExt as _;
 use tower_governor::governor::{Governor, GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::PeerIpKeyExtractor;
@@ -106,84 +105,14 @@ impl Limiter {
     }
 }
 
-/// The 429's words and page in each of the site's languages, made once per build.
-pub(super) struct TooManyRequests {
-    /// In the site's order: the first is its default language.
-    languages: Vec<Words>,
-}
-
-struct Words {
-    lang: String,
-    title: String,
-    text: String,
-    site_title: String,
-    home: String,
-}
-
-/// Key in `content/form.toml`'s `[text]`, required of every form at load.
+/// Key in `content/form.toml`'s `[text]` (required of every form at load), and the JSON
+/// answer's `error`.
 const TEXT_KEY: &str = "too_many_requests";
-
-impl TooManyRequests {
-    pub(super) fn new(texts: &IntakeTexts, form: &Form) -> Self {
-        let languages = texts
-            .translations
-            .iter()
-            .map(|(lang, translation)| Words {
-                lang: lang.clone(),
-                title: form.message("errors_title", lang, &[]),
-                text: form.message(TEXT_KEY, lang, &[]),
-                site_title: Translation::parse(std::path::Path::new(&format!("content/i18n/{lang}.toml")), translation)
-                    .map(|t| t.get("site_title").to_string())
-                    .unwrap_or_default(),
-                home: form.message("home", lang, &[]),
-            })
-            .collect();
-        Self { languages }
-    }
-
-    fn in_language(&self, lang: Option<&str>) -> Option<&Words> {
-        self.languages.iter().find(|words| Some(words.lang.as_str()) == lang)
-    }
-
-    /// A page like the intake's own (same stylesheet, header and link home), in `words`'
-    /// language, or in every language with each sentence marked when `words` is `None`.
-    fn page(&self, words: Option<&Words>) -> String {
-        let every: Vec<&Words> = match words {
-            Some(words) => vec![words],
-            None => self.languages.iter().collect(),
-        };
-        let Some(first) = every.first() else {
-            return String::new();
-        };
-        let lang = escape(&first.lang);
-        let site = escape(&first.site_title);
-        let home = escape(&first.home);
-        let title = escape(&every.iter().map(|words| words.title.as_str()).collect::<Vec<_>>().join(" / "));
-        let body: String = match words {
-            Some(words) => format!("<p>{}</p>", escape(&words.text)),
-            None => every
-                .iter()
-                .map(|words| format!("<p lang=\"{}\">{}</p>", escape(&words.lang), escape(&words.text)))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        };
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title} · {site}</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n<header class=\"site-header\"><div class=\"wrap\"><a class=\"brand\" href=\"/{lang}/\">{site}</a></div></header>\n<main id=\"main\" class=\"wrap\">\n<h1>{title}</h1>\n{body}\n<p><a href=\"/{lang}/\">{home}</a></p>\n</main>\n</body>\n</html>\n"
-        )
-    }
-
-    fn text(&self, words: Option<&Words>) -> String {
-        match words {
-            Some(words) => words.text.clone(),
-            None => self.languages.iter().map(|words| words.text.as_str()).collect::<Vec<_>>().join("\n"),
-        }
-    }
-}
 
 /// What one refused request is answered with: read from the request before it goes on,
 /// since the limiter's answer is made without it.
 pub(super) struct Refusal {
-    words: Arc<TooManyRequests>,
+    intake: Arc<Intake>,
     /// The page's language, from the form's `?lang=`; `None` says it in every language.
     lang: Option<String>,
     json: bool,
@@ -192,7 +121,7 @@ pub(super) struct Refusal {
 impl Refusal {
     /// As the intake decides: JSON for a JSON body, a page for a form's body, and otherwise
     /// whatever the client accepts. The body itself is not read: a refusal costs nothing.
-    pub(super) fn for_request(words: Arc<TooManyRequests>, request: &Request) -> Self {
+    pub(super) fn for_request(intake: Arc<Intake>, request: &Request) -> Self {
         let header_text = |name| request.headers().get(name).and_then(|value: &HeaderValue| value.to_str().ok());
         let kind = header_text(header::CONTENT_TYPE).unwrap_or("").to_ascii_lowercase();
         let json = if kind.starts_with("application/json") {
@@ -206,7 +135,7 @@ impl Refusal {
             .uri()
             .query()
             .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(str::to_string));
-        Self { words, lang, json }
+        Self { intake, lang, json }
     }
 
     fn answer(&self, error: &GovernorError) -> Response {
@@ -214,25 +143,20 @@ impl Refusal {
             // The only other error is an unknown address, which a TCP connection always has.
             return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, "no-store")]).into_response();
         };
-        let words = self.words.in_language(self.lang.as_deref());
+        let refusal = intake::refusal(
+            &self.intake,
+            self.lang.as_deref(),
+            self.json,
+            StatusCode::TOO_MANY_REQUESTS,
+            TEXT_KEY,
+            TEXT_KEY,
+        );
+        let (mut parts, body) = refusal.into_parts();
         // Whole seconds, rounded down by the limiter: at least one, so "now" is never said.
-        let retry_after = (*wait_time).max(1).to_string();
-        let (kind, body) = if self.json {
-            let message = self.words.text(words);
-            let body = serde_json::json!({ "error": "too_many_requests", "message": message });
-            ("application/json; charset=utf-8", body.to_string())
-        } else {
-            ("text/html; charset=utf-8", self.words.page(words))
-        };
-        let mut response = Response::new(Body::from(body));
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Ok(value) = HeaderValue::from_str(&retry_after) {
-            headers.insert(header::RETRY_AFTER, value);
+        if let Ok(value) = HeaderValue::from_str(&(*wait_time).max(1).to_string()) {
+            parts.headers.insert(header::RETRY_AFTER, value);
         }
-        response
+        Response::from_parts(parts, Body::from(body))
     }
 }
 

@@ -37,7 +37,7 @@ use tower_http::services::ServeDir;
 use crate::preview::{Preview, Update};
 use crate::{load_catalogue, BuildOptions, Catalogue};
 pub use limit::IntakeLimit;
-use limit::{Limiter, Refusal, TooManyRequests};
+use limit::{Limiter, Refusal};
 
 /// What `serve` needs besides the build's options.
 #[derive(Debug, Clone)]
@@ -75,8 +75,8 @@ struct IntakeService {
     path: String,
     /// The router the Lambda runs, on the embedded store.
     router: axum::Router,
-    /// What a client past the limit is told.
-    too_many: Arc<TooManyRequests>,
+    /// The intake whose words and pages tell a client past the limit to wait.
+    too_many: Arc<Intake>,
 }
 
 #[derive(Default, Clone, PartialEq)]
@@ -383,9 +383,9 @@ fn load_intake(
 ) -> Result<IntakeService, Vec<content_model::ContentError>> {
     let texts = IntakeTexts::read(content_dir)?;
     let intake = Intake::from_texts(&texts, clock)?;
-    let too_many = Arc::new(TooManyRequests::new(&texts, intake.form()));
     let path = intake.path().to_string();
-    Ok(IntakeService { path, router: intake::router(Arc::clone(store), Arc::new(intake)), too_many })
+    let intake = Arc::new(intake);
+    Ok(IntakeService { path, router: intake::router(Arc::clone(store), Arc::clone(&intake)), too_many: intake })
 }
 
 /// Every request: refused when it names another host; otherwise the live status, the
