@@ -27,7 +27,9 @@ impl ImportError {
             ImportError::Scores(ScoresError::WouldOverwrite(codes)) => {
                 vec![text("import_would_overwrite", &[("codes", &one_line(&codes.join(", ")))])]
             }
-            ImportError::Scores(ScoresError::UnknownCode(code)) => {
+            ImportError::Scores(
+                ScoresError::UnknownCode(code) | ScoresError::Withdrawn(code) | ScoresError::Recused(code),
+            ) => {
                 vec![text("import_unknown_code", &[("code", &one_line(code))])]
             }
             ImportError::Scores(ScoresError::Store(err)) => vec![text("import_store", &[("error", &err.to_string())])],

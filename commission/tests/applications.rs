@@ -85,6 +85,8 @@ async fn list_shows_what_the_store_holds_and_names_only_when_asked() {
             ("full_name".to_string(), "Айгерим Секретова".to_string()),
             ("phone".to_string(), "0555 987654".to_string()),
         ]),
+        channel: Default::default(),
+        entered_by: None,
     };
     let code = store.save(&application).await.unwrap().code;
     let suspect = Suspect {
@@ -145,6 +147,8 @@ async fn invisible_characters_and_line_breaks_in_stored_text_are_written_out_one
             ("residence".to_string(), "Нарын\n999-999-9999  aged_28_and_over\tky".to_string()),
             ("workplace".to_string(), "\u{1b}[2J".to_string()),
         ]),
+        channel: Default::default(),
+        entered_by: None,
     };
     let code = store.save(&application).await.unwrap().code;
     let suspect = Suspect {

@@ -94,6 +94,8 @@ async fn five_applications(store: &impl Store) -> Vec<String> {
             category: if n.is_multiple_of(2) { Category::AgedTwentyEightAndOver } else { Category::UnderTwentyEight },
             answers: BTreeMap::from([("essay".to_string(), format!("Эссе {n}"))]),
             personal: BTreeMap::from([("full_name".to_string(), format!("Аты {n}"))]),
+            channel: Default::default(),
+            entered_by: None,
         };
         codes.push(store.save(&application).await.unwrap().code);
     }

@@ -57,6 +57,8 @@ async fn applications(store: &impl CommissionStore) -> BTreeMap<&'static str, St
                 ("residence".to_string(), SECRETS[4].to_string()),
                 ("workplace".to_string(), SECRETS[5].to_string()),
             ]),
+            channel: Default::default(),
+            entered_by: None,
         };
         codes.insert(name, store.save(&application).await.unwrap().code);
     }
@@ -355,6 +357,8 @@ async fn markup_in_an_essay_or_answer_is_shown_as_text_on_the_printable_sheet() 
             ("lsg_experience_text".to_string(), answer.to_string()),
         ]),
         personal: BTreeMap::from([("full_name".to_string(), SECRETS[0].to_string())]),
+        channel: Default::default(),
+        entered_by: None,
     };
     store.save(&application).await.unwrap();
     let sheets = dir.path().join("sheets");
@@ -438,6 +442,8 @@ async fn hostile_application(store: &impl CommissionStore) -> String {
             ("email".to_string(), "x\t=3+3@example.kg".to_string()),
             ("workplace".to_string(), "Жаңы-Жол айыл өкмөтү".to_string()),
         ]),
+        channel: Default::default(),
+        entered_by: None,
     };
     let code = store.save(&application).await.unwrap().code;
     for member in ["gamsumo", "union", "project"] {

@@ -154,6 +154,8 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
             category,
             answers,
             personal,
+            channel: store::Channel::Online,
+            entered_by: None,
         }),
         _ => Err(errors),
     }

@@ -53,6 +53,10 @@ pub struct Application {
     pub answers: BTreeMap<String, String>,
     /// Name, birth date, place, work and contacts; never shown to scorers.
     pub personal: BTreeMap<String, String>,
+    /// How it came: online, or on paper or by e-mail and keyed in by the secretariat.
+    pub channel: crate::Channel,
+    /// Who of the secretariat keyed it in; `None` for online applications.
+    pub entered_by: Option<String>,
 }
 
 impl Application {
@@ -118,6 +122,8 @@ pub struct StoredAnswers {
     pub category: Category,
     pub received_at: String,
     pub answers: BTreeMap<String, String>,
+    pub channel: crate::Channel,
+    pub entered_by: Option<String>,
 }
 
 /// A short code for an application: ten digits in three groups (`482-913-5074`), easy

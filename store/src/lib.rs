@@ -11,6 +11,7 @@ use std::fmt;
 use std::future::Future;
 
 mod application;
+mod checking;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
 #[cfg(feature = "embedded")]
@@ -23,6 +24,7 @@ pub use dynamodb::{dynamodb_client, dynamodb_config, DynamoStore, Tables};
 pub use sqlite::SqliteStore;
 
 pub use application::{new_code, Application, Category, Fields, Scores, StoredAnswers, Suspect};
+pub use checking::{Channel, Decision, Erased, RecordError, Recusal, Tombstone, Verdict};
 pub use text::{is_invisible, printable};
 
 /// The outcome of a save.
@@ -126,6 +128,10 @@ pub enum ScoresError {
     WouldOverwrite(Vec<String>),
     /// No application has this code.
     UnknownCode(String),
+    /// The application was withdrawn after the sheet was made: it is no longer scored.
+    Withdrawn(String),
+    /// The member recused herself from this application: her sheet does not score it.
+    Recused(String),
     Store(StoreError),
 }
 
@@ -170,4 +176,38 @@ pub trait CommissionStore: Store {
 
     /// Codes and fields of what the honeypot caught.
     fn suspects(&self) -> impl Future<Output = Result<Vec<(String, Fields)>, StoreError>> + Send;
+
+    /// Records the secretariat's decision about `decision.code`, replacing any earlier one.
+    /// A duplicate must name another stored application that is not itself a duplicate.
+    fn decide(&self, decision: &Decision) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// The current decision of every application that has one, by code.
+    fn decisions(&self) -> impl Future<Output = Result<Vec<Decision>, StoreError>> + Send;
+
+    /// Removes the application's answers, personal data, scores, decision and recusals, in
+    /// every table and from the file's free space, and keeps only a [`Tombstone`]. Racing an
+    /// import of scores, it ends withdrawn with no scores.
+    fn withdraw(
+        &self,
+        code: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<Tombstone, RecordError>> + Send;
+
+    /// Every withdrawn application, oldest received first.
+    fn withdrawn(&self) -> impl Future<Output = Result<Vec<Tombstone>, StoreError>> + Send;
+
+    /// Removes the personal data of every application received before `before`, and every
+    /// honeypot catch received before it, from the store's files too; answers, decisions and
+    /// scores stay.
+    fn erase_personal(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<Erased, StoreError>> + Send;
+
+    /// Records that `recusal.member` will not score `recusal.code`; her scores for it, if any,
+    /// are removed.
+    fn recuse(&self, recusal: &Recusal) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// Every recusal, by code then member.
+    fn recusals(&self) -> impl Future<Output = Result<Vec<Recusal>, StoreError>> + Send;
 }

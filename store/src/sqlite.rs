@@ -252,6 +252,8 @@ fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreE
             code,
             lang,
             received_at,
+            channel: crate::Channel::Online,
+            entered_by: None,
         });
     }
     Ok(all)
@@ -373,6 +375,37 @@ impl CommissionStore for SqliteStore {
 
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         self.blocking(suspects_now).await
+    }
+    async fn decide(&self, _decision: &crate::Decision) -> Result<(), crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn decisions(&self) -> Result<Vec<crate::Decision>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn withdraw(
+        &self,
+        _code: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Tombstone, crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn withdrawn(&self) -> Result<Vec<crate::Tombstone>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn erase_personal(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<crate::Erased, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn recuse(&self, _recusal: &crate::Recusal) -> Result<(), crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn recusals(&self) -> Result<Vec<crate::Recusal>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
     }
 }
 

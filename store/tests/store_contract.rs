@@ -21,6 +21,8 @@ fn application(id: &str, name: &str, second: u32) -> Application {
             ("full_name".to_string(), name.to_string()),
             ("phone".to_string(), "0700 123456".to_string()),
         ]),
+        channel: Default::default(),
+        entered_by: None,
     }
 }
 

@@ -476,6 +476,8 @@ impl CommissionStore for DynamoStore {
                     lang: item.lang,
                     received_at: item.received_at,
                     answers: item.answers,
+                    channel: crate::Channel::Online,
+                    entered_by: None,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -580,5 +582,36 @@ impl CommissionStore for DynamoStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         suspects.sort_by(|a, b| a.received_at.cmp(&b.received_at));
         Ok(suspects.into_iter().map(|suspect| (suspect.code, suspect.fields)).collect())
+    }
+    async fn decide(&self, _decision: &crate::Decision) -> Result<(), crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn decisions(&self) -> Result<Vec<crate::Decision>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn withdraw(
+        &self,
+        _code: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::Tombstone, crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn withdrawn(&self) -> Result<Vec<crate::Tombstone>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn erase_personal(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<crate::Erased, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
+    }
+
+    async fn recuse(&self, _recusal: &crate::Recusal) -> Result<(), crate::RecordError> {
+        Err(StoreError::misconfigured("not built yet").into())
+    }
+
+    async fn recusals(&self) -> Result<Vec<crate::Recusal>, StoreError> {
+        Err(StoreError::misconfigured("not built yet"))
     }
 }
