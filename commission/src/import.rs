@@ -1,12 +1,30 @@
 //! A member's filled sheet read back: every problem found, each with its row, in the
-//! commission's language, and the sheet stored whole or not at all.
+//! commission's language, and the sheet stored whole or not at all. Only the applications
+//! on her sheet may be scored: a code set aside, withdrawn or that she recused from refuses
+//! the sheet, whether the sheet had it or it changed in the store while she scored.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use content_model::Selection;
 use store::{CommissionStore, Scores, ScoresError};
 
+use crate::pool::{Excluded, Pool};
 use crate::{criterion_column, one_line};
+
+/// Why `code` may not be scored by this member, in `lang`.
+fn not_scored(selection: &Selection, code: &str, excluded: Option<&Excluded>, recused: bool, lang: &str) -> String {
+    let code = one_line(code);
+    let code = code.as_ref();
+    match excluded {
+        Some(Excluded::Ineligible) => selection.text("import_ineligible", lang, &[("code", code)]),
+        Some(Excluded::Duplicate { of }) => {
+            selection.text("import_duplicate", lang, &[("code", code), ("of", &one_line(of))])
+        }
+        Some(Excluded::Withdrawn) => selection.text("import_withdrawn", lang, &[("code", code)]),
+        None if recused => selection.text("import_recused", lang, &[("code", code)]),
+        None => selection.text("import_unknown_code", lang, &[("code", code)]),
+    }
+}
 
 /// Why a sheet was refused; nothing of it was stored.
 #[derive(Debug)]
@@ -27,11 +45,13 @@ impl ImportError {
             ImportError::Scores(ScoresError::WouldOverwrite(codes)) => {
                 vec![text("import_would_overwrite", &[("codes", &one_line(&codes.join(", ")))])]
             }
-            ImportError::Scores(
-                ScoresError::UnknownCode(code) | ScoresError::Withdrawn(code) | ScoresError::Recused(code),
-            ) => {
-                vec![text("import_unknown_code", &[("code", &one_line(code))])]
+            ImportError::Scores(ScoresError::UnknownCode(code)) => {
+                vec![not_scored(selection, code, None, false, lang)]
             }
+            ImportError::Scores(ScoresError::Withdrawn(code)) => {
+                vec![not_scored(selection, code, Some(&Excluded::Withdrawn), false, lang)]
+            }
+            ImportError::Scores(ScoresError::Recused(code)) => vec![not_scored(selection, code, None, true, lang)],
             ImportError::Scores(ScoresError::Store(err)) => vec![text("import_store", &[("error", &err.to_string())])],
         };
         lines.push(text("import_nothing_changed", &[]));
@@ -41,13 +61,13 @@ impl ImportError {
 
 /// Reads `sheet` (CSV, as `sheet_csv` wrote it and a spreadsheet saved it: with commas,
 /// semicolons or tabs, quoted or not, apostrophes before values or not) for `member` and
-/// stores it. `known_codes` are the applications in the store. Problems are written in `lang`.
+/// stores it. Its codes must be on her sheet as the store has it now (see [`Pool`]).
+/// Problems are written in `lang`.
 pub async fn import_sheet(
     store: &impl CommissionStore,
     selection: &Selection,
     member: &str,
     sheet: &[u8],
-    known_codes: &HashSet<String>,
     overwrite: bool,
     lang: &str,
 ) -> Result<usize, ImportError> {
@@ -60,6 +80,7 @@ pub async fn import_sheet(
             &[("member", member), ("members", &ids.join(", "))],
         )]));
     }
+    let pool = Pool::load(store).await.map_err(|err| ImportError::Scores(ScoresError::Store(err)))?;
     let sheet = sheet.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(sheet);
     // The code column is named in the language the sheet was made in: accept any of them.
     let code_names: Vec<&str> = selection.text.get("code").map(|names| names.values().collect()).unwrap_or_default();
@@ -121,7 +142,8 @@ pub async fn import_sheet(
     }
     let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(sheet);
     let mut rows = Vec::new();
-    let mut seen = HashSet::new();
+    // The row of each code, to name it when the store refuses the sheet for that code.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, record) in reader.records().enumerate() {
         let row = index + 2;
         let record = match record {
@@ -137,11 +159,12 @@ pub async fn import_sheet(
         if code.is_empty() && criteria.iter().all(|&i| cell(i).is_empty()) {
             continue;
         }
-        if !known_codes.contains(&code) {
-            problems.push(at(row, text("import_unknown_code", &[("code", &one_line(&code))])));
+        let recused = pool.is_recused(member, &code);
+        if !pool.contains(&code) || recused {
+            problems.push(at(row, not_scored(selection, &code, pool.excluded(&code), recused, lang)));
             continue;
         }
-        if !seen.insert(code.clone()) {
+        if seen.insert(code.clone(), row).is_some() {
             problems.push(at(row, text("import_twice", &[("code", &one_line(&code))])));
             continue;
         }
@@ -171,6 +194,19 @@ pub async fn import_sheet(
     if !problems.is_empty() {
         return Err(ImportError::Sheet(problems));
     }
-    store.save_scores(member, &rows, overwrite).await.map_err(ImportError::Scores)?;
-    Ok(rows.len())
+    // Checked above against the pool as it was read; a withdrawal or a recusal since then
+    // is the store's refusal, named by its row as every other one.
+    let refused = |code: &str, why: String| {
+        let row = seen.get(code).copied();
+        ImportError::Sheet(vec![row.map_or_else(|| why.clone(), |row| at(row, why.clone()))])
+    };
+    match store.save_scores(member, &rows, overwrite).await {
+        Ok(()) => Ok(rows.len()),
+        Err(ScoresError::UnknownCode(code)) => Err(refused(&code, not_scored(selection, &code, None, false, lang))),
+        Err(ScoresError::Withdrawn(code)) => {
+            Err(refused(&code, not_scored(selection, &code, Some(&Excluded::Withdrawn), false, lang)))
+        }
+        Err(ScoresError::Recused(code)) => Err(refused(&code, not_scored(selection, &code, None, true, lang))),
+        Err(err) => Err(ImportError::Scores(err)),
+    }
 }

@@ -9,14 +9,16 @@
 
 mod content;
 mod import;
+mod pool;
 mod ranking;
 mod results;
 mod sheet;
 
 pub use content::CommissionContent;
 pub use import::{import_sheet, ImportError};
+pub use pool::{Candidate, Excluded, Pool, SetAside};
 pub use ranking::{rank, Ranked, Ranking};
-pub use results::{ranking_json, results_csv, results_markdown};
+pub use results::{ranked_marks, ranking_json, results_csv, results_markdown, set_aside_line};
 pub use sheet::{sheet_csv, sheet_html, SheetError};
 
 use std::borrow::Cow;

@@ -1,6 +1,7 @@
 //! The results: a CSV for the secretariat (names and contacts only when asked for) and a
 //! Markdown report per language, codes and totals only, that the site publishes as a
-//! stage II report.
+//! stage II report. Both say how many applications were set aside, by reason, and mark
+//! the ones not yet checked and the means of fewer members after a recusal.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,8 +14,47 @@ use store::Fields;
 use crate::ranking::{Ranked, Ranking};
 use crate::write_csv;
 
+/// The members' names in `lang`, in the commission's order, for member ids.
+fn member_names(selection: &Selection, ids: &[String], lang: &str) -> String {
+    let names: Vec<&str> = ids
+        .iter()
+        .map(|id| selection.members.iter().find(|m| &m.id == id).map_or(id.as_str(), |m| m.name.get(lang)))
+        .collect();
+    names.join(", ")
+}
+
+/// What the ranking marks on an application, in `lang`: a mean of fewer members after a
+/// recusal, not checked yet, members far apart, a tie at the quota's edge.
+pub fn ranked_marks(selection: &Selection, ranked: &Ranked, lang: &str) -> Vec<String> {
+    let mut marks = Vec::new();
+    if !ranked.recused.is_empty() {
+        let scoring = ranked.totals.iter().flatten().count().to_string();
+        let recused = member_names(selection, &ranked.recused, lang);
+        marks.push(selection.text("flag_recused", lang, &[("count", &scoring), ("members", &recused)]));
+    }
+    if !ranked.checked {
+        marks.push(selection.text("flag_unchecked", lang, &[]));
+    }
+    marks
+}
+
+/// How many applications were set aside, by reason, and how many are not yet checked, in `lang`.
+pub fn set_aside_line(selection: &Selection, ranking: &Ranking, lang: &str) -> String {
+    let counts = ranking.set_aside;
+    selection.text(
+        "set_aside_counts",
+        lang,
+        &[
+            ("ineligible", &counts.ineligible.to_string()),
+            ("duplicate", &counts.duplicate.to_string()),
+            ("withdrawn", &counts.withdrawn.to_string()),
+            ("unchecked", &ranking.unchecked.to_string()),
+        ],
+    )
+}
+
 fn flags(selection: &Selection, ranked: &Ranked, lang: &str) -> String {
-    let mut flags = Vec::new();
+    let mut flags = ranked_marks(selection, ranked, lang);
     if ranked.disagreement {
         flags.push(selection.text("flag_disagreement", lang, &[]));
     }
@@ -25,7 +65,8 @@ fn flags(selection: &Selection, ranked: &Ranked, lang: &str) -> String {
 }
 
 /// The ranking for spreadsheets and scripts (`selection rank --json`): per age group, each
-/// application's place, members' totals, mean and flags; then what is not ranked yet.
+/// application's place, members' totals (`null` for a member who recused), mean and flags;
+/// then what is not ranked yet, how many were set aside by reason and how many are unchecked.
 /// Values are kept exactly as stored, for scripts: printing it, escape invisible characters
 /// with [`crate::json_visible`].
 pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Value {
@@ -47,6 +88,8 @@ pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Val
                         "place": ranked.place,
                         "totals": totals,
                         "mean": ranked.mean,
+                        "recused": ranked.recused,
+                        "checked": ranked.checked,
                         "proposed": ranked.proposed,
                         "tie_at_edge": ranked.tie_at_cut,
                         "disagreement": ranked.disagreement,
@@ -58,7 +101,18 @@ pub fn ranking_json(selection: &Selection, ranking: &Ranking) -> serde_json::Val
         .collect();
     let incomplete: Vec<serde_json::Value> =
         ranking.incomplete.iter().map(|(code, missing)| json!({ "code": code, "missing": missing })).collect();
-    json!({ "groups": groups, "incomplete": incomplete, "disagreement_rule": ranking.disagreement_rule })
+    let set_aside = ranking.set_aside;
+    json!({
+        "groups": groups,
+        "incomplete": incomplete,
+        "disagreement_rule": ranking.disagreement_rule,
+        "set_aside": {
+            "ineligible": set_aside.ineligible,
+            "duplicate": set_aside.duplicate,
+            "withdrawn": set_aside.withdrawn,
+        },
+        "unchecked": ranking.unchecked,
+    })
 }
 
 /// The secretariat's CSV, in `lang`. `personal` adds each application's personal data.
@@ -83,7 +137,10 @@ pub fn results_csv(
         for ranked in list {
             let mut row =
                 vec![text(&format!("category_{}", category.key())), ranked.place.to_string(), ranked.code.clone()];
-            row.extend(ranked.totals.iter().map(|total| format!("{total:.1}")));
+            row.extend(ranked.totals.iter().map(|total| match total {
+                Some(total) => format!("{total:.1}"),
+                None => text("recused_cell"),
+            }));
             row.push(format!("{:.1}", ranked.mean));
             row.push(if ranked.proposed { text("yes") } else { String::new() });
             row.push(flags(selection, ranked, lang));
@@ -144,6 +201,7 @@ pub fn results_markdown(selection: &Selection, ranking: &Ranking, lang: &str, da
         "{}\n",
         selection.text("results_rules", lang, &[("points", &selection.disagreement.to_string())])
     ));
+    md.push_str(&format!("\n{}\n", set_aside_line(selection, ranking, lang)));
     for (category, proposed, minimum) in &ranking.short {
         let group = text(&format!("category_{}", category.key()));
         md.push_str(&format!(

@@ -1,6 +1,8 @@
-//! A member's scoring sheet: every application's code, age group, answers and essay, and an
-//! empty score per criterion with where its evidence is. Never a name, a birth date, a
-//! place or a contact: the sheet is made from the answers side of the store only.
+//! A member's scoring sheet: every application in the pool (not set aside, not withdrawn,
+//! not one she recused from) with its code, age group, whether the secretariat has checked
+//! it yet, answers and essay, and an empty score per criterion with where its evidence is.
+//! Never a name, a birth date, a place or a contact: the sheet is made from the answers
+//! side of the store only.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,6 +12,7 @@ use serde::Serialize;
 use store::StoredAnswers;
 use tera::{Context, Tera};
 
+use crate::pool::{Candidate, Pool};
 use crate::{criterion_column, write_csv};
 
 /// An application's answer to `field` as a member reads it: yes and no in `lang`, nothing
@@ -27,14 +30,23 @@ fn category_label(selection: &Selection, application: &StoredAnswers, lang: &str
     selection.text(&format!("category_{}", application.category.key()), lang, &[])
 }
 
+/// Whether the secretariat found the application eligible or has not checked it yet, in `lang`.
+fn checking(selection: &Selection, candidate: &Candidate, lang: &str) -> String {
+    selection.text(if candidate.checked { "checked_eligible" } else { "not_checked" }, lang, &[])
+}
+
 /// The questions a sheet shows: every answered, non-personal one.
 fn questions(form: &Form) -> impl Iterator<Item = &Field> {
     form.fields().filter(|field| field.kind.is_answered() && !field.personal && field.kind != FieldKind::Confirm)
 }
 
-/// The sheet as CSV, in `lang`.
-pub fn sheet_csv(form: &Form, selection: &Selection, applications: &[StoredAnswers], lang: &str) -> Vec<u8> {
-    let mut header = vec![selection.text("code", lang, &[]), selection.text("category", lang, &[])];
+/// `member`'s sheet as CSV, in `lang`.
+pub fn sheet_csv(form: &Form, selection: &Selection, pool: &Pool, member: &str, lang: &str) -> Vec<u8> {
+    let mut header = vec![
+        selection.text("code", lang, &[]),
+        selection.text("category", lang, &[]),
+        selection.text("sheet_checking", lang, &[]),
+    ];
     header.extend(questions(form).map(|field| format!("{} {}", field.id, field.label.get(lang))));
     header.extend(selection.criteria.iter().enumerate().map(|(index, criterion)| {
         format!(
@@ -46,8 +58,13 @@ pub fn sheet_csv(form: &Form, selection: &Selection, applications: &[StoredAnswe
         )
     }));
     let mut rows = vec![header];
-    for application in applications {
-        let mut row = vec![application.code.clone(), category_label(selection, application, lang)];
+    for candidate in pool.sheet_of(member) {
+        let application = &candidate.answers;
+        let mut row = vec![
+            application.code.clone(),
+            category_label(selection, application, lang),
+            checking(selection, candidate, lang),
+        ];
         row.extend(questions(form).map(|field| answer(selection, field, application, lang)));
         row.extend(selection.criteria.iter().map(|_| String::new()));
         rows.push(row);
@@ -74,6 +91,9 @@ struct SheetPage<'a> {
 struct SheetApplication<'a> {
     code: Cow<'a, str>,
     category: String,
+    checking: String,
+    /// Not checked yet: the page marks it so.
+    unchecked: bool,
     answers: Vec<SheetAnswer<'a>>,
 }
 
@@ -115,25 +135,29 @@ impl fmt::Display for SheetError {
 
 impl std::error::Error for SheetError {}
 
-/// The sheet as a printable page, in `lang`: one application after another, each with its
-/// answers, its essay and a box per criterion.
+/// `member`'s sheet as a printable page, in `lang`: one application after another, each
+/// with its answers, its essay and a box per criterion.
 pub fn sheet_html(
     form: &Form,
     selection: &Selection,
-    applications: &[StoredAnswers],
-    lang: &str,
+    pool: &Pool,
     member: &str,
+    lang: &str,
 ) -> Result<String, SheetError> {
+    let name = selection.members.iter().find(|known| known.id == member).map_or(member, |known| known.name.get(lang));
     let page = SheetPage {
         lang,
         title: selection.text("sheet_title", lang, &[]),
         member_label: selection.text("sheet_member", lang, &[]),
-        member,
-        applications: applications
-            .iter()
-            .map(|application| SheetApplication {
+        member: name,
+        applications: pool
+            .sheet_of(member)
+            .map(|candidate| (candidate, &candidate.answers))
+            .map(|(candidate, application)| SheetApplication {
                 code: store::printable(&application.code),
                 category: category_label(selection, application, lang),
+                checking: checking(selection, candidate, lang),
+                unchecked: !candidate.checked,
                 answers: questions(form)
                     .map(|field| SheetAnswer {
                         id: &field.id,

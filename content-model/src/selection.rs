@@ -60,6 +60,22 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "import_would_overwrite",
     "import_store",
     "import_nothing_changed",
+    // set aside, unchecked, recusals
+    "sheet_checking",
+    "checked_eligible",
+    "not_checked",
+    "flag_unchecked",
+    "flag_recused",
+    "recused_cell",
+    "set_aside_counts",
+    "not_ranked_all_recused",
+    "sheets_recused",
+    "recused",
+    "recuse_no_reason",
+    "import_recused",
+    "import_ineligible",
+    "import_duplicate",
+    "import_withdrawn",
 ];
 
 /// One member of the commission, by the body she represents.

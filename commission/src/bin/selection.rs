@@ -1,27 +1,31 @@
 //! `selection`: stage II for the secretariat, on the embedded store or on DynamoDB.
 //!
 //!     selection sheets --member gamsumo [--lang ky] [--out sheets/]
+//!     selection recuse --member gamsumo 482-913-5074 --reason "her neighbour"
 //!     selection import --member gamsumo sheets/gamsumo.csv [--overwrite]
 //!     selection rank [--json]
 //!     selection results [--personal] [--out results.csv]
 //!     selection report [--date 2021-01-16] [--out content/reports]
 //!
-//! Sheets for members carry codes, age groups, answers and essays, never personal data.
+//! Sheets for members carry codes, age groups, answers and essays, never personal data;
+//! applications the secretariat set aside (ineligible, duplicate) or that were withdrawn
+//! are on no sheet and not ranked, ones not yet checked are and say so, and a member's
+//! sheet leaves out what she recused from (the ranking then takes the others' mean).
 //! Stored text is shown with its invisible characters written out (`<U+202E>`), in the
 //! terminal and in every file; CSV cells are quoted and cannot start a formula however a
 //! spreadsheet splits them; `results --personal` is written readable by its owner only.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use commission::{
-    import_sheet, json_visible, one_line, rank, ranking_json, results_csv, results_markdown, sheet_csv, sheet_html,
-    write_private, CommissionContent,
+    import_sheet, json_visible, one_line, rank, ranked_marks, ranking_json, results_csv, results_markdown,
+    set_aside_line, sheet_csv, sheet_html, write_private, CommissionContent, Pool,
 };
-use store::{CommissionStore, SqliteStore};
+use store::{CommissionStore, RecordError, Recusal, SqliteStore};
 
 #[derive(Parser)]
 struct Cli {
@@ -48,6 +52,16 @@ enum Command {
         member: String,
         #[arg(long, default_value = "sheets")]
         out: PathBuf,
+    },
+    /// Record that a member will not score an application, and why: her sheet leaves it
+    /// out, and the ranking takes the other members' mean for it.
+    Recuse {
+        #[arg(long)]
+        member: String,
+        code: String,
+        /// Why (a conflict of interest: she knows the applicant).
+        #[arg(long)]
+        reason: String,
     },
     /// Read a member's filled sheet back; all of it or nothing.
     Import {
@@ -84,43 +98,71 @@ enum Command {
 async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionContent) -> Result<(), String> {
     let lang = content.language(&cli.lang)?;
     let text = |key: &str, values: &[(&str, &str)]| content.selection.text(key, lang, values);
-    let applications = store.answers().await.map_err(|e| e.to_string())?;
+    let member_of =
+        |member: &str| {
+            let ids: Vec<&str> = content.selection.members.iter().map(|m| m.id.as_str()).collect();
+            content.selection.members.iter().find(|m| m.id == member).ok_or_else(|| {
+                text("import_not_member", &[("member", &one_line(member)), ("members", &ids.join(", "))])
+            })
+        };
     match &cli.command {
         Command::Sheets { member, out } => {
-            let Some(known) = content.selection.members.iter().find(|m| &m.id == member) else {
-                return Err(format!("`{member}` is not a member of the commission"));
-            };
+            member_of(member)?;
+            let pool = Pool::load(store).await.map_err(|e| e.to_string())?;
             std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
             let csv = out.join(format!("{member}.csv"));
             let html = out.join(format!("{member}.html"));
-            std::fs::write(&csv, sheet_csv(&content.form, &content.selection, &applications, lang))
-                .map_err(|e| e.to_string())?;
-            let page = sheet_html(&content.form, &content.selection, &applications, lang, known.name.get(lang))
-                .map_err(|e| e.to_string())?;
-            std::fs::write(&html, page).map_err(|e| e.to_string())?;
+            std::fs::write(&csv, sheet_csv(&content.form, &content.selection, &pool, member, lang))
+                .map_err(|e| format!("{}: {e}", csv.display()))?;
+            let page = sheet_html(&content.form, &content.selection, &pool, member, lang).map_err(|e| e.to_string())?;
+            std::fs::write(&html, page).map_err(|e| format!("{}: {e}", html.display()))?;
+            let listed = pool.sheet_of(member).count();
             println!(
                 "{}",
                 text(
                     "sheets_written",
                     &[
-                        ("count", &applications.len().to_string()),
+                        ("count", &listed.to_string()),
                         ("csv", &csv.display().to_string()),
                         ("html", &html.display().to_string())
                     ]
                 )
             );
+            let recused = pool.candidates.len() - listed;
+            if recused > 0 {
+                println!("{}", text("sheets_recused", &[("count", &recused.to_string())]));
+            }
+        }
+        Command::Recuse { member, code, reason } => {
+            let known = member_of(member)?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(text("recuse_no_reason", &[("code", &one_line(code))]));
+            }
+            let recusal = Recusal {
+                member: member.clone(),
+                code: code.clone(),
+                reason: reason.to_string(),
+                at: chrono::Utc::now(),
+            };
+            store.recuse(&recusal).await.map_err(|err| match err {
+                RecordError::UnknownCode(code) => text("import_unknown_code", &[("code", &one_line(&code))]),
+                RecordError::Withdrawn(code) => text("import_withdrawn", &[("code", &one_line(&code))]),
+                other => other.to_string(),
+            })?;
+            println!("{}", text("recused", &[("member", known.name.get(lang)), ("code", &one_line(code))]));
         }
         Command::Import { member, sheet, overwrite } => {
             let bytes = std::fs::read(sheet).map_err(|e| format!("{}: {e}", sheet.display()))?;
-            let codes: HashSet<String> = applications.iter().map(|a| a.code.clone()).collect();
-            let count = import_sheet(store, &content.selection, member, &bytes, &codes, *overwrite, lang)
+            let count = import_sheet(store, &content.selection, member, &bytes, *overwrite, lang)
                 .await
                 .map_err(|err| format!("{}:\n{}", sheet.display(), err.message(&content.selection, lang)))?;
             println!("{}", text("imported", &[("member", member), ("count", &count.to_string())]));
         }
         Command::Rank { json } => {
+            let pool = Pool::load(store).await.map_err(|e| e.to_string())?;
             let scores = store.scores().await.map_err(|e| e.to_string())?;
-            let ranking = rank(&content.selection, &applications, &scores);
+            let ranking = rank(&content.selection, &pool, &scores);
             if *json {
                 println!("{}", json_visible(&format!("{:#}", ranking_json(&content.selection, &ranking))));
                 return Ok(());
@@ -137,7 +179,11 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                     text("mean", &[])
                 );
                 for ranked in list {
-                    let totals: Vec<String> = ranked.totals.iter().map(|t| format!("{t:5.1}")).collect();
+                    let totals: Vec<String> = ranked
+                        .totals
+                        .iter()
+                        .map(|total| total.map_or_else(|| format!("{:>5}", "—"), |t| format!("{t:5.1}")))
+                        .collect();
                     let mut marks = Vec::new();
                     if ranked.tie_at_cut {
                         marks.push(text("flag_tie", &[]));
@@ -147,6 +193,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                     if ranked.disagreement {
                         marks.push(text("flag_disagreement", &[]));
                     }
+                    marks.extend(ranked_marks(&content.selection, ranked, lang));
                     println!(
                         "  {:>5}  {}  {}  {:6.1}  {}",
                         ranked.place,
@@ -158,6 +205,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                 }
             }
             println!("\n{}", text("rank_rule", &[("points", &ranking.disagreement_rule.to_string())]));
+            println!("{}", set_aside_line(&content.selection, &ranking, lang));
             for (category, proposed, minimum) in &ranking.short {
                 let group = text(&format!("category_{}", category.key()), &[]);
                 println!(
@@ -169,6 +217,10 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                 );
             }
             for (code, missing) in &ranking.incomplete {
+                if missing.is_empty() {
+                    println!("{}", text("not_ranked_all_recused", &[("code", &one_line(code))]));
+                    continue;
+                }
                 let names: Vec<&str> = missing
                     .iter()
                     .map(|id| {
@@ -179,13 +231,15 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
             }
         }
         Command::Results { out, personal } => {
+            let pool = Pool::load(store).await.map_err(|e| e.to_string())?;
             let scores = store.scores().await.map_err(|e| e.to_string())?;
-            let ranking = rank(&content.selection, &applications, &scores);
+            let ranking = rank(&content.selection, &pool, &scores);
             let mut data = BTreeMap::new();
             if *personal {
-                for application in &applications {
-                    if let Some(fields) = store.personal(&application.code).await.map_err(|e| e.to_string())? {
-                        data.insert(application.code.clone(), fields);
+                // Only the ranked: nobody else is in the file.
+                for ranked in ranking.groups.iter().flat_map(|(_, list)| list) {
+                    if let Some(fields) = store.personal(&ranked.code).await.map_err(|e| e.to_string())? {
+                        data.insert(ranked.code.clone(), fields);
                     }
                 }
             }
@@ -199,10 +253,12 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                 out.display(),
                 if *personal { " (with names and contacts: keep it safe)" } else { "" }
             );
+            println!("{}", set_aside_line(&content.selection, &ranking, lang));
         }
         Command::Report { date, out } => {
+            let pool = Pool::load(store).await.map_err(|e| e.to_string())?;
             let scores = store.scores().await.map_err(|e| e.to_string())?;
-            let ranking = rank(&content.selection, &applications, &scores);
+            let ranking = rank(&content.selection, &pool, &scores);
             let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
             for lang in &content.languages {
                 let file = out.join(format!("selection-results.{lang}.md"));
