@@ -1,6 +1,7 @@
 //! The sheet import on generated sheets: bytes of any kind, and sheets shaped like the real
-//! ones with wrong, missing, repeated and unknown cells. No sheet panics; a refused sheet
-//! says why and changes nothing in the store; an accepted one changes only its member's scores.
+//! ones with wrong, missing, repeated and unknown cells, and codes set aside or recused. No
+//! sheet panics; a refused sheet says why and changes nothing in the store; an accepted one
+//! changes only its member's scores, and never scores a code set aside or one she recused from.
 //!
 //! `CASES` cases (a few seconds). A longer run sets the number:
 //! `PROPTEST_CASES=100000 cargo test --release -p commission --test properties`.
@@ -13,7 +14,7 @@ use commission::{import_sheet, ImportError};
 use content_model::Selection;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use store::{Application, Category, CommissionStore, Scores, Store};
+use store::{Application, Category, CommissionStore, Decision, Recusal, Scores, Store, Verdict};
 
 const CASES: u32 = 2_000;
 
@@ -119,6 +120,15 @@ fn any_sheet_is_imported_whole_or_refused_without_a_change() {
         .map(|code| Scores { code: code.clone(), member: "gamsumo".into(), scores: vec![3; selection.criteria.len()] })
         .collect();
     runtime.block_on(store.save_scores("gamsumo", &earlier, false)).unwrap();
+    // The last application is a duplicate of the first; `union` recused from the fourth.
+    let at = Utc.with_ymd_and_hms(2020, 12, 14, 9, 0, 0).unwrap();
+    let (set_aside, recused) = (codes[4].clone(), codes[3].clone());
+    let duplicate = Verdict::Duplicate { of: codes[0].clone() };
+    runtime
+        .block_on(store.decide(&Decision { code: set_aside.clone(), verdict: duplicate, by: "Бермет".into(), at }))
+        .unwrap();
+    let recusal = Recusal { member: "union".into(), code: recused.clone(), reason: "туугандар".into(), at };
+    runtime.block_on(store.recuse(&recusal)).unwrap();
 
     let member = prop::sample::select(vec!["gamsumo", "union", "project", "nobody", ""]);
     let lang = prop::sample::select(vec!["ky", "ru"]);
@@ -134,6 +144,8 @@ fn any_sheet_is_imported_whole_or_refused_without_a_change() {
                 let mine = by_member(&after, member, true);
                 prop_assert!(mine.len() >= rows, "{rows} rows imported, {} stored", mine.len());
                 for scores in mine {
+                    prop_assert!(scores.code != set_aside, "a duplicate was scored");
+                    prop_assert!(member != "union" || scores.code != recused, "a recused code was scored");
                     prop_assert_eq!(scores.scores.len(), selection.criteria.len());
                     prop_assert!(scores.scores.iter().all(|s| (1..=5).contains(s)), "{scores:?}");
                 }
