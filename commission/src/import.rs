@@ -196,9 +196,9 @@ pub async fn import_sheet(
     }
     // Checked above against the pool as it was read; a withdrawal or a recusal since then
     // is the store's refusal, named by its row as every other one.
-    let refused = |code: &str, why: String| {
-        let row = seen.get(code).copied();
-        ImportError::Sheet(vec![row.map_or_else(|| why.clone(), |row| at(row, why.clone()))])
+    let refused = |code: &str, why: String| match seen.get(code) {
+        Some(&row) => ImportError::Sheet(vec![at(row, why)]),
+        None => ImportError::Sheet(vec![why]),
     };
     match store.save_scores(member, &rows, overwrite).await {
         Ok(()) => Ok(rows.len()),
