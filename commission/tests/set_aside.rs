@@ -263,9 +263,9 @@ async fn set_aside_applications_are_left_out(store: &impl CommissionStore) {
         assert!(!sheet.contains(&codes[name]), "{name} on a sheet");
     }
     for member in ["gamsumo", "union", "project"] {
-        let sheet: Vec<Scores> = ["kept", "unchecked"]
+        let sheet: Vec<Scores> = [("kept", 5), ("unchecked", 4)]
             .iter()
-            .map(|name| Scores { code: codes[name].clone(), member: member.into(), scores: vec![4; 7] })
+            .map(|(name, score)| Scores { code: codes[name].clone(), member: member.into(), scores: vec![*score; 7] })
             .collect();
         store.save_scores(member, &sheet, false).await.unwrap();
     }
