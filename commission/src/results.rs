@@ -30,7 +30,12 @@ pub fn ranked_marks(selection: &Selection, ranked: &Ranked, lang: &str) -> Vec<S
     if !ranked.recused.is_empty() {
         let scoring = ranked.totals.iter().flatten().count().to_string();
         let recused = member_names(selection, &ranked.recused, lang);
-        marks.push(selection.text("flag_recused", lang, &[("count", &scoring), ("members", &recused)]));
+        let total = ranked.totals.len().to_string();
+        marks.push(selection.text(
+            "flag_recused",
+            lang,
+            &[("count", &scoring), ("total", &total), ("members", &recused)],
+        ));
     }
     if !ranked.checked {
         marks.push(selection.text("flag_unchecked", lang, &[]));

@@ -355,7 +355,7 @@ async fn a_recused_members_sheet_lacks_the_code_and_the_ranking_takes_the_others
     let printed = succeeds(cli(dir, &["rank", "--lang", "ru"]));
     let line = line_of(&printed, &known);
     assert!(line.contains("100.0     —  80.0    90.0"), "{line}");
-    let mark = text("flag_recused", &[("count", "2"), ("members", &member_name("union"))]);
+    let mark = text("flag_recused", &[("count", "2"), ("total", "3"), ("members", &member_name("union"))]);
     assert!(line.contains(&mark), "{line}");
     assert!(!line_of(&printed, &codes["other"]).contains(&mark));
     assert!(!printed.contains(&text("not_ranked", &[("code", &known), ("members", &member_name("union"))])));
