@@ -99,11 +99,6 @@ impl Pool {
         self.candidates.iter().filter(move |candidate| !self.is_recused(member, &candidate.answers.code))
     }
 
-    /// Whether the secretariat found the candidate `code` eligible (false for codes not in the pool).
-    pub fn is_checked(&self, code: &str) -> bool {
-        self.candidates.iter().any(|candidate| candidate.checked && candidate.answers.code == code)
-    }
-
     /// Candidates nobody has checked yet.
     pub fn unchecked(&self) -> usize {
         self.candidates.iter().filter(|candidate| !candidate.checked).count()
