@@ -392,7 +392,10 @@ mod tests {
             .collect();
         let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(said.iter().any(|e| e.contains("[text] has no `office_code`, which the printed form needs")), "{said:?}");
+        assert!(
+            said.iter().any(|e| e.contains("[text] has no `office_code`, which the printed form needs")),
+            "{said:?}"
+        );
     }
 
     #[test]
