@@ -127,6 +127,8 @@ impl EntryContent {
 /// Why the page could not start.
 #[derive(Debug)]
 pub enum EnterError {
+    /// `--by` was empty.
+    NoName,
     Content(Vec<ContentError>),
     Store(store::StoreError),
     Template(tera::Error),
@@ -136,6 +138,7 @@ pub enum EnterError {
 impl std::fmt::Display for EnterError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            EnterError::NoName => write!(f, "--by needs the name of whoever keys the applications in"),
             EnterError::Content(errors) => {
                 let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 write!(f, "{}", lines.join("\n"))
@@ -161,10 +164,7 @@ pub async fn enter(args: &EnterArgs, store_file: &Path, dynamodb: bool) -> ExitC
 async fn run(args: &EnterArgs, store_file: &Path, dynamodb: bool) -> Result<(), EnterError> {
     let content = EntryContent::load(&args.content, Clock::System, &args.by).map_err(EnterError::Content)?;
     if content.entered_by.is_empty() {
-        return Err(EnterError::Content(vec![ContentError::new(
-            "--by",
-            Message::Untranslated("--by needs the name of whoever keys the applications in".into()),
-        )]));
+        return Err(EnterError::NoName);
     }
     if dynamodb {
         let tables = store::Tables::from_env().map_err(EnterError::Store)?;

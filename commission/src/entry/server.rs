@@ -260,3 +260,151 @@ async fn submit<S: Store + 'static>(
 fn commission_code(code: &str) -> std::borrow::Cow<'_, str> {
     crate::one_line(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use chrono::DateTime;
+    use intake::Clock;
+    use store::{CommissionStore, SqliteStore};
+    use test_support::{form_body, frozen_content, valid_fields, with};
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// The page on a fresh store and the frozen content, its clock in stage II, after the deadline.
+    fn app() -> (tempfile::TempDir, Arc<EntryApp<SqliteStore>>) {
+        app_at("2020-12-20T10:00:00+06:00")
+    }
+
+    fn app_at(now: &str) -> (tempfile::TempDir, Arc<EntryApp<SqliteStore>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
+        let clock = Clock::Fixed(DateTime::parse_from_rfc3339(now).unwrap());
+        let content = EntryContent::load(&frozen_content(), clock, "Айнура").unwrap();
+        (dir, Arc::new(EntryApp { store, content, pages: Pages::new().unwrap() }))
+    }
+
+    fn entry(lang: &str, received_at: &str) -> Vec<(String, String)> {
+        let mut fields = valid_fields();
+        for (name, value) in [
+            ("lang", lang),
+            ("submission_id", "entry-0123456789abcdef"),
+            ("channel", "paper"),
+            ("received_at", received_at),
+            ("entered_by", "Айнура"),
+        ] {
+            fields = with(fields, name, Some(value));
+        }
+        fields
+    }
+
+    fn post(fields: &[(String, String)], headers: &[(&str, &str)]) -> Request {
+        let mut request = Request::post("/")
+            .header(header::HOST, "127.0.0.1:8100")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::from(form_body(fields))).unwrap()
+    }
+
+    async fn answer(app: &Arc<EntryApp<SqliteStore>>, request: Request) -> (StatusCode, String) {
+        let response = router(app.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    const OWN: &[(&str, &str)] = &[("origin", "http://127.0.0.1:8100"), ("sec-fetch-site", "same-origin")];
+
+    #[tokio::test]
+    async fn a_paper_application_is_stored_after_the_deadline_with_the_time_it_was_received() {
+        let (_dir, app) = app();
+        let (status, page) = answer(&app, post(&entry("ru", "2020-12-10T15:30"), OWN)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Заявка сохранена"), "{page}");
+        let stored = app.store.answers().await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].received_at, "2020-12-10T09:30:00+00:00");
+        assert!(page.contains(&format!("id=\"application-code\">{}<", stored[0].code)), "{page}");
+
+        // The same page posted again (a reload, a second click) stores nothing new.
+        let (status, again) = answer(&app, post(&entry("ru", "2020-12-10T15:30"), OWN)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(again.contains(&stored[0].code) && again.contains("новая заявка не создана"), "{again}");
+        assert_eq!(app.store.answers().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn received_times_after_the_deadline_or_later_than_now_are_refused_in_the_pages_language() {
+        let (_dir, app) = app();
+        let (status, page) = answer(&app, post(&entry("ky", "2020-12-11T17:00"), OWN)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains("Бул убакыт өтүнмө кабыл алуунун мөөнөтүнөн (2020-жылдын 11-декабры, саат 17:00"),
+            "{page}"
+        );
+        assert!(page.contains("value=\"Асель Токтогулова\""), "typed answers are kept: {page}");
+        let (_before, before_deadline) = app_at("2020-12-05T12:00:00+06:00");
+        let (status, page) = answer(&before_deadline, post(&entry("ru", "2020-12-05T12:01"), OWN)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("Это время ещё не наступило."), "{page}");
+        assert!(before_deadline.store.answers().await.unwrap().is_empty());
+        let (status, page) = answer(&app, post(&with(entry("ru", "10.12.2020"), "channel", None), OWN)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("Проверьте дату и время") && page.contains("Выберите «На бумаге»"), "{page}");
+        assert!(app.store.answers().await.unwrap().is_empty(), "nothing stored");
+    }
+
+    #[tokio::test]
+    async fn a_foreign_host_is_refused_with_421_and_posts_of_other_pages_with_403() {
+        let (_dir, app) = app();
+        let get = |host: &str| Request::get("/").header(header::HOST, host).body(Body::empty()).unwrap();
+        let (status, text) = answer(&app, get("evil.example:8100")).await;
+        assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+        assert!(text.contains("127.0.0.1") && text.contains("только на этом компьютере"), "{text}");
+        assert_eq!(answer(&app, get("localhost:8100")).await.0, StatusCode::OK);
+        let mut rebound = post(&entry("ru", "2020-12-10T15:30"), OWN);
+        rebound.headers_mut().insert(header::HOST, HeaderValue::from_static("evil.example"));
+        assert_eq!(answer(&app, rebound).await.0, StatusCode::MISDIRECTED_REQUEST);
+
+        for headers in [
+            &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")][..],
+            &[("origin", "http://127.0.0.1:3000"), ("sec-fetch-site", "same-site")][..],
+            &[("origin", "null")][..],
+        ] {
+            let (status, page) = answer(&app, post(&entry("ru", "2020-12-10T15:30"), headers)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+            assert!(page.contains("Эта программа принимает заявки только со своей страницы"), "{page}");
+        }
+        assert!(app.store.answers().await.unwrap().is_empty(), "nothing stored");
+    }
+
+    #[tokio::test]
+    async fn a_paper_application_is_stored_on_dynamodb() {
+        let clock = Clock::Fixed(DateTime::parse_from_rfc3339("2020-12-20T10:00:00+06:00").unwrap());
+        let content = EntryContent::load(&frozen_content(), clock, "Айнура").unwrap();
+        let app =
+            Arc::new(EntryApp { store: test_support::dynamo_store().await, content, pages: Pages::new().unwrap() });
+        let response = router(app.clone()).oneshot(post(&entry("ky", "2020-12-09T11:00"), OWN)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let stored = app.store.answers().await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].received_at, "2020-12-09T05:00:00+00:00");
+        let personal = app.store.personal(&stored[0].code).await.unwrap().unwrap();
+        assert_eq!(personal["full_name"], "Асель Токтогулова");
+    }
+
+    #[tokio::test]
+    async fn every_page_load_gets_a_fresh_submission_id_and_the_name_from_by() {
+        let (_dir, app) = app();
+        let load = || Request::get("/?lang=ru").header(header::HOST, "127.0.0.1:8100").body(Body::empty()).unwrap();
+        let (_, first) = answer(&app, load()).await;
+        let (_, second) = answer(&app, load()).await;
+        let id = |page: &str| page.split("name=\"submission_id\" value=\"").nth(1).unwrap()[..38].to_string();
+        assert_ne!(id(&first), id(&second));
+        assert!(first.contains("name=\"entered_by\" value=\"Айнура\""), "{first}");
+        assert!(first.contains("<html lang=\"ru\">"));
+    }
+}
