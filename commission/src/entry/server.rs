@@ -235,7 +235,7 @@ async fn submit<S: Store + 'static>(
             println!(
                 "{} {} ({})",
                 if saved.created { "stored" } else { "already stored" },
-                commission_code(&saved.code),
+                crate::one_line(&saved.code),
                 application.channel
             );
             let stored = Stored { code: &saved.code, created: saved.created, same_content: saved.same_content };
@@ -254,11 +254,6 @@ async fn submit<S: Store + 'static>(
             html(StatusCode::SERVICE_UNAVAILABLE, app.pages.form(content, lang, &raw.submission_id, &typed))
         }
     }
-}
-
-/// A code as printed in the terminal: what the store gave, one line.
-fn commission_code(code: &str) -> std::borrow::Cow<'_, str> {
-    crate::one_line(code)
 }
 
 #[cfg(test)]
