@@ -8,6 +8,7 @@
 //! `generator serve` writes, or the production DynamoDB tables.
 
 mod content;
+pub mod entry;
 mod import;
 mod ranking;
 mod results;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use content_model::{ContentError, Form, Message, Schedule, SiteConfig, Translation};
+use content_model::{ContentError, DatePatterns, Form, Message, Schedule, SiteConfig, Translation};
 use sha2::{Digest, Sha256};
 
 /// The texts of the content files the intake reads, so that the Lambda can carry them
@@ -120,8 +120,29 @@ impl Intake {
         &self.form
     }
 
-    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
+    /// The intake's moment: the clock's, or the one it was fixed at.
+    pub fn now(&self) -> DateTime<FixedOffset> {
         self.clock.now()
+    }
+
+    /// When applications stop being accepted, from the schedule.
+    pub fn deadline(&self) -> Option<DateTime<FixedOffset>> {
+        self.deadline
+    }
+
+    /// The site's languages, the default first.
+    pub fn languages(&self) -> &[String] {
+        &self.languages
+    }
+
+    /// How `lang` writes dates, when the site has that language.
+    pub fn dates(&self, lang: &str) -> Option<&DatePatterns> {
+        self.translations.get(lang).map(|translation| &translation.dates)
+    }
+
+    /// The language's name in itself (`Кыргызча`), when the site has that language.
+    pub fn language_name(&self, lang: &str) -> Option<&str> {
+        self.translations.get(lang).map(|translation| translation.name.as_str())
     }
 
     /// Whether applications are still accepted: until the deadline, exclusive.

@@ -1,6 +1,7 @@
 //! `applications`: what the intake has stored, for the secretariat.
 //!
 //!     applications list [--personal] [--suspects] [--store FILE] [--dynamodb]
+//!     applications enter --by NAME [--port N] [--content DIR] [--store FILE] [--dynamodb]
 //!
 //! Lists codes, age categories, languages and times received. Personal data (names,
 //! contacts) is shown only with `--personal`. One application a line: invisible characters,
@@ -40,6 +41,9 @@ enum Command {
         #[arg(long)]
         suspects: bool,
     },
+    /// Key in applications that came on paper or by e-mail, through the site's form served
+    /// on 127.0.0.1 (in a browser): prints the page's address.
+    Enter(commission::entry::EnterArgs),
 }
 
 async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> Result<(), StoreError> {
@@ -81,7 +85,10 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
 }
 
 async fn run(cli: &Cli) -> Result<(), StoreError> {
-    let Command::List { personal, suspects } = cli.command;
+    let Command::List { personal, suspects } = cli.command else {
+        // `enter` serves its page until stopped; `main` hands it over.
+        return Ok(());
+    };
     if cli.dynamodb {
         let store = store::DynamoStore::new(store::dynamodb_client().await, store::Tables::from_env()?);
         return list(&store, personal, suspects).await;
@@ -99,6 +106,9 @@ async fn run(cli: &Cli) -> Result<(), StoreError> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Enter(args) = &cli.command {
+        return commission::entry::enter(args, &cli.store, cli.dynamodb).await;
+    }
     match run(&cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
