@@ -7,6 +7,7 @@
 //! The store is the intake's ([`store::CommissionStore`]): the embedded SQLite file that
 //! `generator serve` writes, or the production DynamoDB tables.
 
+pub mod checking;
 mod content;
 mod import;
 mod ranking;
