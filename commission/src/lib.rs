@@ -9,6 +9,7 @@
 
 pub mod checking;
 mod content;
+pub mod dossier;
 mod import;
 mod ranking;
 mod results;
