@@ -257,6 +257,14 @@ async fn decisions_are_recorded_with_who_and_when_listed_and_changed() {
         &["decide", &codes.online, "ineligible", "--reason", "шаарда жашайт", "--by", "Айнура"],
     ));
     assert!(said.contains("\n  replaces: eligible by Бермет Осмонова at "), "{said}");
+    // The paper one was set aside as its duplicate: the secretariat is told to decide it again.
+    assert!(
+        said.ends_with(&format!(
+            "\n  note: {} set aside as duplicates of {}, which is now set aside too: decide them again\n",
+            codes.paper, codes.online
+        )),
+        "{said}"
+    );
     let listing = stdout(&applications(&file, &["list"]));
     let online = listing.lines().find(|l| l.starts_with(&codes.online)).unwrap();
     assert!(online.contains("  ineligible by Айнура at ") && online.ends_with(": шаарда жашайт"), "{online}");

@@ -149,7 +149,7 @@ fn secretary(by: Option<&str>) -> Result<String, Failure> {
     };
     short_text("--by", &by, 100).map_err(|why| {
         if by.trim().is_empty() {
-            "--by NAME is required (or MEKTEP_SECRETARY): every decision says who made it; nothing was changed".into()
+            "--by NAME is required (or MEKTEP_SECRETARY), to say who did it; nothing was changed".into()
         } else {
             why
         }
@@ -407,11 +407,46 @@ fn decision(
 }
 
 async fn decide(store: &impl CommissionStore, decision: &Decision) -> Result<(), Failure> {
-    let earlier = decisions_by_code(store).await?.remove(&decision.code);
+    let mut decisions = decisions_by_code(store).await?;
+    if let Verdict::Duplicate { of } = &decision.verdict {
+        // The store refuses these too; here the secretariat is told which, in its words.
+        let all = store.answers().await.map_err(store_failed)?;
+        let why = match decisions.get(of).map(|kept| &kept.verdict) {
+            _ if !all.iter().any(|application| &application.code == of) => {
+                find(store, &all, of).await.err().unwrap_or_default()
+            }
+            Some(Verdict::Duplicate { of: kept }) => {
+                format!("{} is itself a duplicate of {}: name the application kept", one_line(of), one_line(kept))
+            }
+            _ => String::new(),
+        };
+        if !why.is_empty() {
+            return Err(format!(
+                "{} cannot be a duplicate of {}: {why}; nothing was changed",
+                one_line(&decision.code),
+                one_line(of)
+            ));
+        }
+    }
+    let earlier = decisions.remove(&decision.code);
     store.decide(decision).await.map_err(record_failed)?;
     println!("{}: {}", one_line(&decision.code), decision_line(Some(decision)));
     if let Some(earlier) = earlier {
         println!("  replaces: {}", decision_line(Some(&earlier)));
+    }
+    // Applications set aside as duplicates of this one now point at one that is set aside too:
+    // the applicant would have none left in the ranking unless they are decided again.
+    let pointing: Vec<Cow<'_, str>> = decisions
+        .values()
+        .filter(|other| matches!(&other.verdict, Verdict::Duplicate { of } if of == &decision.code))
+        .map(|other| one_line(&other.code))
+        .collect();
+    if decision.verdict.sets_aside() && !pointing.is_empty() {
+        println!(
+            "  note: {} set aside as duplicates of {}, which is now set aside too: decide them again",
+            pointing.join(", "),
+            one_line(&decision.code)
+        );
     }
     Ok(())
 }
@@ -529,10 +564,20 @@ async fn erase_personal(
 ) -> Result<(), Failure> {
     let day = before.with_timezone(&bishkek()).date_naive();
     if !yes {
+        let mut holding = 0;
+        for application in store.answers().await.map_err(store_failed)? {
+            let received = DateTime::parse_from_rfc3339(&application.received_at).map(|at| at.with_timezone(&Utc));
+            if received.is_ok_and(|at| at < before)
+                && store.personal(&application.code).await.map_err(store_failed)?.is_some()
+            {
+                holding += 1;
+            }
+        }
         confirm(
             &format!(
-                "This erases for good the personal data of every application received before {day} (Bishkek time), \
-                 and every honeypot catch. Type `erase` to confirm:"
+                "This erases for good the personal data of the {holding} applications received before {day} \
+                 (Bishkek time) that still hold it, and every honeypot catch received before then. Type `erase` to \
+                 confirm:"
             ),
             "erase",
         )?;
@@ -694,6 +739,6 @@ mod tests {
             decision("111-111-1111", VerdictArg::Ineligible, Some("шаарда \u{202E}жашайт"), None, by).unwrap_err();
         assert!(said.starts_with("--reason holds invisible or control characters (шаарда <U+202E>жашайт)"), "{said}");
         let said = decision("111-111-1111", VerdictArg::Eligible, None, None, Some(" ")).unwrap_err();
-        assert!(said.starts_with("--by NAME is required (or MEKTEP_SECRETARY)"), "{said}");
+        assert!(said.starts_with("--by NAME is required (or MEKTEP_SECRETARY), to say who did it"), "{said}");
     }
 }
