@@ -69,6 +69,30 @@ fn help_describes_every_flag() {
     }
 }
 
+#[test]
+fn help_of_the_checking_commands_says_what_each_flag_is_for() {
+    for (command, flag, says) in [
+        ("check", "--lang <LANG>", "language of the report"),
+        ("decide", "--reason <TEXT>", "ineligible"),
+        ("decide", "--of <CODE>", "application kept"),
+        ("decide", "--by <NAME>", "MEKTEP_SECRETARY"),
+        ("withdraw", "--by <NAME>", "MEKTEP_SECRETARY"),
+        ("withdraw", "--yes", "type the code again"),
+        ("erase-personal", "--before <DATE>", "Bishkek time"),
+        ("erase-personal", "--yes", "confirm"),
+        ("show", "--personal", "readable by you only"),
+        ("show", "--out <FILE>", "application-CODE.html"),
+        ("show", "--content <DIR>", "commission's words"),
+    ] {
+        let help = stdout(&applications(&[command, "-h"]));
+        let line = help
+            .lines()
+            .find(|line| line.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{command} {flag}: {help}"));
+        assert!(line.contains(says), "{command} {flag} is described as {says:?}: {help}");
+    }
+}
+
 #[tokio::test]
 async fn list_shows_what_the_store_holds_and_names_only_when_asked() {
     let (dir, store) = test_support::temp_store();

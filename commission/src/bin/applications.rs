@@ -95,7 +95,7 @@ enum Command {
     /// Erase every applicant's personal data received before a day, after the programme:
     /// answers, decisions and scores stay for its reports.
     ErasePersonal {
-        /// The day (YYYY-MM-DD) from whose first minute, Bishkek time, data is kept.
+        /// Erase what was received before this day (YYYY-MM-DD, from 00:00 Bishkek time).
         #[arg(long, value_name = "DATE")]
         before: String,
         /// Do not ask to confirm (for scripts).
