@@ -378,6 +378,8 @@ fn decision(
     of: Option<&str>,
     by: Option<&str>,
 ) -> Result<Decision, Failure> {
+    // As typed, its invisible characters written out, for the messages.
+    let shown = one_line(code);
     let verdict = match (verdict, reason, of) {
         (VerdictArg::Eligible, None, None) => Verdict::Eligible,
         (VerdictArg::Ineligible, Some(reason), None) => {
@@ -385,23 +387,23 @@ fn decision(
         }
         (VerdictArg::Ineligible, None, _) => {
             return Err(format!(
-                "{code}: ineligible needs --reason TEXT, the reason it is set aside; nothing was changed"
+                "{shown}: ineligible needs --reason TEXT, the reason it is set aside; nothing was changed"
             ))
         }
         (VerdictArg::Duplicate, None, Some(of)) => {
             let of = of.trim();
             if of == code.trim() {
                 return Err(format!(
-                    "{code} cannot be a duplicate of itself: --of names the application kept; nothing was changed"
+                    "{shown} cannot be a duplicate of itself: --of names the application kept; nothing was changed"
                 ));
             }
             Verdict::Duplicate { of: of.to_string() }
         }
         (VerdictArg::Duplicate, _, None) => {
-            return Err(format!("{code}: duplicate needs --of CODE, the application kept; nothing was changed"))
+            return Err(format!("{shown}: duplicate needs --of CODE, the application kept; nothing was changed"))
         }
-        (_, Some(_), _) => return Err(format!("{code}: --reason is only for ineligible; nothing was changed")),
-        (_, _, Some(_)) => return Err(format!("{code}: --of is only for duplicate; nothing was changed")),
+        (_, Some(_), _) => return Err(format!("{shown}: --reason is only for ineligible; nothing was changed")),
+        (_, _, Some(_)) => return Err(format!("{shown}: --of is only for duplicate; nothing was changed")),
     };
     Ok(Decision { code: code.trim().to_string(), verdict, by: secretary(by)?, at: Utc::now() })
 }
