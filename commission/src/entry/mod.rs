@@ -12,7 +12,7 @@ mod guard;
 mod page;
 mod server;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,9 +32,6 @@ pub struct EnterArgs {
     /// The port on 127.0.0.1 to serve the page on (0: any free one).
     #[arg(long, default_value_t = 8100)]
     pub port: u16,
-    /// The site's content folder: the form, the schedule, the commission's words.
-    #[arg(long, value_name = "DIR", default_value = "content")]
-    pub content: PathBuf,
 }
 
 /// The names the secretariat's questions are posted under, beside the form's own.
@@ -151,8 +148,8 @@ impl std::fmt::Display for EnterError {
 }
 
 /// Runs `applications enter` until it is stopped; errors are printed.
-pub async fn enter(args: &EnterArgs, store_file: &Path, dynamodb: bool) -> ExitCode {
-    match run(args, store_file, dynamodb).await {
+pub async fn enter(args: &EnterArgs, content_dir: &Path, store_file: &Path, dynamodb: bool) -> ExitCode {
+    match run(args, content_dir, store_file, dynamodb).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -161,8 +158,8 @@ pub async fn enter(args: &EnterArgs, store_file: &Path, dynamodb: bool) -> ExitC
     }
 }
 
-async fn run(args: &EnterArgs, store_file: &Path, dynamodb: bool) -> Result<(), EnterError> {
-    let content = EntryContent::load(&args.content, Clock::System, &args.by).map_err(EnterError::Content)?;
+async fn run(args: &EnterArgs, content_dir: &Path, store_file: &Path, dynamodb: bool) -> Result<(), EnterError> {
+    let content = EntryContent::load(content_dir, Clock::System, &args.by).map_err(EnterError::Content)?;
     if content.entered_by.is_empty() {
         return Err(EnterError::NoName);
     }
