@@ -81,6 +81,7 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "entry_invalid_received_at",
     "entry_received_after_deadline",
     "entry_received_in_future",
+    "entry_received_before_call",
     "entry_store_failed",
     "entry_cross_site",
     "entry_wrong_host",

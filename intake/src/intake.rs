@@ -58,6 +58,9 @@ pub struct Intake {
     pub(crate) languages: Vec<String>,
     pub(crate) translations: BTreeMap<String, Translation>,
     pub(crate) deadline: Option<DateTime<FixedOffset>>,
+    /// When the call opened: the first day of the schedule's first stage, at midnight in the
+    /// deadline's time zone. Nothing can have been received before it.
+    pub(crate) opened: Option<DateTime<FixedOffset>>,
     /// `https://host` of the site: the only origin allowed to post from another origin.
     pub(crate) site_origin: String,
     /// Where the form posts: `/api/applications`.
@@ -90,7 +93,12 @@ impl Intake {
             form,
             languages: config.languages.clone(),
             translations,
-            deadline: schedule.deadline.map(|deadline| deadline.at),
+            deadline: schedule.deadline.as_ref().map(|deadline| deadline.at),
+            opened: schedule.stages.iter().map(|stage| stage.period.first_day()).min().and_then(|day| {
+                let zone =
+                    schedule.deadline.as_ref().map_or(FixedOffset::east_opt(0)?, |deadline| *deadline.at.offset());
+                day.and_hms_opt(0, 0, 0)?.and_local_timezone(zone).single()
+            }),
             site_origin,
             path: config.intake_path().to_string(),
             clock,
@@ -123,6 +131,11 @@ impl Intake {
     /// The intake's moment: the clock's, or the one it was fixed at.
     pub fn now(&self) -> DateTime<FixedOffset> {
         self.clock.now()
+    }
+
+    /// When the call opened, from the schedule's first day.
+    pub fn opened(&self) -> Option<DateTime<FixedOffset>> {
+        self.opened
     }
 
     /// When applications stop being accepted, from the schedule.

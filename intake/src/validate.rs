@@ -54,6 +54,8 @@ pub enum ReceivedError {
     AfterDeadline,
     /// Later than the intake's clock.
     InFuture,
+    /// Before the call opened (the schedule's first day): most likely a mistyped year.
+    BeforeCall,
 }
 
 /// Everything wrong with a keyed-in application: the form's questions, each with its
@@ -93,12 +95,14 @@ pub fn validate_entry(
 }
 
 /// Whether an application received at `at` may be entered: before the deadline (exclusive,
-/// as the form closes), and not later than the intake's clock.
+/// as the form closes), not later than the intake's clock, and not before the call opened.
 pub fn check_received(intake: &Intake, at: DateTime<FixedOffset>) -> Result<(), ReceivedError> {
     if intake.deadline.is_some_and(|deadline| at >= deadline) {
         Err(ReceivedError::AfterDeadline)
     } else if at > intake.now() {
         Err(ReceivedError::InFuture)
+    } else if intake.opened.is_some_and(|opened| at < opened) {
+        Err(ReceivedError::BeforeCall)
     } else {
         Ok(())
     }

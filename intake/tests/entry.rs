@@ -100,3 +100,14 @@ fn the_forms_messages_are_the_entrys_in_the_pages_language() {
     );
     assert_eq!(refused.received_at, None);
 }
+
+#[test]
+fn a_received_time_before_the_call_opened_is_refused_as_a_mistyped_date() {
+    let intake = intake_at(DURING_CHECKING);
+    // The call opened with stage I on 9 November 2020 (content/schedule.toml), Bishkek time.
+    for typo in ["2002-12-10T15:30:00+06:00", "2020-11-08T23:59:00+06:00", "2020-11-08T17:59:00+00:00"] {
+        let refused = validate_entry(&intake, &raw(&valid_fields()), "ru", &paper(typo)).unwrap_err();
+        assert_eq!(refused, EntryErrors { fields: vec![], received_at: Some(ReceivedError::BeforeCall) }, "{typo}");
+    }
+    assert!(validate_entry(&intake, &raw(&valid_fields()), "ru", &paper("2020-11-09T00:00:00+06:00")).is_ok());
+}

@@ -198,11 +198,15 @@ async fn submit<S: Store + 'static>(
                 if let Some(problem) = errors.received_at {
                     let deadline =
                         content.intake.deadline().map(|at| content.dates(lang).date_time(at)).unwrap_or_default();
+                    let opened =
+                        content.intake.opened().map(|at| content.dates(lang).date(at.date_naive())).unwrap_or_default();
                     let key = match problem {
                         ReceivedError::AfterDeadline => "entry_received_after_deadline",
                         ReceivedError::InFuture => "entry_received_in_future",
+                        ReceivedError::BeforeCall => "entry_received_before_call",
                     };
-                    receipt_errors.push((RECEIVED_AT, words.text(key, lang, &[("deadline", &deadline)])));
+                    let values = [("deadline", deadline.as_str()), ("opened", opened.as_str())];
+                    receipt_errors.push((RECEIVED_AT, words.text(key, lang, &values)));
                 }
                 errors.fields
             })
