@@ -7,7 +7,10 @@
 //! The store is the intake's ([`store::CommissionStore`]): the embedded SQLite file that
 //! `generator serve` writes, or the production DynamoDB tables.
 
+pub mod checking;
 mod content;
+pub mod dossier;
+pub mod entry;
 mod import;
 mod pool;
 mod ranking;

@@ -43,6 +43,10 @@ fn a_mistyped_flag_is_refused_with_a_usage_and_exit_code_2() {
         (&["lsit"], "error: unrecognized subcommand 'lsit'"),
         (&["list", "--store"], "error: a value is required for '--store <FILE>' but none was supplied"),
         (&["list", "extra"], "error: unexpected argument 'extra' found"),
+        (&["decide", "123-456-7890", "maybe"], "error: invalid value 'maybe' for '<VERDICT>'"),
+        (&["decide", "123-456-7890"], "error: the following required arguments were not provided:\n  <VERDICT>"),
+        (&["erase-personal"], "error: the following required arguments were not provided:\n  --before <DATE>"),
+        (&["show"], "error: the following required arguments were not provided:\n  <CODE>"),
     ] {
         let out = applications(wrong);
         assert_eq!(out.status.code(), Some(2), "{wrong:?}: {}", stderr(&out));
@@ -65,11 +69,35 @@ fn help_describes_every_flag() {
     }
 }
 
+#[test]
+fn help_of_the_checking_commands_says_what_each_flag_is_for() {
+    for (command, flag, says) in [
+        ("check", "--lang <LANG>", "language of the report"),
+        ("decide", "--reason <TEXT>", "ineligible"),
+        ("decide", "--of <CODE>", "application kept"),
+        ("decide", "--by <NAME>", "MEKTEP_SECRETARY"),
+        ("withdraw", "--by <NAME>", "MEKTEP_SECRETARY"),
+        ("withdraw", "--yes", "type the code again"),
+        ("erase-personal", "--before <DATE>", "Bishkek time"),
+        ("erase-personal", "--yes", "confirm"),
+        ("show", "--personal", "readable by you only"),
+        ("show", "--out <FILE>", "application-CODE.html"),
+        ("show", "--content <DIR>", "commission's words"),
+    ] {
+        let help = stdout(&applications(&[command, "-h"]));
+        let line = help
+            .lines()
+            .find(|line| line.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{command} {flag}: {help}"));
+        assert!(line.contains(says), "{command} {flag} is described as {says:?}: {help}");
+    }
+}
+
 #[tokio::test]
 async fn list_shows_what_the_store_holds_and_names_only_when_asked() {
     let (dir, store) = test_support::temp_store();
     let file = dir.path().join("applications.sqlite");
-    assert_eq!(stdout(&list(&file, &[])), "0 applications: 0 aged 28 and over, 0 under 28\n");
+    assert_eq!(stdout(&list(&file, &[])), "0 applications: 0 aged 28 and over, 0 under 28; 0 withdrawn\n");
     assert_eq!(
         stdout(&list(&file, &["--suspects"])),
         "0 submissions caught by the honeypot (kept apart, not applications)\n"
@@ -97,14 +125,17 @@ async fn list_shows_what_the_store_holds_and_names_only_when_asked() {
     };
     let caught = store.save_suspect(&suspect).await.unwrap().code;
 
-    let line = format!("{code}  under_28          ru  2020-12-01T08:30:00+00:00");
-    assert_eq!(stdout(&list(&file, &[])), format!("1 applications: 0 aged 28 and over, 1 under 28\n{line}\n"));
+    let line = format!("{code}  under_28          ru  2020-12-01T08:30:00+00:00  online  unchecked");
+    assert_eq!(
+        stdout(&list(&file, &[])),
+        format!("1 applications: 0 aged 28 and over, 1 under 28; 0 withdrawn\n{line}\n")
+    );
     // The flags may come before the subcommand's own, as in `selection`.
     let personal = stdout(&applications(&["--store", file.to_str().unwrap(), "list", "--personal"]));
     assert_eq!(
         personal,
         format!(
-            "1 applications: 0 aged 28 and over, 1 under 28\n{line}  full_name=Айгерим Секретова; phone=0555 987654\n"
+            "1 applications: 0 aged 28 and over, 1 under 28; 0 withdrawn\n{line}  full_name=Айгерим Секретова; phone=0555 987654\n"
         )
     );
     let suspects = stdout(&list(&file, &["--suspects"]));
@@ -163,7 +194,7 @@ async fn invisible_characters_and_line_breaks_in_stored_text_are_written_out_one
     assert_eq!(
         personal,
         format!(
-            "1 applications: 1 aged 28 and over, 0 under 28\n{code}  aged_28_and_over  ky  2020-12-01T08:30:00+00:00  \
+            "1 applications: 1 aged 28 and over, 0 under 28; 0 withdrawn\n{code}  aged_28_and_over  ky  2020-12-01T08:30:00+00:00  online  unchecked  \
              full_name=Айгуль <U+202E>gnp.exe<U+202C>; phone=0555<U+200B>987654<U+E0041>; \
              residence=Нарын<U+000A>999-999-9999  aged_28_and_over<U+0009>ky; workplace=<U+001B>[2J\n"
         )

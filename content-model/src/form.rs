@@ -152,6 +152,28 @@ pub(crate) const INTAKE_TEXT_KEYS: &[&str] = &[
     "too_many_requests",
 ];
 
+/// Keys of `[text]` the printed form uses (how and where to hand it in, the birth date's
+/// boxes, the secretariat's box): it is printed by whoever applies on paper, where a missing
+/// one would print its key, so it is refused at load too.
+pub(crate) const PAPER_TEXT_KEYS: &[&str] = &[
+    "office_by",
+    "office_channel",
+    "office_code",
+    "office_email",
+    "office_paper",
+    "office_received",
+    "office_title",
+    "paper_day",
+    "paper_deadline",
+    "paper_how",
+    "paper_month",
+    "paper_more_sheets",
+    "paper_signature",
+    "paper_signed_on",
+    "paper_where",
+    "paper_year",
+];
+
 /// Message keys every form must translate, because the validator uses them.
 pub(crate) const MESSAGE_KEYS: &[&str] = &[
     "required",
@@ -183,6 +205,9 @@ impl Form {
         }
         for key in INTAKE_TEXT_KEYS.iter().filter(|key| !form.text.contains_key(**key)) {
             error_near("[text", Message::FormMissingText { key: key.to_string() });
+        }
+        for key in PAPER_TEXT_KEYS.iter().filter(|key| !form.text.contains_key(**key)) {
+            error_near("[text", Message::FormMissingPaperText { key: key.to_string() });
         }
         for (table, texts) in [("messages", &form.messages), ("text", &form.text)] {
             for (key, text) in texts {
@@ -354,6 +379,23 @@ mod tests {
         let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(said.iter().any(|e| e.contains("[age] field `birth_date` must be `required = true`")), "{said:?}");
+    }
+
+    #[test]
+    fn a_missing_text_of_the_printed_form_is_refused_at_load() {
+        let file = frozen_form_file();
+        let text: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.starts_with("office_code."))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let errors = Form::parse(Path::new("content/form.toml"), &text, &["ky".into(), "ru".into()]).unwrap_err();
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            said.iter().any(|e| e.contains("[text] has no `office_code`, which the printed form needs")),
+            "{said:?}"
+        );
     }
 
     #[test]

@@ -265,6 +265,7 @@ messages! {
     FormTitle { lang } = "form_title" => "the form has no `{lang}` title or intro";
     FormMissingMessage { key } = "form_missing_message" => "[messages] has no `{key}`, which the validator needs";
     FormMissingText { key } = "form_missing_text" => "[text] has no `{key}`, which the intake's answers need";
+    FormMissingPaperText { key } = "form_missing_paper_text" => "[text] has no `{key}`, which the printed form needs";
     FormTextLanguage { table, key, lang } = "form_text_language" => "[{table}] `{key}` has no `{lang}` text";
     SectionTitle { id, lang } = "section_title" => "section {id} has no `{lang}` title";
     QuestionTwice { id } = "question_twice" => "question {id} appears twice";

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use content_model::{ContentError, Form, Message, Schedule, SiteConfig, Translation};
+use content_model::{ContentError, DatePatterns, Form, Message, Schedule, SiteConfig, Translation};
 use sha2::{Digest, Sha256};
 
 /// The texts of the content files the intake reads, so that the Lambda can carry them
@@ -58,6 +58,9 @@ pub struct Intake {
     pub(crate) languages: Vec<String>,
     pub(crate) translations: BTreeMap<String, Translation>,
     pub(crate) deadline: Option<DateTime<FixedOffset>>,
+    /// When the call opened: the first day of the schedule's first stage, at midnight in the
+    /// deadline's time zone. Nothing can have been received before it.
+    pub(crate) opened: Option<DateTime<FixedOffset>>,
     /// `https://host` of the site: the only origin allowed to post from another origin.
     pub(crate) site_origin: String,
     /// Where the form posts: `/api/applications`.
@@ -90,7 +93,12 @@ impl Intake {
             form,
             languages: config.languages.clone(),
             translations,
-            deadline: schedule.deadline.map(|deadline| deadline.at),
+            deadline: schedule.deadline.as_ref().map(|deadline| deadline.at),
+            opened: schedule.stages.iter().map(|stage| stage.period.first_day()).min().and_then(|day| {
+                let zone =
+                    schedule.deadline.as_ref().map_or(FixedOffset::east_opt(0)?, |deadline| *deadline.at.offset());
+                day.and_hms_opt(0, 0, 0)?.and_local_timezone(zone).single()
+            }),
             site_origin,
             path: config.intake_path().to_string(),
             clock,
@@ -120,8 +128,34 @@ impl Intake {
         &self.form
     }
 
-    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
+    /// The intake's moment: the clock's, or the one it was fixed at.
+    pub fn now(&self) -> DateTime<FixedOffset> {
         self.clock.now()
+    }
+
+    /// When the call opened, from the schedule's first day.
+    pub fn opened(&self) -> Option<DateTime<FixedOffset>> {
+        self.opened
+    }
+
+    /// When applications stop being accepted, from the schedule.
+    pub fn deadline(&self) -> Option<DateTime<FixedOffset>> {
+        self.deadline
+    }
+
+    /// The site's languages, the default first.
+    pub fn languages(&self) -> &[String] {
+        &self.languages
+    }
+
+    /// How `lang` writes dates, when the site has that language.
+    pub fn dates(&self, lang: &str) -> Option<&DatePatterns> {
+        self.translations.get(lang).map(|translation| &translation.dates)
+    }
+
+    /// The language's name in itself (`Кыргызча`), when the site has that language.
+    pub fn language_name(&self, lang: &str) -> Option<&str> {
+        self.translations.get(lang).map(|translation| translation.name.as_str())
     }
 
     /// Whether applications are still accepted: until the deadline, exclusive.

@@ -23,4 +23,4 @@ pub use intake::{Clock, Intake, IntakeTexts};
 pub use logs::json_logs;
 pub use router::router;
 pub use submission::{BodyError, BodyFormat, RawSubmission};
-pub use validate::{validate, FieldError};
+pub use validate::{check_received, validate, validate_entry, EntryErrors, FieldError, Receipt, ReceivedError};

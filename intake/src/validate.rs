@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::intake::Intake;
 use crate::submission::RawSubmission;
-use store::{is_invisible, printable, Application, Category};
+use store::{is_invisible, printable, Application, Category, Channel, Fields};
 
 /// One field's problem, ready to show next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,9 +21,102 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// An application posted through the site's form, checked as of the intake's clock.
 pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Application, Vec<FieldError>> {
-    let form = &intake.form;
     let now = intake.now();
+    let (category, answers, personal) = check_answers(intake, raw, lang, now)?;
+    Ok(Application {
+        submission_id: raw.submission_id.clone(),
+        lang: lang.to_string(),
+        received_at: now.to_utc(),
+        category,
+        answers,
+        personal,
+        channel: Channel::Online,
+        entered_by: None,
+    })
+}
+
+/// What the secretariat adds to an application that came on paper or by e-mail and is
+/// keyed in by hand: how it came, when it was received, and who keyed it in.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// [`Channel::Paper`] or [`Channel::Email`].
+    pub channel: Channel,
+    pub received_at: DateTime<FixedOffset>,
+    pub entered_by: String,
+}
+
+/// Why a received time cannot be right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceivedError {
+    /// At or after the deadline: the application came too late to be accepted.
+    AfterDeadline,
+    /// Later than the intake's clock.
+    InFuture,
+    /// Before the call opened (the schedule's first day): most likely a mistyped year.
+    BeforeCall,
+}
+
+/// Everything wrong with a keyed-in application: the form's questions, each with its
+/// message in the page's language, and the received time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryErrors {
+    pub fields: Vec<FieldError>,
+    pub received_at: Option<ReceivedError>,
+}
+
+/// An application keyed in by the secretariat: the same rules and messages as the site's
+/// form, as of the moment it was received instead of the clock (the birth date may not be
+/// later than that day); age still counts on the deadline. Nothing here looks at whether
+/// the form is still open: entry goes on after the deadline, and only the received time
+/// must be before it.
+pub fn validate_entry(
+    intake: &Intake,
+    raw: &RawSubmission,
+    lang: &str,
+    receipt: &Receipt,
+) -> Result<Application, EntryErrors> {
+    let received_at = check_received(intake, receipt.received_at).err();
+    match check_answers(intake, raw, lang, receipt.received_at) {
+        Ok((category, answers, personal)) if received_at.is_none() => Ok(Application {
+            submission_id: raw.submission_id.clone(),
+            lang: lang.to_string(),
+            received_at: receipt.received_at.to_utc(),
+            category,
+            answers,
+            personal,
+            channel: receipt.channel,
+            entered_by: Some(receipt.entered_by.clone()),
+        }),
+        Ok(_) => Err(EntryErrors { fields: Vec::new(), received_at }),
+        Err(fields) => Err(EntryErrors { fields, received_at }),
+    }
+}
+
+/// Whether an application received at `at` may be entered: before the deadline (exclusive,
+/// as the form closes), not later than the intake's clock, and not before the call opened.
+pub fn check_received(intake: &Intake, at: DateTime<FixedOffset>) -> Result<(), ReceivedError> {
+    if intake.deadline.is_some_and(|deadline| at >= deadline) {
+        Err(ReceivedError::AfterDeadline)
+    } else if at > intake.now() {
+        Err(ReceivedError::InFuture)
+    } else if intake.opened.is_some_and(|opened| at < opened) {
+        Err(ReceivedError::BeforeCall)
+    } else {
+        Ok(())
+    }
+}
+
+/// The form's rules applied as of `now`: the age group, the answers and the personal data,
+/// or every field's problem.
+fn check_answers(
+    intake: &Intake,
+    raw: &RawSubmission,
+    lang: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(Category, Fields, Fields), Vec<FieldError>> {
+    let form = &intake.form;
     let mut errors = Vec::new();
     let mut answers = BTreeMap::new();
     let mut personal = BTreeMap::new();
@@ -147,16 +240,7 @@ pub fn validate(intake: &Intake, raw: &RawSubmission, lang: &str) -> Result<Appl
         }
     }
     match (errors.is_empty(), category) {
-        (true, Some(category)) => Ok(Application {
-            submission_id: raw.submission_id.clone(),
-            lang: lang.to_string(),
-            received_at: now.to_utc(),
-            category,
-            answers,
-            personal,
-            channel: store::Channel::Online,
-            entered_by: None,
-        }),
+        (true, Some(category)) => Ok((category, answers, personal)),
         _ => Err(errors),
     }
 }

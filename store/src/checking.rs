@@ -144,3 +144,62 @@ impl fmt::Display for RecordError {
 }
 
 impl std::error::Error for RecordError {}
+
+impl Verdict {
+    /// The verdict as both stores keep it: its key, an ineligible one's reason, a duplicate's
+    /// other code.
+    pub(crate) fn parts(&self) -> (&'static str, Option<&str>, Option<&str>) {
+        match self {
+            Verdict::Eligible => ("eligible", None, None),
+            Verdict::Ineligible { reason } => ("ineligible", Some(reason), None),
+            Verdict::Duplicate { of } => ("duplicate", None, Some(of)),
+        }
+    }
+
+    /// The verdict back from [`Verdict::parts`]; `None` when they do not make one.
+    pub(crate) fn from_parts(key: &str, reason: Option<String>, of: Option<String>) -> Option<Self> {
+        match (key, reason, of) {
+            ("eligible", None, None) => Some(Verdict::Eligible),
+            ("ineligible", Some(reason), None) => Some(Verdict::Ineligible { reason }),
+            ("duplicate", None, Some(of)) => Some(Verdict::Duplicate { of }),
+            _ => None,
+        }
+    }
+}
+
+/// What a store knows about the application a duplicate names as the one kept.
+pub(crate) enum Kept {
+    Stored { is_duplicate: bool },
+    Withdrawn,
+    Unknown,
+}
+
+/// The rule for a duplicate, the same in both stores: `code` may be set aside as a duplicate
+/// of `of` when `of` is another stored application that is not itself a duplicate, and no
+/// application is set aside as a duplicate of `code` (each set of duplicates keeps one, and
+/// one step leads to it).
+pub(crate) fn check_duplicate(code: &str, of: &str, kept: Kept, has_duplicates: bool) -> Result<(), RecordError> {
+    let why = if of == code {
+        "an application cannot be a duplicate of itself"
+    } else {
+        match kept {
+            Kept::Unknown => "no application has the other code",
+            Kept::Withdrawn => "the other application was withdrawn",
+            Kept::Stored { is_duplicate: true } => {
+                "the other application is itself set aside as a duplicate: name the one kept"
+            }
+            Kept::Stored { is_duplicate: false } if has_duplicates => {
+                "other applications are set aside as duplicates of this one: make them duplicates of the one kept first"
+            }
+            Kept::Stored { is_duplicate: false } => return Ok(()),
+        }
+    };
+    Err(RecordError::BadDuplicate { code: code.to_string(), of: of.to_string(), why })
+}
+
+/// A time as both stores write it (RFC 3339); `what` and `code` say whose, never its value.
+pub(crate) fn stored_time(text: &str, what: &str, code: &str) -> Result<DateTime<Utc>, crate::StoreError> {
+    DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc)).map_err(|err| {
+        crate::StoreError::corrupt(format!("{what} of {code} is not a time this store writes")).with_source(err)
+    })
+}

@@ -163,7 +163,9 @@ pub trait CommissionStore: Store {
 
     /// Stores one member's sheet all at once or not at all, whatever its length. Without
     /// `overwrite`, a sheet that would replace scores already stored for this member changes
-    /// nothing. A sheet that fails part-way leaves the member's previous scores current.
+    /// nothing. A sheet that fails part-way leaves the member's previous scores current. A
+    /// sheet is refused whole for its first row (in its order) that names an unknown or
+    /// withdrawn application or one the member recused from.
     fn save_scores(
         &self,
         member: &str,
@@ -171,14 +173,17 @@ pub trait CommissionStore: Store {
         overwrite: bool,
     ) -> impl Future<Output = Result<(), ScoresError>> + Send;
 
-    /// Every member's current scores for every application, by code then member.
+    /// Every member's current scores for every application, by code then member; never of a
+    /// withdrawn application, nor of a member for an application she recused from.
     fn scores(&self) -> impl Future<Output = Result<Vec<Scores>, StoreError>> + Send;
 
     /// Codes and fields of what the honeypot caught.
     fn suspects(&self) -> impl Future<Output = Result<Vec<(String, Fields)>, StoreError>> + Send;
 
     /// Records the secretariat's decision about `decision.code`, replacing any earlier one.
-    /// A duplicate must name another stored application that is not itself a duplicate.
+    /// A duplicate must name another stored application that is not itself a duplicate, and
+    /// an application others are duplicates of cannot become one (point them at the one kept
+    /// first): one step always leads from a duplicate to the application kept.
     fn decide(&self, decision: &Decision) -> impl Future<Output = Result<(), RecordError>> + Send;
 
     /// The current decision of every application that has one, by code.
@@ -186,7 +191,9 @@ pub trait CommissionStore: Store {
 
     /// Removes the application's answers, personal data, scores, decision and recusals, in
     /// every table and from the file's free space, and keeps only a [`Tombstone`]. Racing an
-    /// import of scores, it ends withdrawn with no scores.
+    /// import of scores, it ends withdrawn with no scores. Asked again, it answers
+    /// [`RecordError::Withdrawn`], after finishing a withdrawal that failed part-way. Other
+    /// applications' decisions that name it as the one kept stay as they are.
     fn withdraw(
         &self,
         code: &str,

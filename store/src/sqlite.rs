@@ -1,5 +1,9 @@
 //! The embedded store: one SQLite file, written durably (WAL, full sync), safe for
 //! concurrent requests in one process and for several processes on one file.
+//!
+//! What is deleted is overwritten (`secure_delete`), and a withdrawal or an erasure ends by
+//! copying the journal into the file, emptying the journal and rebuilding the file
+//! ([`scrub`]): erased personal data is gone from the files, not only from queries.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,8 +11,14 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use chrono::{DateTime, Utc};
+
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
-use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
+use crate::checking::{check_duplicate, stored_time, Kept};
+use crate::{
+    Channel, CommissionStore, Decision, Erased, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError,
+    StoreErrorKind, Tombstone, Verdict,
+};
 
 /// Cheap to clone: clones share one connection.
 #[derive(Clone)]
@@ -30,7 +40,11 @@ CREATE TABLE IF NOT EXISTS answers (
     lang TEXT NOT NULL,
     category TEXT NOT NULL,
     received_at TEXT NOT NULL,
-    answers TEXT NOT NULL
+    answers TEXT NOT NULL,
+    -- Channel::key; NULL in files written before it was kept, when every application came online.
+    channel TEXT,
+    -- Who of the secretariat keyed it in; NULL for online applications.
+    entered_by TEXT
 );
 -- Names, birth dates, places and contacts, apart.
 CREATE TABLE IF NOT EXISTS applicants (
@@ -55,12 +69,42 @@ CREATE TABLE IF NOT EXISTS suspects (
     -- Suspect::digest; NULL in files written before it was kept.
     digest TEXT
 );
+-- The secretariat's current decision about an application after checking it.
+CREATE TABLE IF NOT EXISTS decisions (
+    code TEXT PRIMARY KEY REFERENCES submissions(code),
+    -- Verdict::key, with an ineligible one's reason or a duplicate's kept code.
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    duplicate_of TEXT,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+-- What stays of a withdrawn application: its answers, personal data, scores, decision and
+-- recusals are deleted.
+CREATE TABLE IF NOT EXISTS withdrawn (
+    code TEXT PRIMARY KEY REFERENCES submissions(code),
+    received_at TEXT NOT NULL,
+    withdrawn_at TEXT NOT NULL
+);
+-- Commission members who do not score an application, and why.
+CREATE TABLE IF NOT EXISTS recusals (
+    code TEXT NOT NULL REFERENCES submissions(code),
+    member TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recused_at TEXT NOT NULL,
+    PRIMARY KEY (code, member)
+);
 ";
 
 /// Columns added since the first files were written: `CREATE TABLE IF NOT EXISTS` leaves an
 /// older file's tables as they are, so these are added to it on open.
-const ADDED_COLUMNS: &[(&str, &str, &str)] =
-    &[("submissions", "digest", "TEXT"), ("suspects", "expires_at", "INTEGER"), ("suspects", "digest", "TEXT")];
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("submissions", "digest", "TEXT"),
+    ("suspects", "expires_at", "INTEGER"),
+    ("suspects", "digest", "TEXT"),
+    ("answers", "channel", "TEXT"),
+    ("answers", "entered_by", "TEXT"),
+];
 
 /// How long a write waits for another process's lock before the request is answered
 /// 503 with `Retry-After`: long enough for a commission import, short enough for a reader.
@@ -106,9 +150,12 @@ impl SqliteStore {
         let connection = Connection::open(path).map_err(|err| {
             StoreError::misconfigured(format!("cannot open {}: {err}", path.display())).with_source(err)
         })?;
+        // secure_delete: what is deleted is overwritten in its page, not only unlinked; the
+        // rebuild after an erasure (VACUUM) keeps its copy of the file in memory, not in /tmp.
         connection
             .execute_batch(&format!(
-                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;"
             ))
             .map_err(failed)?;
         connection.execute_batch(SCHEMA).map_err(failed)?;
@@ -180,8 +227,17 @@ fn save_now(connection: &mut Connection, application: &Application) -> Result<Sa
     let personal = to_json(&application.personal)?;
     transaction
         .execute(
-            "INSERT INTO answers (code, lang, category, received_at, answers) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![code, application.lang, application.category.key(), received_at, answers],
+            "INSERT INTO answers (code, lang, category, received_at, answers, channel, entered_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                code,
+                application.lang,
+                application.category.key(),
+                received_at,
+                answers,
+                application.channel.key(),
+                application.entered_by
+            ],
         )
         .map_err(failed)?;
     transaction
@@ -229,22 +285,28 @@ fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Sa
 
 fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreError> {
     let mut statement = connection
-        .prepare("SELECT code, lang, category, received_at, answers FROM answers ORDER BY received_at, code")
+        .prepare(
+            "SELECT code, lang, category, received_at, answers, channel, entered_by FROM answers
+                 ORDER BY received_at, code",
+        )
         .map_err(failed)?;
     let rows = statement
         .query_map([], |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
+                (row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?),
+                (row.get::<_, String>(3)?, row.get::<_, String>(4)?),
+                (row.get::<_, Option<String>>(5)?, row.get::<_, Option<String>>(6)?),
             ))
         })
         .map_err(failed)?;
     let mut all = Vec::new();
     for row in rows {
-        let (code, lang, category, received_at, answers) = row.map_err(failed)?;
+        let ((code, lang, category), (received_at, answers), (channel, entered_by)) = row.map_err(failed)?;
+        let channel = match channel {
+            None => Channel::Online,
+            Some(key) => Channel::from_key(&key)
+                .ok_or_else(|| StoreError::corrupt(format!("unknown channel {key} for {code}")))?,
+        };
         all.push(StoredAnswers {
             category: Category::from_key(&category)
                 .ok_or_else(|| StoreError::corrupt(format!("unknown category {category} for {code}")))?,
@@ -252,8 +314,8 @@ fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreE
             code,
             lang,
             received_at,
-            channel: crate::Channel::Online,
-            entered_by: None,
+            channel,
+            entered_by,
         });
     }
     Ok(all)
@@ -278,11 +340,13 @@ fn save_scores_now(
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     let mut taken = Vec::new();
     for row in sheet {
-        let known: bool = transaction
-            .query_row("SELECT EXISTS (SELECT 1 FROM answers WHERE code = ?1)", [&row.code], |r| r.get(0))
-            .map_err(failed)?;
-        if !known {
-            return Err(ScoresError::UnknownCode(row.code.clone()));
+        match standing(&transaction, &row.code)? {
+            Standing::Stored { .. } => {}
+            Standing::Withdrawn => return Err(ScoresError::Withdrawn(row.code.clone())),
+            Standing::Unknown => return Err(ScoresError::UnknownCode(row.code.clone())),
+        }
+        if exists(&transaction, "SELECT 1 FROM recusals WHERE code = ?1 AND member = ?2", params![row.code, member])? {
+            return Err(ScoresError::Recused(row.code.clone()));
         }
         let exists: bool = transaction
             .query_row(
@@ -342,6 +406,247 @@ fn suspects_now(connection: &mut Connection) -> Result<Vec<(String, Fields)>, St
     Ok(all)
 }
 
+/// Where an application stands.
+enum Standing {
+    Stored { received_at: String },
+    Withdrawn,
+    Unknown,
+}
+
+fn standing(connection: &Connection, code: &str) -> Result<Standing, StoreError> {
+    let received_at: Option<String> = connection
+        .query_row("SELECT received_at FROM answers WHERE code = ?1", [code], |row| row.get(0))
+        .optional()
+        .map_err(failed)?;
+    if let Some(received_at) = received_at {
+        return Ok(Standing::Stored { received_at });
+    }
+    Ok(if exists(connection, "SELECT 1 FROM withdrawn WHERE code = ?1", [code])? {
+        Standing::Withdrawn
+    } else {
+        Standing::Unknown
+    })
+}
+
+/// Whether `query` finds a row.
+fn exists(connection: &Connection, query: &str, params: impl rusqlite::Params) -> Result<bool, StoreError> {
+    connection.query_row(&format!("SELECT EXISTS ({query})"), params, |row| row.get(0)).map_err(failed)
+}
+
+/// The application must be stored (not withdrawn, not unknown) for anything to be recorded
+/// about it; answers with the time it was received.
+fn stored(connection: &Connection, code: &str) -> Result<String, RecordError> {
+    match standing(connection, code)? {
+        Standing::Stored { received_at } => Ok(received_at),
+        Standing::Withdrawn => Err(RecordError::Withdrawn(code.to_string())),
+        Standing::Unknown => Err(RecordError::UnknownCode(code.to_string())),
+    }
+}
+
+/// Makes what was deleted gone from the files too: with `secure_delete` the deleted rows are
+/// overwritten in the pages written to the journal; VACUUM rebuilds the file without free
+/// pages, and the TRUNCATE checkpoint copies the journal into the file and empties it, so no
+/// earlier copy of a page stays in either.
+fn scrub(connection: &mut Connection) -> Result<(), StoreError> {
+    connection.execute_batch("VACUUM").map_err(failed)?;
+    // (busy, frames in the journal, frames copied): busy when another connection is reading.
+    let (busy, _, _): (i64, i64, i64) = connection
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .map_err(failed)?;
+    if busy != 0 {
+        return Err(StoreError::unavailable(
+            "the deletion is recorded, but another program reading the file kept its journal from being emptied: \
+             close it and run the same command again, which finishes the erasure",
+        ));
+    }
+    Ok(())
+}
+
+fn decide_now(connection: &mut Connection, decision: &Decision) -> Result<(), RecordError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    stored(&transaction, &decision.code)?;
+    if let Verdict::Duplicate { of } = &decision.verdict {
+        let kept = match standing(&transaction, of)? {
+            Standing::Stored { .. } => Kept::Stored {
+                is_duplicate: exists(
+                    &transaction,
+                    "SELECT 1 FROM decisions WHERE code = ?1 AND verdict = 'duplicate'",
+                    [of],
+                )?,
+            },
+            Standing::Withdrawn => Kept::Withdrawn,
+            Standing::Unknown => Kept::Unknown,
+        };
+        let has_duplicates = exists(
+            &transaction,
+            "SELECT 1 FROM decisions WHERE verdict = 'duplicate' AND duplicate_of = ?1",
+            [&decision.code],
+        )?;
+        check_duplicate(&decision.code, of, kept, has_duplicates)?;
+    }
+    let (verdict, reason, of) = decision.verdict.parts();
+    transaction
+        .execute(
+            "INSERT INTO decisions (code, verdict, reason, duplicate_of, decided_by, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (code) DO UPDATE SET verdict = excluded.verdict, reason = excluded.reason,
+                     duplicate_of = excluded.duplicate_of, decided_by = excluded.decided_by,
+                     decided_at = excluded.decided_at",
+            params![decision.code, verdict, reason, of, decision.by, decision.at.to_rfc3339()],
+        )
+        .map_err(failed)?;
+    transaction.commit().map_err(failed)?;
+    Ok(())
+}
+
+fn decisions_now(connection: &mut Connection) -> Result<Vec<Decision>, StoreError> {
+    let mut statement = connection
+        .prepare("SELECT code, verdict, reason, duplicate_of, decided_by, decided_at FROM decisions ORDER BY code")
+        .map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                (row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+                (row.get::<_, Option<String>>(2)?, row.get::<_, Option<String>>(3)?),
+                (row.get::<_, String>(4)?, row.get::<_, String>(5)?),
+            ))
+        })
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let ((code, verdict), (reason, of), (by, at)) = row.map_err(failed)?;
+        let verdict = Verdict::from_parts(&verdict, reason, of)
+            .ok_or_else(|| StoreError::corrupt(format!("the decision about {code} is not one this store writes")))?;
+        let at = stored_time(&at, "the time of the decision", &code)?;
+        all.push(Decision { code, verdict, by, at });
+    }
+    Ok(all)
+}
+
+fn withdraw_now(connection: &mut Connection, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let received_at = match stored(&transaction, code) {
+        Ok(received_at) => received_at,
+        Err(RecordError::Withdrawn(code)) => {
+            // Asked again, as the error after a withdrawal that could not empty the journal
+            // says to: the deletion is recorded; finish taking it out of the files.
+            drop(transaction);
+            scrub(connection)?;
+            return Err(RecordError::Withdrawn(code));
+        }
+        Err(err) => return Err(err),
+    };
+    for table in ["answers", "applicants", "scores", "decisions", "recusals"] {
+        transaction.execute(&format!("DELETE FROM {table} WHERE code = ?1"), [code]).map_err(failed)?;
+    }
+    // The submission id keeps its code, so that a late retry of it stores nothing; the digest
+    // of what she wrote goes with what she wrote.
+    transaction.execute("UPDATE submissions SET digest = NULL WHERE code = ?1", [code]).map_err(failed)?;
+    transaction
+        .execute(
+            "INSERT INTO withdrawn (code, received_at, withdrawn_at) VALUES (?1, ?2, ?3)",
+            params![code, received_at, at.to_rfc3339()],
+        )
+        .map_err(failed)?;
+    transaction.commit().map_err(failed)?;
+    scrub(connection)?;
+    Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at })
+}
+
+fn withdrawn_now(connection: &mut Connection) -> Result<Vec<Tombstone>, StoreError> {
+    let mut statement = connection
+        .prepare("SELECT code, received_at, withdrawn_at FROM withdrawn ORDER BY received_at, code")
+        .map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (code, received_at, withdrawn_at) = row.map_err(failed)?;
+        let withdrawn_at = stored_time(&withdrawn_at, "the time of the withdrawal", &code)?;
+        all.push(Tombstone { code, received_at, withdrawn_at });
+    }
+    Ok(all)
+}
+
+/// `(key, code, received at)` of every row of `query`.
+fn received(connection: &Connection, query: &str) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
+    let mut statement = connection.prepare(query).map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (key, code, received_at) = row.map_err(failed)?;
+        let received_at = stored_time(&received_at, "the time received", &code)?;
+        all.push((key, code, received_at));
+    }
+    Ok(all)
+}
+
+fn erase_personal_now(connection: &mut Connection, before: DateTime<Utc>) -> Result<Erased, StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let mut erased = Erased::default();
+    let applicants = received(
+        &transaction,
+        "SELECT a.code, a.code, s.received_at FROM applicants a JOIN submissions s ON s.code = a.code",
+    )?;
+    for (code, _, received_at) in applicants {
+        if received_at < before {
+            transaction.execute("DELETE FROM applicants WHERE code = ?1", [&code]).map_err(failed)?;
+            transaction.execute("UPDATE submissions SET digest = NULL WHERE code = ?1", [&code]).map_err(failed)?;
+            erased.applicants += 1;
+        }
+    }
+    for (submission_id, _, received_at) in
+        received(&transaction, "SELECT submission_id, code, received_at FROM suspects")?
+    {
+        if received_at < before {
+            transaction.execute("DELETE FROM suspects WHERE submission_id = ?1", [&submission_id]).map_err(failed)?;
+            erased.suspects += 1;
+        }
+    }
+    transaction.commit().map_err(failed)?;
+    // Also when nothing was left to erase: a second run finishes an erasure whose scrub failed.
+    scrub(connection)?;
+    Ok(erased)
+}
+
+fn recuse_now(connection: &mut Connection, recusal: &Recusal) -> Result<(), RecordError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    stored(&transaction, &recusal.code)?;
+    transaction
+        .execute(
+            "INSERT INTO recusals (code, member, reason, recused_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code, member) DO UPDATE SET reason = excluded.reason, recused_at = excluded.recused_at",
+            params![recusal.code, recusal.member, recusal.reason, recusal.at.to_rfc3339()],
+        )
+        .map_err(failed)?;
+    transaction
+        .execute("DELETE FROM scores WHERE code = ?1 AND member = ?2", params![recusal.code, recusal.member])
+        .map_err(failed)?;
+    transaction.commit().map_err(failed)?;
+    Ok(())
+}
+
+fn recusals_now(connection: &mut Connection) -> Result<Vec<Recusal>, StoreError> {
+    let mut statement = connection
+        .prepare("SELECT code, member, reason, recused_at FROM recusals ORDER BY code, member")
+        .map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+        })
+        .map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (code, member, reason, at) = row.map_err(failed)?;
+        let at = stored_time(&at, "the time of a recusal", &code)?;
+        all.push(Recusal { member, code, reason, at });
+    }
+    Ok(all)
+}
+
 impl Store for SqliteStore {
     async fn save(&self, application: &Application) -> Result<Saved, StoreError> {
         let application = application.clone();
@@ -376,36 +681,35 @@ impl CommissionStore for SqliteStore {
     async fn suspects(&self) -> Result<Vec<(String, Fields)>, StoreError> {
         self.blocking(suspects_now).await
     }
-    async fn decide(&self, _decision: &crate::Decision) -> Result<(), crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn decide(&self, decision: &Decision) -> Result<(), RecordError> {
+        let decision = decision.clone();
+        self.blocking(move |connection| decide_now(connection, &decision)).await
     }
 
-    async fn decisions(&self) -> Result<Vec<crate::Decision>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn decisions(&self) -> Result<Vec<Decision>, StoreError> {
+        self.blocking(decisions_now).await
     }
 
-    async fn withdraw(
-        &self,
-        _code: &str,
-        _at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::Tombstone, crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
+        let code = code.to_string();
+        self.blocking(move |connection| withdraw_now(connection, &code, at)).await
     }
 
-    async fn withdrawn(&self) -> Result<Vec<crate::Tombstone>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn withdrawn(&self) -> Result<Vec<Tombstone>, StoreError> {
+        self.blocking(withdrawn_now).await
     }
 
-    async fn erase_personal(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<crate::Erased, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn erase_personal(&self, before: DateTime<Utc>) -> Result<Erased, StoreError> {
+        self.blocking(move |connection| erase_personal_now(connection, before)).await
     }
 
-    async fn recuse(&self, _recusal: &crate::Recusal) -> Result<(), crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn recuse(&self, recusal: &Recusal) -> Result<(), RecordError> {
+        let recusal = recusal.clone();
+        self.blocking(move |connection| recuse_now(connection, &recusal)).await
     }
 
-    async fn recusals(&self) -> Result<Vec<crate::Recusal>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn recusals(&self) -> Result<Vec<Recusal>, StoreError> {
+        self.blocking(recusals_now).await
     }
 }
 

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use store::{Application, Category, CommissionStore, Scores, ScoresError, SqliteStore, Store, Suspect};
+use store::{
+    Application, Category, Channel, CommissionStore, Decision, Erased, RecordError, Recusal, Scores, ScoresError,
+    SqliteStore, Store, Suspect, Tombstone, Verdict,
+};
 
 fn application(id: &str, name: &str, second: u32) -> Application {
     Application {
@@ -109,6 +112,334 @@ async fn concurrency<S: CommissionStore + 'static>(store: Arc<S>) {
         assert_eq!(pair[0], pair[1], "both posts of id {n} got the same code");
         assert!(stored.contains(&pair[0]), "the code answered for id {n} is stored");
     }
+}
+
+fn at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 12, day, hour, 0, 0).unwrap()
+}
+
+fn decision(code: &str, verdict: Verdict) -> Decision {
+    Decision { code: code.into(), verdict, by: "Гүлнара".into(), at: at(14, 9) }
+}
+
+fn duplicate(code: &str, of: &str) -> Decision {
+    decision(code, Verdict::Duplicate { of: of.into() })
+}
+
+fn sheet(member: &str, codes: &[&str]) -> Vec<Scores> {
+    codes.iter().map(|code| Scores { code: code.to_string(), member: member.into(), scores: vec![4; 7] }).collect()
+}
+
+fn bad_duplicate_why(result: Result<(), RecordError>) -> &'static str {
+    match result {
+        Err(RecordError::BadDuplicate { why, .. }) => why,
+        other => panic!("expected a refused duplicate, got {other:?}"),
+    }
+}
+
+/// How it came and who keyed it in, decisions and duplicates, recusals, withdrawal and erasure:
+/// what every store must do after saving. Each refusal changes nothing.
+async fn checking(store: &impl CommissionStore) {
+    let a = store.save(&application("check-000001", "Айгүл", 1)).await.unwrap().code;
+    let paper = Application {
+        channel: Channel::Paper,
+        entered_by: Some("Гүлнара".into()),
+        ..application("check-000002", "Нургүл", 2)
+    };
+    let b = store.save(&paper).await.unwrap().code;
+    let emailed = Application {
+        channel: Channel::Email,
+        entered_by: Some("Айжан".into()),
+        ..application("check-000003", "Нургүл", 3)
+    };
+    let c = store.save(&emailed).await.unwrap().code;
+    let answers = store.answers().await.unwrap();
+    let how: Vec<(&str, Channel, Option<&str>)> =
+        answers.iter().map(|a| (a.code.as_str(), a.channel, a.entered_by.as_deref())).collect();
+    assert_eq!(
+        how,
+        [
+            (a.as_str(), Channel::Online, None),
+            (b.as_str(), Channel::Paper, Some("Гүлнара")),
+            (c.as_str(), Channel::Email, Some("Айжан"))
+        ]
+    );
+
+    // Decisions: one current per code, a later one replaces it, by code.
+    store.decide(&decision(&b, Verdict::Ineligible { reason: "lives in Bishkek".into() })).await.unwrap();
+    store.decide(&decision(&a, Verdict::Eligible)).await.unwrap();
+    store.decide(&duplicate(&c, &a)).await.unwrap();
+    let changed = Decision { by: "Айжан".into(), at: at(15, 10), ..decision(&b, Verdict::Eligible) };
+    store.decide(&changed).await.unwrap();
+    let mut expected = vec![decision(&a, Verdict::Eligible), changed.clone(), duplicate(&c, &a)];
+    expected.sort_by(|x, y| x.code.cmp(&y.code));
+    assert_eq!(store.decisions().await.unwrap(), expected);
+
+    // Refused decisions change nothing.
+    assert!(matches!(
+        store.decide(&decision("000-000-0000", Verdict::Eligible)).await,
+        Err(RecordError::UnknownCode(code)) if code == "000-000-0000"
+    ));
+    assert_eq!(
+        bad_duplicate_why(store.decide(&duplicate(&a, &a)).await),
+        "an application cannot be a duplicate of itself"
+    );
+    assert_eq!(
+        bad_duplicate_why(store.decide(&duplicate(&a, "000-000-0000")).await),
+        "no application has the other code"
+    );
+    assert!(bad_duplicate_why(store.decide(&duplicate(&b, &c)).await).contains("itself set aside as a duplicate"));
+    assert!(
+        bad_duplicate_why(store.decide(&duplicate(&a, &b)).await).contains("duplicates of this one"),
+        "a kept application with duplicates cannot become one"
+    );
+    assert_eq!(store.decisions().await.unwrap(), expected);
+    // The way round: point the duplicates at the one to keep first.
+    store.decide(&duplicate(&c, &b)).await.unwrap();
+    store.decide(&duplicate(&a, &b)).await.unwrap();
+    assert_eq!(store.decisions().await.unwrap().iter().filter(|d| d.verdict.sets_aside()).count(), 2);
+
+    // Recusals: recorded by code then member; her scores of it go, her sheet may not score it.
+    store.save_scores("member-a", &sheet("member-a", &[&a, &b, &c]), false).await.unwrap();
+    store.save_scores("member-b", &sheet("member-b", &[&b, &c]), false).await.unwrap();
+    let recusal = |member: &str, code: &str| Recusal {
+        member: member.into(),
+        code: code.into(),
+        reason: "my neighbour".into(),
+        at: at(16, 9),
+    };
+    store.recuse(&recusal("member-b", &b)).await.unwrap();
+    store.recuse(&recusal("member-a", &b)).await.unwrap();
+    assert!(matches!(store.recuse(&recusal("member-a", "000-000-0000")).await, Err(RecordError::UnknownCode(_))));
+    assert_eq!(store.recusals().await.unwrap(), [recusal("member-a", &b), recusal("member-b", &b)]);
+    let scored = |scores: Vec<Scores>| -> Vec<(String, String)> {
+        scores.into_iter().map(|row| (row.code, row.member)).collect()
+    };
+    let mut expected_scores =
+        vec![(a.clone(), "member-a".to_string()), (c.clone(), "member-a".into()), (c.clone(), "member-b".into())];
+    expected_scores.sort();
+    assert_eq!(scored(store.scores().await.unwrap()), expected_scores);
+    assert!(matches!(
+        store.save_scores("member-a", &sheet("member-a", &[&a, &b]), true).await,
+        Err(ScoresError::Recused(code)) if code == b
+    ));
+    assert_eq!(scored(store.scores().await.unwrap()), expected_scores, "a refused sheet changes nothing");
+
+    // Withdrawal: answers, personal data, scores, decision and recusals go; a tombstone stays.
+    store.recuse(&recusal("member-a", &c)).await.unwrap();
+    let tombstone = store.withdraw(&c, at(17, 9)).await.unwrap();
+    assert_eq!(
+        tombstone,
+        Tombstone { code: c.clone(), received_at: "2020-12-01T06:00:03+00:00".into(), withdrawn_at: at(17, 9) }
+    );
+    assert_eq!(store.withdrawn().await.unwrap(), [tombstone.clone()]);
+    assert!(store.answers().await.unwrap().iter().all(|answers| answers.code != c));
+    assert_eq!(store.personal(&c).await.unwrap(), None);
+    assert!(store.scores().await.unwrap().iter().all(|row| row.code != c));
+    assert!(store.decisions().await.unwrap().iter().all(|decision| decision.code != c));
+    assert!(store.recusals().await.unwrap().iter().all(|recusal| recusal.code != c));
+    assert!(matches!(store.withdraw(&c, at(18, 9)).await, Err(RecordError::Withdrawn(code)) if code == c));
+    assert!(matches!(store.withdraw("000-000-0000", at(18, 9)).await, Err(RecordError::UnknownCode(_))));
+    assert_eq!(store.withdrawn().await.unwrap(), [tombstone], "a second withdrawal changes nothing");
+    assert!(matches!(store.decide(&decision(&c, Verdict::Eligible)).await, Err(RecordError::Withdrawn(_))));
+    assert!(matches!(store.recuse(&recusal("member-c", &c)).await, Err(RecordError::Withdrawn(_))));
+    assert!(store.decide(&duplicate(&b, &c)).await.is_err(), "b is kept and has duplicates");
+    assert_eq!(bad_duplicate_why(store.decide(&duplicate(&a, &c)).await), "the other application was withdrawn");
+    let before = store.scores().await.unwrap();
+    assert!(matches!(
+        store.save_scores("member-c", &sheet("member-c", &[&a, &c]), false).await,
+        Err(ScoresError::Withdrawn(code)) if code == c
+    ));
+    assert_eq!(store.scores().await.unwrap(), before, "a sheet naming a withdrawn code is refused whole");
+
+    // Erasure: personal data and honeypot catches received before the day go; the rest stays.
+    let early = store.save_suspect(&suspect("bot-erase-001", at(1, 5))).await.unwrap().code;
+    let late = store.save_suspect(&suspect("bot-erase-002", at(2, 5))).await.unwrap().code;
+    let decisions = store.decisions().await.unwrap();
+    let answers = store.answers().await.unwrap();
+    let erased = store.erase_personal(Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 2).unwrap()).await.unwrap();
+    assert_eq!(erased, Erased { applicants: 1, suspects: 1 });
+    assert_eq!(store.personal(&a).await.unwrap(), None);
+    assert_eq!(store.personal(&b).await.unwrap().unwrap()["full_name"], "Нургүл", "received on the day: kept");
+    let suspects: Vec<String> = store.suspects().await.unwrap().into_iter().map(|(code, _)| code).collect();
+    assert!(!suspects.contains(&early) && suspects.contains(&late));
+    assert_eq!(store.answers().await.unwrap(), answers, "answers stay");
+    assert_eq!(store.decisions().await.unwrap(), decisions, "decisions stay");
+    assert_eq!(store.scores().await.unwrap(), before, "scores stay");
+    assert_eq!(store.erase_personal(at(1, 6)).await.unwrap(), Erased::default(), "nothing is left to erase");
+    let retry = store.save(&application("check-000001", "Айгүл", 1)).await.unwrap();
+    assert_eq!((retry.code.as_str(), retry.created), (a.as_str(), false), "the submission id keeps its code");
+}
+
+/// A withdrawal racing an import of scores that names it, many times over: the application ends
+/// withdrawn with no scores; the import lands for the other codes or is refused whole. Returns
+/// the withdrawn codes, for a store's own look at what it holds.
+async fn withdrawal_racing_an_import<S: CommissionStore + 'static>(store: Arc<S>, rounds: u32) -> Vec<String> {
+    let mut withdrawn = Vec::new();
+    let (mut landed, mut refused) = (0, 0);
+    for round in 0..rounds {
+        let mut codes = Vec::new();
+        for n in 0..3 {
+            codes.push(store.save(&application(&format!("race-{round:03}-{n}"), "Race", n)).await.unwrap().code);
+        }
+        let member = format!("member-{round:03}");
+        if round % 2 == 1 {
+            // An earlier sheet of hers already scores the one withdrawn.
+            store.save_scores(&member, &sheet(&member, &[&codes[0]]), false).await.unwrap();
+        }
+        let rows = sheet(&member, &[&codes[0], &codes[1], &codes[2]]);
+        // Either may start first, by a little or not at all, so that the rounds interleave differently.
+        let pause = |ms: u32| tokio::time::sleep(std::time::Duration::from_millis(u64::from(ms)));
+        let (withdrawal_pause, import_pause) = (round % 3 * 2, round / 3 % 3 * 2);
+        let withdrawal = {
+            let (store, code) = (Arc::clone(&store), codes[0].clone());
+            tokio::spawn(async move {
+                pause(withdrawal_pause).await;
+                store.withdraw(&code, at(20, 9)).await
+            })
+        };
+        let import = {
+            let (store, member) = (Arc::clone(&store), member.clone());
+            tokio::spawn(async move {
+                pause(import_pause).await;
+                store.save_scores(&member, &rows, true).await
+            })
+        };
+        withdrawal.await.unwrap().expect("the withdrawal succeeds");
+        let imported = import.await.unwrap();
+        let mut hers: Vec<String> =
+            store.scores().await.unwrap().into_iter().filter(|row| row.member == member).map(|row| row.code).collect();
+        hers.sort();
+        match imported {
+            Ok(()) => {
+                landed += 1;
+                let mut others = vec![codes[1].clone(), codes[2].clone()];
+                others.sort();
+                assert_eq!(hers, others, "round {round}: the import landed for the other codes");
+            }
+            Err(ScoresError::Withdrawn(code)) => {
+                refused += 1;
+                assert_eq!(code, codes[0]);
+                assert!(hers.is_empty(), "round {round}: a refused import stored nothing: {hers:?}");
+            }
+            Err(other) => panic!("round {round}: {other:?}"),
+        }
+        assert!(store.withdrawn().await.unwrap().iter().any(|tombstone| tombstone.code == codes[0]));
+        withdrawn.push(codes[0].clone());
+    }
+    eprintln!("withdrawal racing an import: {landed} imports landed without it, {refused} refused");
+    withdrawn
+}
+
+#[tokio::test]
+async fn the_sqlite_store_keeps_the_checking_contract() {
+    let (_dir, store) = test_support::temp_store();
+    checking(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sqlite_store_ends_a_withdrawal_racing_an_import_withdrawn() {
+    let (_dir, store) = test_support::temp_store();
+    withdrawal_racing_an_import(Arc::new(store), 40).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_checking_contract() {
+    checking(&test_support::dynamo_store().await).await;
+}
+
+/// Besides what `scores` answers: no score item of a withdrawn code is left in the table,
+/// of any member or version.
+#[cfg(feature = "dynamodb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dynamodb_store_ends_a_withdrawal_racing_an_import_withdrawn() {
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let withdrawn = withdrawal_racing_an_import(Arc::new(store), 16).await;
+    let items = client.scan().table_name(&tables.applications).send().await.unwrap().items.unwrap_or_default();
+    let left: Vec<&str> = items
+        .iter()
+        .filter_map(|item| item.get("pk")?.as_s().ok())
+        .filter(|pk| pk.starts_with("score#") && withdrawn.iter().any(|code| pk.ends_with(code.as_str())))
+        .map(String::as_str)
+        .collect();
+    assert!(left.is_empty(), "score items of withdrawn codes: {left:?}");
+    let applicants = client.scan().table_name(&tables.applicants).send().await.unwrap().items.unwrap_or_default();
+    let left: Vec<&str> = applicants
+        .iter()
+        .filter_map(|item| item.get("pk")?.as_s().ok())
+        .filter(|pk| withdrawn.iter().any(|code| pk.ends_with(code.as_str())))
+        .map(String::as_str)
+        .collect();
+    assert!(left.is_empty(), "personal data of withdrawn codes: {left:?}");
+}
+
+/// "Erased" means gone from the files: neither the database file nor its journal holds the
+/// name of an applicant whose personal data was erased, nor the name or essay of one who
+/// withdrew, nor a honeypot catch's name, while another applicant's name is still there.
+#[tokio::test]
+async fn the_sqlite_store_erases_from_its_files_not_only_from_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("applications.sqlite");
+    let store = SqliteStore::open(&file).unwrap();
+    let erased_name = "Бермет-ERASE-7f3a";
+    let withdrawn_name = "Жылдыз-WITHDRAW-3b9d";
+    let withdrawn_essay = "Эссе-WITHDRAW-91c2";
+    let caught_name = "Spam-ERASE-c4d1";
+    let kept_name = "Гүлзат-KEPT-5e60";
+    store.save(&application("erase-000001", erased_name, 1)).await.unwrap();
+    let mut withdrawing = application("erase-000002", withdrawn_name, 2);
+    withdrawing.answers.insert("essay".into(), withdrawn_essay.into());
+    let withdrawing = store.save(&withdrawing).await.unwrap().code;
+    let mut catch = suspect("bot-erase-0001", at(1, 5));
+    catch.fields.insert("full_name".into(), caught_name.into());
+    store.save_suspect(&catch).await.unwrap();
+    store.save(&application("erase-000003", kept_name, 30)).await.unwrap();
+
+    let held = |text: &str| -> Vec<&'static str> {
+        ["applications.sqlite", "applications.sqlite-wal"]
+            .into_iter()
+            .filter(|name| {
+                let bytes = std::fs::read(dir.path().join(name)).unwrap_or_default();
+                bytes.windows(text.len()).any(|window| window == text.as_bytes())
+            })
+            .collect()
+    };
+    for text in [erased_name, withdrawn_name, withdrawn_essay, caught_name, kept_name] {
+        assert!(!held(text).is_empty(), "{text} is written before it is erased");
+    }
+    store.withdraw(&withdrawing, at(10, 9)).await.unwrap();
+    store.erase_personal(Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 2).unwrap()).await.unwrap();
+    for text in [erased_name, withdrawn_name, withdrawn_essay, caught_name] {
+        assert_eq!(held(text), Vec::<&str>::new(), "{text} is still in the files");
+    }
+    assert!(!held(kept_name).is_empty(), "what was not erased is still there");
+    assert_eq!(store.answers().await.unwrap().len(), 2);
+}
+
+/// A file written before the channel was kept: its applications came online, keyed in by nobody.
+#[tokio::test]
+async fn the_sqlite_store_reads_applications_stored_before_channels_were_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("applications.sqlite");
+    let old = rusqlite::Connection::open(&file).unwrap();
+    old.execute_batch(
+        "CREATE TABLE submissions (submission_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL);
+         CREATE TABLE answers (code TEXT PRIMARY KEY REFERENCES submissions(code), lang TEXT NOT NULL, category TEXT NOT NULL, received_at TEXT NOT NULL, answers TEXT NOT NULL);
+         INSERT INTO submissions VALUES ('sub-old-00001', '111-222-3333', '2020-12-01T06:00:00+00:00');
+         INSERT INTO answers VALUES ('111-222-3333', 'ru', 'under_28', '2020-12-01T06:00:00+00:00', '{\"essay\":\"Эссе\"}');",
+    )
+    .unwrap();
+    drop(old);
+    let store = SqliteStore::open(&file).unwrap();
+    let answers = store.answers().await.unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!((answers[0].channel, answers[0].entered_by.as_deref()), (Channel::Online, None));
+    store.decide(&decision("111-222-3333", Verdict::Eligible)).await.unwrap();
+    assert_eq!(store.decisions().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -425,6 +756,7 @@ async fn the_dynamodb_store_reads_the_items_production_already_holds() {
     assert_eq!(answers.len(), 1);
     assert_eq!((answers[0].code.as_str(), answers[0].category), ("123-456-7890", Category::UnderTwentyEight));
     assert_eq!(answers[0].answers["essay"], "Эссе");
+    assert_eq!((answers[0].channel, answers[0].entered_by.as_deref()), (Channel::Online, None), "as online ones");
     assert_eq!(store.personal("123-456-7890").await.unwrap().unwrap()["full_name"], "Асель");
     let scores = store.scores().await.unwrap();
     assert_eq!((scores[0].member.as_str(), scores[0].scores.as_slice()), ("gamsumo", &[5u8, 3][..]));

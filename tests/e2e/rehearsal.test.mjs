@@ -1,7 +1,8 @@
 // Production rehearsed end to end (deploy/rehearse.sh): a real browser applies through the
 // front door — the distribution's stand-in before the bucket and the shipped Lambda binary —
 // in Kyrgyz with JavaScript and in Russian without; the applications are then in DynamoDB
-// Local, and the commission's sheets, import and ranking work on them there. Stopping the
+// Local, the secretariat keys in a paper one there through its own form, and the commission's
+// sheets, import and ranking work on all three. Stopping the
 // rehearsal closes every port it opened.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -150,6 +151,39 @@ test("both applications are in DynamoDB Local, names only with --personal", () =
   assert.match(run("applications", ["list", "--dynamodb", "--personal"]), /full_name=Айгүл Асанова/);
 });
 
+test("the secretariat keys in a paper application on DynamoDB Local through its own form", async () => {
+  // `applications enter --dynamodb` with the rehearsal's tables: the operator's way of
+  // writing to production, never through the public API.
+  const server = spawn(bin("applications"), ["enter", "--dynamodb", "--port", "0", "--by", "Айнура Токтосунова"],
+    { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let out = "", errors = "";
+    server.stderr.on("data", (chunk) => { errors += chunk; });
+    const base = await new Promise((done, fail) => {
+      server.stdout.on("data", (chunk) => {
+        out += chunk;
+        const url = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+        if (url) done(url[0]);
+      });
+      server.on("exit", (code) => fail(new Error(`applications enter exited (${code}):\n${errors}`)));
+      setTimeout(() => fail(new Error(`applications enter printed no address in 20 s:\n${out}${errors}`)), 20000);
+    });
+    const page = await browser.newPage();
+    await page.goto(base);
+    await page.check("input[name=channel][value=paper]");
+    await page.fill("#f-received_at", "2020-12-10T15:30");
+    await fillAll(page, { name: "Гүлнара Садыкова", birth: "1984-02-29", essay: "Айылыбызда бала бакча жок." });
+    await page.click("#application button[type=submit]");
+    codes.paper = (await page.textContent("#application-code")).trim();
+    assert.match(codes.paper, /^\d{3}-\d{3}-\d{4}$/);
+    await page.close();
+  } finally {
+    server.kill();
+  }
+  const line = run("applications", ["list", "--dynamodb"]).split("\n").find((l) => l.startsWith(codes.paper));
+  assert.match(line ?? "", /aged_28_and_over\s+ky\s+2020-12-10T09:30:00\+00:00\s+paper/, "stored as received, on paper");
+});
+
 test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a ranking", () => {
   run("selection", ["--dynamodb", "sheets", "--member", "gamsumo", "--out", work]);
   const sheet = join(work, "gamsumo.csv");
@@ -157,8 +191,8 @@ test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a
   const scoreColumns = rows[0].flatMap((cell, index) => (/^C\d+\b/.test(cell) ? [index] : []));
   assert.ok(scoreColumns.length > 0, "the sheet has a score column per criterion");
   const sheetCodes = rows.slice(1).map((row) => row[0]);
-  assert.deepEqual([...sheetCodes].sort(), [codes.ky, codes.ru].sort(), "the sheet holds both applications, by code");
-  assert.doesNotMatch(rows.flat().join("\n"), /Айгүл|Нургуль|555 123456/, "no personal data on a sheet");
+  assert.deepEqual([...sheetCodes].sort(), [codes.ky, codes.ru, codes.paper].sort(), "the sheet holds all three, by code");
+  assert.doesNotMatch(rows.flat().join("\n"), /Айгүл|Нургуль|Гүлнара|555 123456/, "no personal data on a sheet");
   for (const row of rows.slice(1)) {
     scoreColumns.forEach((column, n) => { row[column] = String(row[0] === codes.ky ? 5 : 3 + (n % 2)); });
   }
@@ -166,7 +200,7 @@ test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a
   run("selection", ["--dynamodb", "import", "--member", "gamsumo", sheet]);
 
   const ranking = run("selection", ["--dynamodb", "rank"]);
-  assert.ok(ranking.includes(codes.ky) && ranking.includes(codes.ru), `both codes ranked:\n${ranking}`);
+  for (const code of [codes.ky, codes.ru, codes.paper]) assert.ok(ranking.includes(code), `${code} ranked:\n${ranking}`);
 });
 
 test("Ctrl-C stops the rehearsal quietly with 130, and every port it opened is closed", async () => {

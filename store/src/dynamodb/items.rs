@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
+use crate::{Channel, StoreError};
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -40,6 +40,12 @@ pub(super) struct ApplicationItem {
     pub(super) category: String,
     pub(super) received_at: String,
     pub(super) answers: BTreeMap<String, String>,
+    /// How it came; items written before it was kept have none, and came online.
+    #[serde(default)]
+    pub(super) channel: Channel,
+    /// Who of the secretariat keyed it in; online applications have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) entered_by: Option<String>,
 }
 
 /// `applicant#<code>` in `applicants`: the personal data.
@@ -88,10 +94,59 @@ pub(super) struct MemberPointer {
     pub(super) count: usize,
 }
 
-/// Any item's code, for the reads that need nothing else.
-#[derive(Deserialize)]
-pub(super) struct CodeOnly {
+/// `decision#<code>` in `applications`: the secretariat's current decision about it.
+#[derive(Serialize, Deserialize)]
+pub(super) struct DecisionItem {
+    pub(super) pk: String,
     pub(super) code: String,
+    /// [`crate::Verdict::key`]: `eligible`, `ineligible` or `duplicate`.
+    pub(super) verdict: String,
+    /// An ineligible one's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) reason: Option<String>,
+    /// A duplicate's kept code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) duplicate_of: Option<String>,
+    pub(super) decided_by: String,
+    /// RFC 3339.
+    pub(super) decided_at: String,
+}
+
+/// `withdrawn#<code>` in `applications`: what stays of a withdrawn application.
+#[derive(Serialize, Deserialize)]
+pub(super) struct TombstoneItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) received_at: String,
+    /// RFC 3339.
+    pub(super) withdrawn_at: String,
+}
+
+/// `recusal#<code>#<member>` in `applications`: a member who does not score the application.
+#[derive(Serialize, Deserialize)]
+pub(super) struct RecusalItem {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) member: String,
+    pub(super) reason: String,
+    /// RFC 3339.
+    pub(super) recused_at: String,
+}
+
+/// `submission#<id>` in `applications` as an erasure reads it: which code, received when.
+#[derive(Deserialize)]
+pub(super) struct MarkerTime {
+    pub(super) pk: String,
+    pub(super) code: String,
+    pub(super) received_at: String,
+}
+
+/// Any item's key and code, for the reads that need nothing else (a score pointer has no code).
+#[derive(Deserialize)]
+pub(super) struct KeyOnly {
+    pub(super) pk: String,
+    #[serde(default)]
+    pub(super) code: Option<String>,
 }
 
 /// `value` as an item to write.

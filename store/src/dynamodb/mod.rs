@@ -1,17 +1,35 @@
-//! The DynamoDB store. Two tables, so that scoring can be given the first without the second:
+//! The DynamoDB store. Two tables, so that scoring can be given the first without the second;
+//! each has one string partition key, `pk`, whose prefix says what an item is:
 //!
-//! - `applications` (partition key `pk`, string): `submission#<id>` items map a page's
-//!   submission id to its code; `application#<code>` items hold the answers, the essay, the
-//!   language, the age category and the time received. A commission member's scores are
-//!   versioned: `member#<member>` names the member's current version, and
-//!   `score#<member>#<version>#<code>` items hold that version's scores, one per application.
-//!   An import writes a whole new version, then makes it current with one conditional write,
-//!   so a sheet of any length is stored all or nothing.
-//! - `applicants` (partition key `pk`, string): `applicant#<code>` items hold personal data;
-//!   `suspect#<submission id>` items hold what the honeypot caught, each with `expires_at`
-//!   (seconds since 1970), the TTL attribute: DynamoDB deletes a catch 30 days after it came.
+//! - `applications`:
+//!   - `submission#<submission id>`: the code a page's submission id was given, the time
+//!     received and a digest of what was sent (removed when the application is withdrawn or
+//!     its personal data erased).
+//!   - `application#<code>`: the answers, the essay, the language, the age category, the
+//!     time received, the channel and who keyed it in.
+//!   - `member#<member>`: the member's current version of scores; `score#<member>#<version>#<code>`:
+//!     that version's scores, one item per application. An import writes a whole new version,
+//!     then makes it current with one conditional write, so a sheet of any length is stored
+//!     all or nothing.
+//!   - `decision#<code>`: the secretariat's current decision (eligible, ineligible with a
+//!     reason, duplicate of another code), who made it and when.
+//!   - `recusal#<code>#<member>`: a member who does not score the application, and why.
+//!   - `withdrawn#<code>`: the tombstone of a withdrawn application (code, received, withdrawn).
+//! - `applicants` (the only table with personal data):
+//!   - `applicant#<code>`: name, birth date, place, work and contacts.
+//!   - `suspect#<submission id>`: what the honeypot caught, with `expires_at` (seconds since
+//!     1970), the TTL attribute: DynamoDB deletes a catch 30 days after it came.
 //!
 //! Both are on-demand (`PAY_PER_REQUEST`); `deploy/template.yaml` declares them.
+//!
+//! A withdrawal writes the tombstone and deletes the application, applicant and decision items
+//! in one transaction (conditional on the application item), then deletes every item of the
+//! code that remains: recusals and scores of every member and version. An import of scores
+//! racing it reads the tombstones of its codes again after making its version current and
+//! deletes what it wrote for a withdrawn code (and for a recusal made meanwhile); [`scores`]
+//! leaves out withdrawn codes and recused members in any case.
+//!
+//! [`scores`]: crate::CommissionStore::scores
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -19,20 +37,27 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType, KeysAndAttributes, Put,
-    PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType,
+    KeysAndAttributes, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
+use crate::checking::{check_duplicate, stored_time, Kept};
 mod items;
 
 use items::{
-    from_item, to_item, ApplicantItem, ApplicationItem, CodeOnly, Item, Marker, MarkerRead, MemberPointer, ScoreItem,
-    SuspectItem,
+    from_item, to_item, ApplicantItem, ApplicationItem, DecisionItem, Item, KeyOnly, Marker, MarkerRead, MarkerTime,
+    MemberPointer, RecusalItem, ScoreItem, SuspectItem, TombstoneItem,
 };
 
-use crate::{CommissionStore, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind};
+use crate::{
+    CommissionStore, Decision, Erased, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError,
+    StoreErrorKind, Tombstone, Verdict,
+};
 
 /// The names of the two tables.
 #[derive(Debug, Clone)]
@@ -202,20 +227,31 @@ impl DynamoStore {
     }
 
     async fn scan_prefix(&self, table: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.scan(table, prefix, None).await
+    }
+
+    /// Every item of `table` whose key begins with `prefix` (every item when it is empty)
+    /// and, if given, whose attribute `name` equals `value`.
+    async fn scan(&self, table: &str, prefix: &str, equal: Option<(&str, &str)>) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(table)
-                .filter_expression("begins_with(pk, :prefix)")
-                .expression_attribute_values(":prefix", s(prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| failed("Scan", err))?;
+            let mut request = self.client.scan().table_name(table).consistent_read(true).set_exclusive_start_key(start);
+            let mut filter = Vec::new();
+            // An empty prefix is every item (DynamoDB refuses an empty string as a value).
+            if !prefix.is_empty() {
+                filter.push("begins_with(pk, :prefix)");
+                request = request.expression_attribute_values(":prefix", s(prefix));
+            }
+            if let Some((name, value)) = equal {
+                filter.push("#name = :value");
+                request =
+                    request.expression_attribute_names("#name", name).expression_attribute_values(":value", s(value));
+            }
+            if !filter.is_empty() {
+                request = request.filter_expression(filter.join(" AND "));
+            }
+            let page = request.send().await.map_err(|err| failed("Scan", err))?;
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
@@ -252,37 +288,35 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// The codes of `codes` that no application has.
-    async fn unknown_codes(&self, codes: &[&str]) -> Result<Vec<String>, StoreError> {
-        let mut found = std::collections::HashSet::new();
-        for chunk in codes.chunks(BATCH_GET) {
-            let mut keys: Vec<Item> = chunk
-                .iter()
-                .map(|code| HashMap::from([("pk".to_string(), s(format!("application#{code}")))]))
-                .collect();
+    /// Which of the keys `pks` have an item in `table`, read consistently.
+    async fn existing(&self, table: &str, pks: Vec<String>) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        for chunk in pks.chunks(BATCH_GET) {
+            // A batch read refuses a key asked for twice.
+            let chunk: HashSet<&String> = chunk.iter().collect();
+            let mut keys: Vec<Item> =
+                chunk.into_iter().map(|pk| HashMap::from([("pk".to_string(), s(pk.as_str()))])).collect();
             let mut attempt = 0u32;
             while !keys.is_empty() {
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut keys)))
-                    .projection_expression("code")
+                    .projection_expression("pk")
                     .consistent_read(true)
                     .build()
                     .map_err(built)?;
                 let answer = self
                     .client
                     .batch_get_item()
-                    .request_items(&self.tables.applications, request)
+                    .request_items(table, request)
                     .send()
                     .await
                     .map_err(|err| failed("BatchGetItem", err))?;
-                for item in
-                    answer.responses.and_then(|mut tables| tables.remove(&self.tables.applications)).unwrap_or_default()
-                {
-                    found.insert(from_item::<CodeOnly>(item, "an application's code")?.code);
+                for item in answer.responses.and_then(|mut tables| tables.remove(table)).unwrap_or_default() {
+                    found.insert(from_item::<KeyOnly>(item, "an item's key")?.pk);
                 }
                 keys = answer
                     .unprocessed_keys
-                    .and_then(|mut tables| tables.remove(&self.tables.applications))
+                    .and_then(|mut tables| tables.remove(table))
                     .map(|rest| rest.keys)
                     .unwrap_or_default();
                 if !keys.is_empty() {
@@ -294,7 +328,129 @@ impl DynamoStore {
                 }
             }
         }
-        Ok(codes.iter().filter(|code| !found.contains(**code)).map(|code| code.to_string()).collect())
+        Ok(found)
+    }
+
+    /// Deletes the items `pks` of `table`, those that exist.
+    async fn delete_all(&self, table: &str, pks: impl IntoIterator<Item = String>) -> Result<(), StoreError> {
+        let requests = pks
+            .into_iter()
+            .map(|pk| {
+                let delete = DeleteRequest::builder().key("pk", s(pk)).build().map_err(built)?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.batch_write(table, requests).await
+    }
+
+    /// Where an application stands, read consistently.
+    async fn standing(&self, code: &str) -> Result<Standing, StoreError> {
+        if let Some(item) = self.get(&self.tables.applications, format!("application#{code}")).await? {
+            let item: ApplicationItem = from_item(item, "an application")?;
+            return Ok(Standing::Stored { received_at: item.received_at });
+        }
+        Ok(match self.get(&self.tables.applications, format!("withdrawn#{code}")).await? {
+            Some(_) => Standing::Withdrawn,
+            None => Standing::Unknown,
+        })
+    }
+
+    /// The application must be stored (not withdrawn, not unknown) for anything to be
+    /// recorded about it; answers with the time it was received.
+    async fn stored(&self, code: &str) -> Result<String, RecordError> {
+        match self.standing(code).await? {
+            Standing::Stored { received_at } => Ok(received_at),
+            Standing::Withdrawn => Err(RecordError::Withdrawn(code.to_string())),
+            Standing::Unknown => Err(RecordError::UnknownCode(code.to_string())),
+        }
+    }
+
+    /// Writes `items` in one transaction; says whether a condition failed or another
+    /// transaction was on the same items (the caller reads again and decides), or why it failed.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Transacted, StoreError> {
+        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(Transacted::Written),
+            Err(err) => err,
+        };
+        let Some(reasons) = cancellation_reasons(&err) else {
+            return Err(failed("TransactWriteItems", err));
+        };
+        if reasons.iter().any(|reason| reason == "ConditionalCheckFailed" || reason == "TransactionConflict") {
+            Ok(Transacted::Changed)
+        } else if reasons.iter().any(|reason| reason == "ThrottlingError" || reason == "ProvisionedThroughputExceeded")
+        {
+            Err(StoreError::unavailable(format!("TransactWriteItems was throttled: {reasons:?}")))
+        } else {
+            Err(StoreError::misconfigured(format!("TransactWriteItems was cancelled: {reasons:?}")))
+        }
+    }
+
+    /// Deletes what remains of a withdrawn application after its transaction: scores of every
+    /// member and version, recusals, and the digest kept with its submission id. Also run when
+    /// a withdrawal is asked again, to finish one that failed part-way.
+    async fn clear_withdrawn(&self, code: &str) -> Result<(), StoreError> {
+        let mut deletes = Vec::new();
+        for item in self.scan(&self.tables.applications, "", Some(("code", code))).await? {
+            let pk = from_item::<KeyOnly>(item, "an item's key")?.pk;
+            if pk.starts_with("submission#") {
+                self.forget_digest(pk).await?;
+            } else if ["score#", "recusal#", "decision#"].iter().any(|kind| pk.starts_with(kind)) {
+                deletes.push(pk);
+            }
+        }
+        self.delete_all(&self.tables.applications, deletes).await
+    }
+
+    /// Removes the digest of what was sent from a submission marker: the marker keeps its code
+    /// (a late retry stores nothing), not a trace of content that is no longer stored.
+    async fn forget_digest(&self, marker: String) -> Result<(), StoreError> {
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.tables.applications)
+            .key("pk", s(marker))
+            .update_expression("REMOVE digest")
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(err) => Err(failed("UpdateItem", err)),
+        }
+    }
+
+    /// The codes that have a tombstone, and the (member, code) pairs that have a recusal.
+    async fn set_aside_from_scores(&self) -> Result<(HashSet<String>, HashSet<(String, String)>), StoreError> {
+        let withdrawn = self
+            .scan_prefix(&self.tables.applications, "withdrawn#")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<TombstoneItem>(item, "a tombstone").map(|tombstone| tombstone.code))
+            .collect::<Result<_, _>>()?;
+        let recused = self
+            .scan_prefix(&self.tables.applications, "recusal#")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<RecusalItem>(item, "a recusal").map(|recusal| (recusal.member, recusal.code)))
+            .collect::<Result<_, _>>()?;
+        Ok((withdrawn, recused))
+    }
+
+    /// After an import made `version` current: deletes its scores of codes withdrawn, or
+    /// recused by the member, while it ran (a withdrawal's or a recusal's own clean-up may
+    /// have read the scores before this version was written).
+    async fn drop_set_aside(&self, member: &str, version: &str, codes: &[String]) -> Result<(), StoreError> {
+        let withdrawn = self
+            .existing(&self.tables.applications, codes.iter().map(|code| format!("withdrawn#{code}")).collect())
+            .await?;
+        let recused = self
+            .existing(&self.tables.applications, codes.iter().map(|code| format!("recusal#{code}#{member}")).collect())
+            .await?;
+        let stale = codes.iter().filter(|code| {
+            withdrawn.contains(&format!("withdrawn#{code}")) || recused.contains(&format!("recusal#{code}#{member}"))
+        });
+        self.delete_all(&self.tables.applications, stale.map(|code| format!("score#{member}#{version}#{code}"))).await
     }
 
     /// The member's current version, if an import was ever made current.
@@ -332,6 +488,34 @@ impl DynamoStore {
             tracing::warn!(member, version, error = %err, "an old version of scores was left behind");
         }
     }
+}
+
+/// Where an application stands.
+enum Standing {
+    Stored { received_at: String },
+    Withdrawn,
+    Unknown,
+}
+
+/// How a transaction of a decision, a withdrawal or a recusal ended without an error.
+enum Transacted {
+    Written,
+    /// What it was conditional on changed meanwhile: read again.
+    Changed,
+}
+
+/// How often a decision, a withdrawal or a recusal reads again after another writer changed
+/// what it depended on, before it gives up.
+const RECORD_ATTEMPTS: u32 = 6;
+
+/// A condition on the item `pk` of `table`, checked in a transaction.
+fn condition(table: &str, pk: String, expression: &str) -> Result<ConditionCheck, StoreError> {
+    ConditionCheck::builder().table_name(table).key("pk", s(pk)).condition_expression(expression).build().map_err(built)
+}
+
+fn delete(table: &str, pk: String) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder().table_name(table).key("pk", s(pk)).build().map_err(built)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
 fn put(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
@@ -377,6 +561,8 @@ impl Store for DynamoStore {
                         category: application.category.key().to_string(),
                         received_at: received_at.clone(),
                         answers: application.answers.clone(),
+                        channel: application.channel,
+                        entered_by: application.entered_by.clone(),
                     })?,
                 )?,
                 put(
@@ -476,8 +662,8 @@ impl CommissionStore for DynamoStore {
                     lang: item.lang,
                     received_at: item.received_at,
                     answers: item.answers,
-                    channel: crate::Channel::Online,
-                    entered_by: None,
+                    channel: item.channel,
+                    entered_by: item.entered_by,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -496,9 +682,24 @@ impl CommissionStore for DynamoStore {
         if sheet.is_empty() {
             return Ok(());
         }
-        let codes: Vec<&str> = sheet.iter().map(|row| row.code.as_str()).collect();
-        if let Some(code) = self.unknown_codes(&codes).await?.into_iter().next() {
-            return Err(ScoresError::UnknownCode(code));
+        let table = &self.tables.applications;
+        let keys = |key: &dyn Fn(&str) -> String| sheet.iter().map(|row| key(&row.code)).collect::<Vec<_>>();
+        // Applications first, tombstones after: a withdrawal between the two reads is seen as one.
+        let known = self.existing(table, keys(&|code| format!("application#{code}"))).await?;
+        let withdrawn = self.existing(table, keys(&|code| format!("withdrawn#{code}"))).await?;
+        let recused = self.existing(table, keys(&|code| format!("recusal#{code}#{member}"))).await?;
+        // The first row with a problem, in the sheet's order, as the SQLite store answers.
+        for row in sheet {
+            let code = &row.code;
+            if withdrawn.contains(&format!("withdrawn#{code}")) {
+                return Err(ScoresError::Withdrawn(code.clone()));
+            }
+            if !known.contains(&format!("application#{code}")) {
+                return Err(ScoresError::UnknownCode(code.clone()));
+            }
+            if recused.contains(&format!("recusal#{code}#{member}")) {
+                return Err(ScoresError::Recused(code.clone()));
+            }
         }
         let previous = self.current_version(member).await?;
         let mut merged: BTreeMap<String, Vec<u8>> = match &previous {
@@ -557,8 +758,14 @@ impl CommissionStore for DynamoStore {
             }
             return Err(ScoresError::Store(failed("PutItem", err)));
         }
+        // A withdrawal or a recusal may have come while the version was written. The import
+        // has landed whatever this finds; what it cannot delete, `scores` leaves out.
+        let codes: Vec<String> = merged.into_keys().collect();
+        if let Err(err) = self.drop_set_aside(member, &version, &codes).await {
+            tracing::warn!(member, error = %err, "scores of withdrawn or recused applications were left behind");
+        }
         if let Some(previous) = previous {
-            self.forget_version(member, &previous, merged.into_keys()).await;
+            self.forget_version(member, &previous, codes.into_iter()).await;
         }
         Ok(())
     }
@@ -569,6 +776,8 @@ impl CommissionStore for DynamoStore {
             let pointer: MemberPointer = from_item(pointer, "a member's current version")?;
             all.extend(self.version_scores(&pointer.member, &pointer.version).await?);
         }
+        let (withdrawn, recused) = self.set_aside_from_scores().await?;
+        all.retain(|row| !withdrawn.contains(&row.code) && !recused.contains(&(row.member.clone(), row.code.clone())));
         all.sort_by(|a, b| (&a.code, &a.member).cmp(&(&b.code, &b.member)));
         Ok(all)
     }
@@ -583,35 +792,230 @@ impl CommissionStore for DynamoStore {
         suspects.sort_by(|a, b| a.received_at.cmp(&b.received_at));
         Ok(suspects.into_iter().map(|suspect| (suspect.code, suspect.fields)).collect())
     }
-    async fn decide(&self, _decision: &crate::Decision) -> Result<(), crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn decide(&self, decision: &Decision) -> Result<(), RecordError> {
+        let table = &self.tables.applications;
+        let code = &decision.code;
+        let (verdict, reason, of) = decision.verdict.parts();
+        let item = to_item(&DecisionItem {
+            pk: format!("decision#{code}"),
+            code: code.clone(),
+            verdict: verdict.to_string(),
+            reason: reason.map(str::to_string),
+            duplicate_of: of.map(str::to_string),
+            decided_by: decision.by.clone(),
+            decided_at: decision.at.to_rfc3339(),
+        })?;
+        for attempt in 0..RECORD_ATTEMPTS {
+            self.stored(code).await?;
+            let mut checks = vec![condition(table, format!("application#{code}"), "attribute_exists(pk)")?];
+            if let Verdict::Duplicate { of } = &decision.verdict {
+                let kept = match self.standing(of).await? {
+                    Standing::Stored { .. } => Kept::Stored {
+                        is_duplicate: match self.get(table, format!("decision#{of}")).await? {
+                            Some(item) => from_item::<DecisionItem>(item, "a decision")?.verdict == "duplicate",
+                            None => false,
+                        },
+                    },
+                    Standing::Withdrawn => Kept::Withdrawn,
+                    Standing::Unknown => Kept::Unknown,
+                };
+                // Read, not a condition of the write: two people at one moment marking two
+                // applications duplicates of each other is the one case this lets through.
+                let has_duplicates = !self.scan(table, "decision#", Some(("duplicate_of", code))).await?.is_empty();
+                check_duplicate(code, of, kept, has_duplicates)?;
+                checks.push(condition(table, format!("application#{of}"), "attribute_exists(pk)")?);
+                checks.push(
+                    ConditionCheck::builder()
+                        .table_name(table)
+                        .key("pk", s(format!("decision#{of}")))
+                        .condition_expression("attribute_not_exists(pk) OR #verdict <> :duplicate")
+                        .expression_attribute_names("#verdict", "verdict")
+                        .expression_attribute_values(":duplicate", s("duplicate"))
+                        .build()
+                        .map_err(built)?,
+                );
+            }
+            let mut items: Vec<TransactWriteItem> =
+                checks.into_iter().map(|check| TransactWriteItem::builder().condition_check(check).build()).collect();
+            let put = Put::builder().table_name(table).set_item(Some(item.clone())).build().map_err(built)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+            match self.transact(items).await? {
+                Transacted::Written => return Ok(()),
+                Transacted::Changed => back_off(20, attempt).await,
+            }
+        }
+        Err(StoreError::conflict(format!(
+            "the decision about {code} met other changes to it {RECORD_ATTEMPTS} times; try again"
+        ))
+        .into())
     }
 
-    async fn decisions(&self) -> Result<Vec<crate::Decision>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn decisions(&self) -> Result<Vec<Decision>, StoreError> {
+        let mut all = self
+            .scan_prefix(&self.tables.applications, "decision#")
+            .await?
+            .into_iter()
+            .map(|item| {
+                let item: DecisionItem = from_item(item, "a decision")?;
+                let verdict = Verdict::from_parts(&item.verdict, item.reason, item.duplicate_of).ok_or_else(|| {
+                    StoreError::corrupt(format!("the decision about {} is not one this store writes", item.code))
+                })?;
+                let at = stored_time(&item.decided_at, "the time of the decision", &item.code)?;
+                Ok(Decision { code: item.code, verdict, by: item.decided_by, at })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(all)
     }
 
-    async fn withdraw(
-        &self,
-        _code: &str,
-        _at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::Tombstone, crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
+        let table = &self.tables.applications;
+        for attempt in 0..RECORD_ATTEMPTS {
+            let received_at = match self.stored(code).await {
+                Ok(received_at) => received_at,
+                Err(RecordError::Withdrawn(code)) => {
+                    // Asked again, as after a withdrawal that failed part-way: finish it.
+                    self.clear_withdrawn(&code).await?;
+                    return Err(RecordError::Withdrawn(code));
+                }
+                Err(err) => return Err(err),
+            };
+            let tombstone = to_item(&TombstoneItem {
+                pk: format!("withdrawn#{code}"),
+                code: code.to_string(),
+                received_at: received_at.clone(),
+                withdrawn_at: at.to_rfc3339(),
+            })?;
+            let application = Delete::builder()
+                .table_name(table)
+                .key("pk", s(format!("application#{code}")))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(built)?;
+            let items = vec![
+                put(table, tombstone)?,
+                TransactWriteItem::builder().delete(application).build(),
+                delete(&self.tables.applicants, format!("applicant#{code}"))?,
+                delete(table, format!("decision#{code}"))?,
+            ];
+            match self.transact(items).await? {
+                Transacted::Written => {
+                    self.clear_withdrawn(code).await?;
+                    return Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at });
+                }
+                Transacted::Changed => back_off(20, attempt).await,
+            }
+        }
+        Err(StoreError::conflict(format!(
+            "the withdrawal of {code} met other changes to it {RECORD_ATTEMPTS} times; try again"
+        ))
+        .into())
     }
 
-    async fn withdrawn(&self) -> Result<Vec<crate::Tombstone>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn withdrawn(&self) -> Result<Vec<Tombstone>, StoreError> {
+        let mut all = self
+            .scan_prefix(&self.tables.applications, "withdrawn#")
+            .await?
+            .into_iter()
+            .map(|item| {
+                let item: TombstoneItem = from_item(item, "a tombstone")?;
+                let withdrawn_at = stored_time(&item.withdrawn_at, "the time of the withdrawal", &item.code)?;
+                Ok(Tombstone { code: item.code, received_at: item.received_at, withdrawn_at })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| (&a.received_at, &a.code).cmp(&(&b.received_at, &b.code)));
+        Ok(all)
     }
 
-    async fn erase_personal(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<crate::Erased, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn erase_personal(&self, before: DateTime<Utc>) -> Result<Erased, StoreError> {
+        let mut erased = Erased::default();
+        let mut received = HashMap::new();
+        for item in self.scan_prefix(&self.tables.applications, "application#").await? {
+            let item: ApplicationItem = from_item(item, "an application")?;
+            let at = stored_time(&item.received_at, "the time received", &item.code)?;
+            received.insert(item.code, at);
+        }
+        let mut applicants = Vec::new();
+        for item in self.scan_prefix(&self.tables.applicants, "applicant#").await? {
+            let item: KeyOnly = from_item(item, "an applicant")?;
+            // An applicant without an application (no store writes one) has no time: it goes too.
+            let gone = item.code.as_ref().and_then(|code| received.get(code)).is_none_or(|at| *at < before);
+            if gone {
+                applicants.push(item.pk);
+            }
+        }
+        erased.applicants = applicants.len();
+        self.delete_all(&self.tables.applicants, applicants).await?;
+        for item in self.scan_prefix(&self.tables.applications, "submission#").await? {
+            let item: MarkerTime = from_item(item, "a submission marker")?;
+            if stored_time(&item.received_at, "the time received", &item.code)? < before {
+                self.forget_digest(item.pk).await?;
+            }
+        }
+        let mut suspects = Vec::new();
+        for item in self.scan_prefix(&self.tables.applicants, "suspect#").await? {
+            let item: SuspectItem = from_item(item, "a suspect")?;
+            if stored_time(&item.received_at, "the time received", &item.code)? < before {
+                suspects.push(item.pk);
+            }
+        }
+        erased.suspects = suspects.len();
+        self.delete_all(&self.tables.applicants, suspects).await?;
+        Ok(erased)
     }
 
-    async fn recuse(&self, _recusal: &crate::Recusal) -> Result<(), crate::RecordError> {
-        Err(StoreError::misconfigured("not built yet").into())
+    async fn recuse(&self, recusal: &Recusal) -> Result<(), RecordError> {
+        let table = &self.tables.applications;
+        let (code, member) = (&recusal.code, &recusal.member);
+        let item = to_item(&RecusalItem {
+            pk: format!("recusal#{code}#{member}"),
+            code: code.clone(),
+            member: member.clone(),
+            reason: recusal.reason.clone(),
+            recused_at: recusal.at.to_rfc3339(),
+        })?;
+        for attempt in 0..RECORD_ATTEMPTS {
+            self.stored(code).await?;
+            let check = condition(table, format!("application#{code}"), "attribute_exists(pk)")?;
+            let put = Put::builder().table_name(table).set_item(Some(item.clone())).build().map_err(built)?;
+            let items = vec![
+                TransactWriteItem::builder().condition_check(check).build(),
+                TransactWriteItem::builder().put(put).build(),
+            ];
+            match self.transact(items).await? {
+                Transacted::Written => {
+                    // Her scores of it in every version; an import racing this drops its own.
+                    let mut scores = Vec::new();
+                    for item in self.scan(table, "score#", Some(("code", code))).await? {
+                        let item: ScoreItem = from_item(item, "scores")?;
+                        if item.member == *member {
+                            scores.push(item.pk);
+                        }
+                    }
+                    self.delete_all(table, scores).await?;
+                    return Ok(());
+                }
+                Transacted::Changed => back_off(20, attempt).await,
+            }
+        }
+        Err(StoreError::conflict(format!(
+            "the recusal from {code} met other changes to it {RECORD_ATTEMPTS} times; try again"
+        ))
+        .into())
     }
 
-    async fn recusals(&self) -> Result<Vec<crate::Recusal>, StoreError> {
-        Err(StoreError::misconfigured("not built yet"))
+    async fn recusals(&self) -> Result<Vec<Recusal>, StoreError> {
+        let mut all = self
+            .scan_prefix(&self.tables.applications, "recusal#")
+            .await?
+            .into_iter()
+            .map(|item| {
+                let item: RecusalItem = from_item(item, "a recusal")?;
+                let at = stored_time(&item.recused_at, "the time of a recusal", &item.code)?;
+                Ok(Recusal { member: item.member, code: item.code, reason: item.reason, at })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| (&a.code, &a.member).cmp(&(&b.code, &b.member)));
+        Ok(all)
     }
 }
