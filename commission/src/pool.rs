@@ -159,7 +159,12 @@ mod tests {
                 decision("b", Verdict::Ineligible { reason: "17 жашта".into() }),
                 decision("c", Verdict::Duplicate { of: "a".into() }),
             ],
-            &[Tombstone { code: "w".into(), received_at: "2020-12-01T08:00:00Z".into(), withdrawn_at: at }],
+            &[Tombstone {
+                code: "w".into(),
+                received_at: "2020-12-01T08:00:00Z".into(),
+                withdrawn_at: at,
+                by: "Айнура".into(),
+            }],
             &[Recusal { member: "union".into(), code: "a".into(), reason: "кошунасы".into(), at }],
         );
         let codes: Vec<(&str, bool)> =

@@ -304,15 +304,18 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     let tombstone = listing.lines().last().unwrap();
     assert!(
         tombstone
-            .starts_with(&format!("{}  withdrawn  received 2020-12-01T08:30:00+00:00  withdrawn 20", codes.online)),
-        "{listing}"
+            .starts_with(&format!("{}  withdrawn  received 2020-12-01T08:30:00+00:00  withdrawn 20", codes.online))
+            && tombstone.ends_with(" by Айнура"),
+        "who withdrew it is kept with the tombstone: {listing}"
     );
 
     let out = dir.path().join("withdrawn.html");
     let said = refused(&applications(&file, &["show", &codes.online, "--out", out.to_str().unwrap()]));
     assert!(
         said.starts_with(&format!("error: the application {} was withdrawn at ", codes.online))
-            && said.ends_with("Bishkek time (received 2020-12-01 14:30): only its code and these dates are kept\n"),
+            && said.ends_with(
+                "Bishkek time by Айнура (received 2020-12-01 14:30): only its code and these dates are kept\n"
+            ),
         "{said}"
     );
     assert!(!out.exists());

@@ -80,7 +80,7 @@ async fn check(store: &impl CommissionStore, codes: &BTreeMap<&str, String>) {
     store.decide(&decide("kept", Verdict::Eligible)).await.unwrap();
     store.decide(&decide("duplicate", Verdict::Duplicate { of: codes["kept"].clone() })).await.unwrap();
     store.decide(&decide("ineligible", Verdict::Ineligible { reason: "шаарда жашайт".into() })).await.unwrap();
-    store.withdraw(&codes["withdrawn"], checked_at()).await.unwrap();
+    store.withdraw(&codes["withdrawn"], checked_at(), "Айнура").await.unwrap();
 }
 
 /// `selection` with `args`, on the embedded store in `dir` and the frozen content.
@@ -447,8 +447,8 @@ impl CommissionStore for RecusedMeanwhile {
         self.store.decisions().await
     }
 
-    async fn withdraw(&self, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
-        self.store.withdraw(code, at).await
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>, by: &str) -> Result<Tombstone, RecordError> {
+        self.store.withdraw(code, at, by).await
     }
 
     async fn withdrawn(&self) -> Result<Vec<Tombstone>, StoreError> {

@@ -90,6 +90,8 @@ pub struct Tombstone {
     /// As [`crate::StoredAnswers::received_at`].
     pub received_at: String,
     pub withdrawn_at: DateTime<Utc>,
+    /// Who of the secretariat recorded it.
+    pub by: String,
 }
 
 /// A commission member who will not score an application, and why.

@@ -198,6 +198,7 @@ pub trait CommissionStore: Store {
         &self,
         code: &str,
         at: chrono::DateTime<chrono::Utc>,
+        by: &str,
     ) -> impl Future<Output = Result<Tombstone, RecordError>> + Send;
 
     /// Every withdrawn application, oldest received first.

@@ -84,7 +84,8 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE TABLE IF NOT EXISTS withdrawn (
     code TEXT PRIMARY KEY REFERENCES submissions(code),
     received_at TEXT NOT NULL,
-    withdrawn_at TEXT NOT NULL
+    withdrawn_at TEXT NOT NULL,
+    withdrawn_by TEXT NOT NULL
 );
 -- Commission members who do not score an application, and why.
 CREATE TABLE IF NOT EXISTS recusals (
@@ -523,7 +524,12 @@ fn decisions_now(connection: &mut Connection) -> Result<Vec<Decision>, StoreErro
     Ok(all)
 }
 
-fn withdraw_now(connection: &mut Connection, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
+fn withdraw_now(
+    connection: &mut Connection,
+    code: &str,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<Tombstone, RecordError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     let received_at = match stored(&transaction, code) {
         Ok(received_at) => received_at,
@@ -544,27 +550,29 @@ fn withdraw_now(connection: &mut Connection, code: &str, at: DateTime<Utc>) -> R
     transaction.execute("UPDATE submissions SET digest = NULL WHERE code = ?1", [code]).map_err(failed)?;
     transaction
         .execute(
-            "INSERT INTO withdrawn (code, received_at, withdrawn_at) VALUES (?1, ?2, ?3)",
-            params![code, received_at, at.to_rfc3339()],
+            "INSERT INTO withdrawn (code, received_at, withdrawn_at, withdrawn_by) VALUES (?1, ?2, ?3, ?4)",
+            params![code, received_at, at.to_rfc3339(), by],
         )
         .map_err(failed)?;
     transaction.commit().map_err(failed)?;
     scrub(connection)?;
-    Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at })
+    Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at, by: by.to_string() })
 }
 
 fn withdrawn_now(connection: &mut Connection) -> Result<Vec<Tombstone>, StoreError> {
     let mut statement = connection
-        .prepare("SELECT code, received_at, withdrawn_at FROM withdrawn ORDER BY received_at, code")
+        .prepare("SELECT code, received_at, withdrawn_at, withdrawn_by FROM withdrawn ORDER BY received_at, code")
         .map_err(failed)?;
     let rows = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+        })
         .map_err(failed)?;
     let mut all = Vec::new();
     for row in rows {
-        let (code, received_at, withdrawn_at) = row.map_err(failed)?;
+        let (code, received_at, withdrawn_at, by) = row.map_err(failed)?;
         let withdrawn_at = stored_time(&withdrawn_at, "the time of the withdrawal", &code)?;
-        all.push(Tombstone { code, received_at, withdrawn_at });
+        all.push(Tombstone { code, received_at, withdrawn_at, by });
     }
     Ok(all)
 }
@@ -690,9 +698,9 @@ impl CommissionStore for SqliteStore {
         self.blocking(decisions_now).await
     }
 
-    async fn withdraw(&self, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
-        let code = code.to_string();
-        self.blocking(move |connection| withdraw_now(connection, &code, at)).await
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>, by: &str) -> Result<Tombstone, RecordError> {
+        let (code, by) = (code.to_string(), by.to_string());
+        self.blocking(move |connection| withdraw_now(connection, &code, at, &by)).await
     }
 
     async fn withdrawn(&self) -> Result<Vec<Tombstone>, StoreError> {

@@ -227,10 +227,15 @@ async fn checking(store: &impl CommissionStore) {
 
     // Withdrawal: answers, personal data, scores, decision and recusals go; a tombstone stays.
     store.recuse(&recusal("member-a", &c)).await.unwrap();
-    let tombstone = store.withdraw(&c, at(17, 9)).await.unwrap();
+    let tombstone = store.withdraw(&c, at(17, 9), "Айнура").await.unwrap();
     assert_eq!(
         tombstone,
-        Tombstone { code: c.clone(), received_at: "2020-12-01T06:00:03+00:00".into(), withdrawn_at: at(17, 9) }
+        Tombstone {
+            code: c.clone(),
+            received_at: "2020-12-01T06:00:03+00:00".into(),
+            withdrawn_at: at(17, 9),
+            by: "Айнура".into()
+        }
     );
     assert_eq!(store.withdrawn().await.unwrap(), [tombstone.clone()]);
     assert!(store.answers().await.unwrap().iter().all(|answers| answers.code != c));
@@ -238,8 +243,8 @@ async fn checking(store: &impl CommissionStore) {
     assert!(store.scores().await.unwrap().iter().all(|row| row.code != c));
     assert!(store.decisions().await.unwrap().iter().all(|decision| decision.code != c));
     assert!(store.recusals().await.unwrap().iter().all(|recusal| recusal.code != c));
-    assert!(matches!(store.withdraw(&c, at(18, 9)).await, Err(RecordError::Withdrawn(code)) if code == c));
-    assert!(matches!(store.withdraw("000-000-0000", at(18, 9)).await, Err(RecordError::UnknownCode(_))));
+    assert!(matches!(store.withdraw(&c, at(18, 9), "Айнура").await, Err(RecordError::Withdrawn(code)) if code == c));
+    assert!(matches!(store.withdraw("000-000-0000", at(18, 9), "Айнура").await, Err(RecordError::UnknownCode(_))));
     assert_eq!(store.withdrawn().await.unwrap(), [tombstone], "a second withdrawal changes nothing");
     assert!(matches!(store.decide(&decision(&c, Verdict::Eligible)).await, Err(RecordError::Withdrawn(_))));
     assert!(matches!(store.recuse(&recusal("member-c", &c)).await, Err(RecordError::Withdrawn(_))));
@@ -295,7 +300,7 @@ async fn withdrawal_racing_an_import<S: CommissionStore + 'static>(store: Arc<S>
             let (store, code) = (Arc::clone(&store), codes[0].clone());
             tokio::spawn(async move {
                 pause(withdrawal_pause).await;
-                store.withdraw(&code, at(20, 9)).await
+                store.withdraw(&code, at(20, 9), "Айнура").await
             })
         };
         let import = {
@@ -411,7 +416,7 @@ async fn the_sqlite_store_erases_from_its_files_not_only_from_queries() {
     for text in [erased_name, withdrawn_name, withdrawn_essay, caught_name, kept_name] {
         assert!(!held(text).is_empty(), "{text} is written before it is erased");
     }
-    store.withdraw(&withdrawing, at(10, 9)).await.unwrap();
+    store.withdraw(&withdrawing, at(10, 9), "Айнура").await.unwrap();
     store.erase_personal(Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 2).unwrap()).await.unwrap();
     for text in [erased_name, withdrawn_name, withdrawn_essay, caught_name] {
         assert_eq!(held(text), Vec::<&str>::new(), "{text} is still in the files");

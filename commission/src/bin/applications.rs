@@ -240,10 +240,11 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
     }
     for tombstone in &withdrawn {
         println!(
-            "{}  withdrawn  received {}  withdrawn {}",
+            "{}  withdrawn  received {}  withdrawn {} by {}",
             one_line(&tombstone.code),
             one_line(&tombstone.received_at),
-            tombstone.withdrawn_at.to_rfc3339_opts(SecondsFormat::Secs, false)
+            tombstone.withdrawn_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+            one_line(&tombstone.by)
         );
     }
     Ok(())
@@ -487,9 +488,10 @@ async fn find<'a>(
     let withdrawn = store.withdrawn().await.map_err(store_failed)?;
     Err(match withdrawn.iter().find(|tombstone| tombstone.code == code) {
         Some(tombstone) => format!(
-            "the application {} was withdrawn at {} Bishkek time (received {}): only its code and these dates are kept",
+            "the application {} was withdrawn at {} Bishkek time by {} (received {}): only its code and these dates are kept",
             one_line(code),
             bishkek_moment(tombstone.withdrawn_at),
+            one_line(&tombstone.by),
             bishkek_time(&tombstone.received_at)
         ),
         None => format!("no application has the code {}", one_line(code)),
@@ -513,13 +515,13 @@ async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, ye
             code,
         )?;
     }
-    let tombstone = store.withdraw(code, Utc::now()).await.map_err(record_failed)?;
+    let tombstone = store.withdraw(code, Utc::now(), &by).await.map_err(record_failed)?;
     println!(
         "withdrew {} (received {} Bishkek time) at {} Bishkek time, recorded by {}",
         one_line(&tombstone.code),
         bishkek_time(&application.received_at),
         bishkek_moment(tombstone.withdrawn_at),
-        one_line(&by)
+        one_line(&tombstone.by)
     );
     let mut removed = vec![format!("{} answers", application.answers.len())];
     removed.push(match &personal {

@@ -120,6 +120,8 @@ pub(super) struct TombstoneItem {
     pub(super) received_at: String,
     /// RFC 3339.
     pub(super) withdrawn_at: String,
+    /// Who of the secretariat recorded it.
+    pub(super) withdrawn_by: String,
 }
 
 /// `recusal#<code>#<member>` in `applications`: a member who does not score the application.

@@ -868,7 +868,7 @@ impl CommissionStore for DynamoStore {
         Ok(all)
     }
 
-    async fn withdraw(&self, code: &str, at: DateTime<Utc>) -> Result<Tombstone, RecordError> {
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>, by: &str) -> Result<Tombstone, RecordError> {
         let table = &self.tables.applications;
         for attempt in 0..RECORD_ATTEMPTS {
             let received_at = match self.stored(code).await {
@@ -885,6 +885,7 @@ impl CommissionStore for DynamoStore {
                 code: code.to_string(),
                 received_at: received_at.clone(),
                 withdrawn_at: at.to_rfc3339(),
+                withdrawn_by: by.to_string(),
             })?;
             let application = Delete::builder()
                 .table_name(table)
@@ -901,7 +902,7 @@ impl CommissionStore for DynamoStore {
             match self.transact(items).await? {
                 Transacted::Written => {
                     self.clear_withdrawn(code).await?;
-                    return Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at });
+                    return Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at, by: by.to_string() });
                 }
                 Transacted::Changed => back_off(20, attempt).await,
             }
@@ -920,7 +921,7 @@ impl CommissionStore for DynamoStore {
             .map(|item| {
                 let item: TombstoneItem = from_item(item, "a tombstone")?;
                 let withdrawn_at = stored_time(&item.withdrawn_at, "the time of the withdrawal", &item.code)?;
-                Ok(Tombstone { code: item.code, received_at: item.received_at, withdrawn_at })
+                Ok(Tombstone { code: item.code, received_at: item.received_at, withdrawn_at, by: item.withdrawn_by })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         all.sort_by(|a, b| (&a.received_at, &a.code).cmp(&(&b.received_at, &b.code)));
