@@ -63,14 +63,30 @@ pub fn name_key(name: &str) -> String {
     words.join(" ")
 }
 
+/// Whether two name keys ([`name_key`]) may name one woman: the same words, or every word
+/// of the shorter (two at least) in the longer, as when one form gives the patronymic
+/// (`Асанова Айгүл Бакытовна`) and the other not (`Асанова Айгүл`).
+fn same_person_named(one: &str, other: &str) -> bool {
+    if one == other {
+        return true;
+    }
+    let words = |key: &str| key.split(' ').map(str::to_string).collect::<BTreeSet<String>>();
+    let (one, other) = (words(one), words(other));
+    let (shorter, longer) = if one.len() <= other.len() { (&one, &other) } else { (&other, &one) };
+    shorter.len() >= 2 && shorter.is_subset(longer)
+}
+
 /// A phone number's key: its digits, as the national number when it is a Kyrgyz one:
-/// `+996 770 771 156`, `00996770771156`, `0770771156` and `770771156` are all `770771156`.
+/// `+996 770 771 156`, `00996770771156`, `+996 0770 771 156`, `0770771156` and `770771156`
+/// are all `770771156`.
 /// `None` when it has too few digits to be compared (fewer than 6).
 pub fn phone_key(phone: &str) -> Option<String> {
     let digits: String = phone.nfkc().filter(char::is_ascii_digit).collect();
     let international = digits.strip_prefix("00").unwrap_or(&digits);
     let national = match international.len() {
         12 => international.strip_prefix("996"),
+        // The trunk 0 kept after the country code, as people write it: +996 0770 …
+        13 => international.strip_prefix("9960"),
         10 => digits.strip_prefix('0'),
         _ => None,
     };
@@ -217,8 +233,10 @@ impl Keys {
 
     fn likeness(&self, other: &Keys) -> Vec<Likeness> {
         let mut likeness = Vec::new();
-        if self.name_and_birth.is_some() && self.name_and_birth == other.name_and_birth {
-            likeness.push(Likeness::NameAndBirthDate);
+        if let (Some((name, birth)), Some((other_name, other_birth))) = (&self.name_and_birth, &other.name_and_birth) {
+            if birth == other_birth && same_person_named(name, other_name) {
+                likeness.push(Likeness::NameAndBirthDate);
+            }
         }
         if !self.phones.is_disjoint(&other.phones) {
             likeness.push(Likeness::Phone);
@@ -285,7 +303,9 @@ mod tests {
 
     #[test]
     fn phone_forms_of_one_number_have_one_key() {
-        for phone in ["+996 770 771 156", "0770771156", "770771156", "996770771156", "00996 770 771 156"] {
+        for phone in
+            ["+996 770 771 156", "0770771156", "770771156", "996770771156", "00996 770 771 156", "+996 0770 771 156"]
+        {
             assert_eq!(phone_key(phone).as_deref(), Some("770771156"), "{phone}");
         }
         assert_eq!(phone_key("+996 (770) 77-11-56").as_deref(), Some("770771156"));
@@ -322,6 +342,16 @@ mod tests {
         assert_eq!(skeleton("Жаӊыл"), skeleton("Жаңыл"));
         assert_eq!(skeleton("Айгүл Төлөгөнова"), "айгул тологонова");
         assert_ne!(skeleton("Айгүл"), skeleton("Айжан"));
+    }
+
+    #[test]
+    fn a_name_with_and_without_its_patronymic_may_be_one_woman() {
+        let with = name_key("Асанова Айгүл Бакытовна");
+        assert!(same_person_named(&with, &name_key("Айгүл Асанова")));
+        assert!(same_person_named(&name_key("Айгул Асанова"), &with));
+        // One word in common is not enough: many share a first name.
+        assert!(!same_person_named(&with, &name_key("Айгүл")));
+        assert!(!same_person_named(&with, &name_key("Айгүл Токтоматова")));
     }
 
     #[test]

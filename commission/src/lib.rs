@@ -21,7 +21,7 @@ pub use content::CommissionContent;
 pub use import::{import_sheet, ImportError};
 pub use pool::{Candidate, Excluded, Pool, SetAside};
 pub use ranking::{rank, Ranked, Ranking};
-pub use results::{ranked_marks, ranking_json, results_csv, results_markdown, set_aside_line};
+pub use results::{ranked_marks, ranking_json, results_csv, results_markdown, set_aside_line, Audience};
 pub use sheet::{sheet_csv, sheet_html, SheetError};
 
 use std::borrow::Cow;

@@ -23,19 +23,29 @@ fn member_names(selection: &Selection, ids: &[String], lang: &str) -> String {
     names.join(", ")
 }
 
+/// Whether marks may name the members who recused: in the commission's and secretariat's
+/// own outputs, never in the report published on the site, where a name beside a code would
+/// tell the applicant (and anyone she tells) that this member knows her.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Commission,
+    Public,
+}
+
 /// What the ranking marks on an application, in `lang`: a mean of fewer members after a
 /// recusal, not checked yet, members far apart, a tie at the quota's edge.
-pub fn ranked_marks(selection: &Selection, ranked: &Ranked, lang: &str) -> Vec<String> {
+pub fn ranked_marks(selection: &Selection, ranked: &Ranked, lang: &str, audience: Audience) -> Vec<String> {
     let mut marks = Vec::new();
     if !ranked.recused.is_empty() {
         let scoring = ranked.totals.iter().flatten().count().to_string();
-        let recused = member_names(selection, &ranked.recused, lang);
         let total = ranked.totals.len().to_string();
-        marks.push(selection.text(
-            "flag_recused",
-            lang,
-            &[("count", &scoring), ("total", &total), ("members", &recused)],
-        ));
+        marks.push(match audience {
+            Audience::Commission => {
+                let recused = member_names(selection, &ranked.recused, lang);
+                selection.text("flag_recused", lang, &[("count", &scoring), ("total", &total), ("members", &recused)])
+            }
+            Audience::Public => selection.text("flag_fewer_members", lang, &[("count", &scoring), ("total", &total)]),
+        });
     }
     if !ranked.checked {
         marks.push(selection.text("flag_unchecked", lang, &[]));
@@ -58,8 +68,8 @@ pub fn set_aside_line(selection: &Selection, ranking: &Ranking, lang: &str) -> S
     )
 }
 
-fn flags(selection: &Selection, ranked: &Ranked, lang: &str) -> String {
-    let mut flags = ranked_marks(selection, ranked, lang);
+fn flags(selection: &Selection, ranked: &Ranked, lang: &str, audience: Audience) -> String {
+    let mut flags = ranked_marks(selection, ranked, lang, audience);
     if ranked.disagreement {
         flags.push(selection.text("flag_disagreement", lang, &[]));
     }
@@ -148,7 +158,7 @@ pub fn results_csv(
             }));
             row.push(format!("{:.1}", ranked.mean));
             row.push(if ranked.proposed { text("yes") } else { String::new() });
-            row.push(flags(selection, ranked, lang));
+            row.push(flags(selection, ranked, lang, Audience::Commission));
             if let Some(personal) = personal {
                 let data = personal.get(&ranked.code);
                 row.extend(personal_fields.iter().map(|field| {
@@ -197,7 +207,7 @@ pub fn results_markdown(selection: &Selection, ranking: &Ranking, lang: &str, da
                 crate::one_line(&ranked.code),
                 ranked.mean,
                 if ranked.proposed { text("yes") } else { String::new() },
-                flags(selection, ranked, lang)
+                flags(selection, ranked, lang, Audience::Public)
             ));
         }
         md.push('\n');

@@ -125,7 +125,7 @@ async fn list_shows_what_the_store_holds_and_names_only_when_asked() {
     };
     let caught = store.save_suspect(&suspect).await.unwrap().code;
 
-    let line = format!("{code}  under_28          ru  2020-12-01T08:30:00+00:00  online  unchecked");
+    let line = format!("{code}  under_28          ru  2020-12-01 14:30  online  unchecked");
     assert_eq!(
         stdout(&list(&file, &[])),
         format!("1 applications: 0 aged 28 and over, 1 under 28; 0 withdrawn\n{line}\n")
@@ -194,7 +194,7 @@ async fn invisible_characters_and_line_breaks_in_stored_text_are_written_out_one
     assert_eq!(
         personal,
         format!(
-            "1 applications: 1 aged 28 and over, 0 under 28; 0 withdrawn\n{code}  aged_28_and_over  ky  2020-12-01T08:30:00+00:00  online  unchecked  \
+            "1 applications: 1 aged 28 and over, 0 under 28; 0 withdrawn\n{code}  aged_28_and_over  ky  2020-12-01 14:30  online  unchecked  \
              full_name=Айгуль <U+202E>gnp.exe<U+202C>; phone=0555<U+200B>987654<U+E0041>; \
              residence=Нарын<U+000A>999-999-9999  aged_28_and_over<U+0009>ky; workplace=<U+001B>[2J\n"
         )

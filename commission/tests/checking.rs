@@ -161,7 +161,15 @@ async fn duplicates_are_found_across_phone_forms_and_look_alike_letters() {
     let file = dir.path().join("applications.sqlite");
     let codes = four(&store).await;
 
-    let report = stdout(&applications(&file, &["check", "--lang", "ru"]));
+    // Names and birth dates only when asked for, as in `list`.
+    let blind = stdout(&applications(&file, &["check", "--lang", "ru"]));
+    for personal in ["Айгуль", "Токтоматова", "1995-03-02"] {
+        assert!(!blind.contains(personal), "{blind}");
+    }
+    assert!(block(&blind, &codes.online).starts_with(&format!("{}  ·  онлайн, через форму на сайте", codes.online)));
+    assert!(block(&blind, &codes.paper).contains(&format!("{} (тот же телефон)", codes.online)), "{blind}");
+
+    let report = stdout(&applications(&file, &["check", "--lang", "ru", "--personal"]));
     assert!(report.starts_with("Заявок: 4; возраст считается на 2020-12-11\n"), "{report}");
 
     let online = block(&report, &codes.online);
@@ -246,10 +254,10 @@ async fn decisions_are_recorded_with_who_and_when_listed_and_changed() {
     assert!(line(&codes.paper).contains(&format!("  paper   duplicate of {} by Айнура at ", codes.online)));
     assert!(line(&codes.other).ends_with(&format!(": {reason}")), "{listing}");
     assert!(line(&codes.email).ends_with("  email   unchecked"), "{listing}");
-    // When: the moment it was recorded, in UTC as the received times are.
+    // When: the minute it was recorded, on Bishkek's clock as the received times are.
     let at = line(&codes.online).rsplit(" at ").next().unwrap().to_string();
-    let at = DateTime::parse_from_rfc3339(&at).unwrap().timestamp();
-    assert!(at >= before && at <= Utc::now().timestamp(), "{at}");
+    let at = DateTime::parse_from_str(&format!("{at} +06:00"), "%Y-%m-%d %H:%M %z").unwrap().timestamp();
+    assert!(at >= before - 60 && at <= Utc::now().timestamp(), "{at}");
 
     // Changed: the new decision replaces the old and says what it replaced.
     let said = stdout(&applications(
@@ -284,6 +292,21 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     let codes = four(&store).await;
     stdout(&applications(&file, &["decide", &codes.online, "eligible", "--by", "Бермет"]));
 
+    // The application kept of a duplicate cannot go alone: the duplicate is hers too.
+    stdout(&applications(&file, &["decide", &codes.paper, "duplicate", "--of", &codes.online, "--by", "Бермет"]));
+    let before = stdout(&applications(&file, &["list", "--personal"]));
+    let said = refused(&applications(&file, &["withdraw", &codes.online, "--by", "Айнура", "--yes"]));
+    assert_eq!(
+        said,
+        format!(
+            "error: {} is the application kept of {} (set aside as its duplicates): they are the same applicant's, so \
+             withdraw them first, or decide them otherwise; nothing was changed\n",
+            codes.online, codes.paper
+        )
+    );
+    assert_eq!(stdout(&applications(&file, &["list", "--personal"])), before, "nothing was changed");
+    stdout(&applications(&file, &["decide", &codes.paper, "eligible", "--by", "Бермет"]));
+
     let said = stdout(&applications(&file, &["withdraw", &codes.online, "--by", "Айнура", "--yes"]));
     let lines: Vec<&str> = said.lines().collect();
     assert!(
@@ -303,8 +326,7 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     assert!(!listing.contains("Айгуль Токтоматова") && !listing.contains("aigul@mail.kg"), "{listing}");
     let tombstone = listing.lines().last().unwrap();
     assert!(
-        tombstone
-            .starts_with(&format!("{}  withdrawn  received 2020-12-01T08:30:00+00:00  withdrawn 20", codes.online))
+        tombstone.starts_with(&format!("{}  withdrawn  received 2020-12-01 14:30  withdrawn 20", codes.online))
             && tombstone.ends_with(" by Айнура"),
         "who withdrew it is kept with the tombstone: {listing}"
     );
@@ -321,8 +343,13 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     assert!(!out.exists());
     let said = refused(&applications(&file, &["decide", &codes.online, "eligible", "--by", "Бермет"]));
     assert_eq!(said, format!("error: the application {} was withdrawn: nothing was changed\n", codes.online));
-    let said = refused(&applications(&file, &["withdraw", &codes.online, "--by", "Бермет", "--yes"]));
-    assert!(said.starts_with(&format!("error: the application {} was withdrawn at ", codes.online)), "{said}");
+    // Asked again (as a withdrawal that failed part-way says to), it finishes and says so.
+    let said = stdout(&applications(&file, &["withdraw", &codes.online, "--by", "Бермет", "--yes"]));
+    assert!(
+        said.starts_with(&format!("{} was already withdrawn at ", codes.online))
+            && said.ends_with(" Bishkek time by Айнура; nothing of it is left but its tombstone\n"),
+        "{said}"
+    );
     // Its likely duplicates no longer point at it.
     let report = stdout(&applications(&file, &["check", "--lang", "ru"]));
     assert!(!report.contains(&codes.online), "{report}");

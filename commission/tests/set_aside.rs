@@ -379,6 +379,15 @@ async fn a_recused_members_sheet_lacks_the_code_and_the_ranking_takes_the_others
     let row = line_of(&written, &known);
     assert!(row.contains(&format!("\"100.0\",\"{}\",\"80.0\",\"90.0\"", text("recused_cell", &[]))), "{row}");
     assert!(row.contains(&mark), "{row}");
+
+    // The report published on the site says the mean is of fewer members, never who recused.
+    let reports = dir.join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    succeeds(cli(dir, &["report", "--date", "2021-01-16", "--out", reports.to_str().unwrap()]));
+    let report = std::fs::read_to_string(reports.join("selection-results.ru.md")).unwrap();
+    let report_line = line_of(&report, &known);
+    assert!(report_line.contains(&text("flag_fewer_members", &[("count", "2"), ("total", "3")])), "{report_line}");
+    assert!(!report.contains(&member_name("union")) && !report.contains("самоотвод"), "{report}");
 }
 
 #[tokio::test]

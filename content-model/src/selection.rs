@@ -66,6 +66,7 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "not_checked",
     "flag_unchecked",
     "flag_recused",
+    "flag_fewer_members",
     "recused_cell",
     "set_aside_counts",
     "not_ranked_all_recused",

@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS withdrawn (
     code TEXT PRIMARY KEY REFERENCES submissions(code),
     received_at TEXT NOT NULL,
     withdrawn_at TEXT NOT NULL,
-    withdrawn_by TEXT NOT NULL
+    withdrawn_by TEXT
 );
 -- Commission members who do not score an application, and why.
 CREATE TABLE IF NOT EXISTS recusals (
@@ -105,6 +105,8 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("suspects", "digest", "TEXT"),
     ("answers", "channel", "TEXT"),
     ("answers", "entered_by", "TEXT"),
+    // Tombstones written before who withdrew was kept have none (NULL).
+    ("withdrawn", "withdrawn_by", "TEXT"),
 ];
 
 /// How long a write waits for another process's lock before the request is answered
@@ -565,7 +567,8 @@ fn withdrawn_now(connection: &mut Connection) -> Result<Vec<Tombstone>, StoreErr
         .map_err(failed)?;
     let rows = statement
         .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            let by = row.get::<_, Option<String>>(3)?.unwrap_or_default();
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, by))
         })
         .map_err(failed)?;
     let mut all = Vec::new();
@@ -643,7 +646,8 @@ fn recusals_now(connection: &mut Connection) -> Result<Vec<Recusal>, StoreError>
         .map_err(failed)?;
     let rows = statement
         .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            let by = row.get::<_, Option<String>>(3)?.unwrap_or_default();
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, by))
         })
         .map_err(failed)?;
     let mut all = Vec::new();

@@ -525,7 +525,9 @@ async fn the_sqlite_store_opens_a_file_written_before_digests_and_expiries() {
         "CREATE TABLE submissions (submission_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, received_at TEXT NOT NULL);
          CREATE TABLE suspects (submission_id TEXT PRIMARY KEY, code TEXT NOT NULL, lang TEXT NOT NULL, received_at TEXT NOT NULL, fields TEXT NOT NULL);
          INSERT INTO submissions VALUES ('sub-old-00001', '111-222-3333', '2020-12-01T06:00:00+00:00');
-         INSERT INTO suspects VALUES ('bot-old-00001', '444-555-6666', 'ky', '2020-01-01T06:00:00+00:00', '{}');",
+         INSERT INTO suspects VALUES ('bot-old-00001', '444-555-6666', 'ky', '2020-01-01T06:00:00+00:00', '{}');
+         CREATE TABLE withdrawn (code TEXT PRIMARY KEY REFERENCES submissions(code), received_at TEXT NOT NULL, withdrawn_at TEXT NOT NULL);
+         INSERT INTO withdrawn VALUES ('111-222-3333', '2020-12-01T06:00:00+00:00', '2020-12-20T06:00:00+00:00');",
     )
     .unwrap();
     drop(old);
@@ -534,6 +536,12 @@ async fn the_sqlite_store_opens_a_file_written_before_digests_and_expiries() {
     assert_eq!((retry.code.as_str(), retry.created, retry.same_content), ("111-222-3333", false, true));
     store.save_suspect(&suspect("bot-new-00001", Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 0).unwrap())).await.unwrap();
     assert_eq!(store.suspects().await.unwrap().len(), 2, "a catch without an expiry is not deleted");
+    let tombstones = store.withdrawn().await.unwrap();
+    assert_eq!(
+        tombstones.iter().map(|t| (t.code.as_str(), t.by.as_str())).collect::<Vec<_>>(),
+        [("111-222-3333", "")],
+        "a tombstone from before who withdrew was kept reads with no one named"
+    );
 }
 
 /// DynamoDB deletes a catch itself once its `expires_at` (a number, seconds since 1970:

@@ -181,7 +181,7 @@ test("the secretariat keys in a paper application on DynamoDB Local through its 
     server.kill();
   }
   const line = run("applications", ["list", "--dynamodb"]).split("\n").find((l) => l.startsWith(codes.paper));
-  assert.match(line ?? "", /aged_28_and_over\s+ky\s+2020-12-10T09:30:00\+00:00\s+paper/, "stored as received, on paper");
+  assert.match(line ?? "", /aged_28_and_over\s+ky\s+2020-12-10 15:30\s+paper/, "stored as received, on paper");
 });
 
 test("the commission scores them on DynamoDB: sheets, a filled sheet imported, a ranking", () => {

@@ -1,7 +1,7 @@
 //! `applications`: what the intake has stored, and the secretariat's checking of it.
 //!
 //!     applications list [--personal] [--suspects]
-//!     applications check [--lang ky|ru]
+//!     applications check [--personal] [--lang ky|ru]
 //!     applications decide CODE eligible|ineligible|duplicate [--reason TEXT] [--of CODE] --by NAME
 //!     applications withdraw CODE --by NAME [--yes]
 //!     applications erase-personal --before YYYY-MM-DD [--yes]
@@ -22,7 +22,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeZone as _, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use commission::checking::{self, Age, Checked, Rules};
 use commission::dossier::{self, bishkek, bishkek_moment, bishkek_time, Dossier};
@@ -49,7 +49,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List the applications: code, age category, language, time received, channel and
-    /// checking decision; then the withdrawn ones.
+    /// checking decision (times in Bishkek, UTC+6); then the withdrawn ones.
     List {
         /// Add names and contacts (for the secretariat only).
         #[arg(long)]
@@ -67,6 +67,10 @@ enum Command {
         /// The language of the report.
         #[arg(long, default_value = "ky")]
         lang: String,
+        /// Add each applicant's name and birth date (for the secretariat only): without it,
+        /// the report can be shown to anyone, as `list` can.
+        #[arg(long)]
+        personal: bool,
     },
     /// Record the checking decision about one application; it replaces any earlier one.
     Decide {
@@ -184,7 +188,7 @@ fn decision_line(decision: Option<&Decision>) -> String {
     let Some(decision) = decision else {
         return "unchecked".into();
     };
-    let at = decision.at.to_rfc3339_opts(SecondsFormat::Secs, false);
+    let at = bishkek_moment(decision.at);
     let by = one_line(&decision.by);
     match &decision.verdict {
         Verdict::Eligible => format!("eligible by {by} at {at}"),
@@ -225,7 +229,7 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
             one_line(&application.code),
             application.category.key(),
             one_line(&application.lang),
-            one_line(&application.received_at),
+            one_line(&bishkek_time(&application.received_at)),
             application.channel.key(),
             decision_line(decisions.get(&application.code))
         );
@@ -242,8 +246,8 @@ async fn list(store: &impl CommissionStore, personal: bool, suspects: bool) -> R
         println!(
             "{}  withdrawn  received {}  withdrawn {} by {}",
             one_line(&tombstone.code),
-            one_line(&tombstone.received_at),
-            tombstone.withdrawn_at.to_rfc3339_opts(SecondsFormat::Secs, false),
+            one_line(&bishkek_time(&tombstone.received_at)),
+            bishkek_moment(tombstone.withdrawn_at),
             one_line(&tombstone.by)
         );
     }
@@ -271,7 +275,12 @@ fn load_content(dir: &Path) -> Result<Content, Failure> {
     Ok(Content { commission, deadline })
 }
 
-async fn check(store: &impl CommissionStore, content: &Content, lang: &str) -> Result<(), Failure> {
+async fn check(
+    store: &impl CommissionStore,
+    content: &Content,
+    lang: &str,
+    show_personal: bool,
+) -> Result<(), Failure> {
     let lang = content.commission.language(lang)?;
     let selection = &content.commission.selection;
     let text = |key: &str, values: &[(&str, &str)]| selection.text(key, lang, values);
@@ -298,10 +307,14 @@ async fn check(store: &impl CommissionStore, content: &Content, lang: &str) -> R
         let application = finding.application;
         let birth = personal.as_ref().and_then(|personal| personal.get(&rules.form.age.field));
         let who: Vec<Cow<'_, str>> = finding.name.into_iter().chain(birth.map(String::as_str)).map(one_line).collect();
+        let who = match (show_personal, who.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => "  —".to_string(),
+            (true, false) => format!("  {}", who.join(", ")),
+        };
         println!(
-            "\n{}  {}  ·  {}  ·  {}",
+            "\n{}{who}  ·  {}  ·  {}",
             one_line(&application.code),
-            if who.is_empty() { "—".to_string() } else { who.join(", ") },
             dossier::channel_text(selection, application.channel, lang),
             bishkek_time(&application.received_at)
         );
@@ -498,13 +511,56 @@ async fn find<'a>(
     })
 }
 
+/// A withdrawal the store could not finish: it may be part-done, and asking again finishes it.
+fn withdrawal_failed(err: RecordError) -> Failure {
+    match err {
+        RecordError::Store(err) => {
+            format!("{err}: the withdrawal may be part-done; run the same command again to finish it")
+        }
+        other => record_failed(other),
+    }
+}
+
 async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, yes: bool) -> Result<(), Failure> {
     let by = secretary(by)?;
     let all = store.answers().await.map_err(store_failed)?;
+    if !all.iter().any(|application| application.code == code) {
+        if let Some(tombstone) = store.withdrawn().await.map_err(store_failed)?.into_iter().find(|t| t.code == code) {
+            // Asked again, as a failed withdrawal says to: the store finishes removing what
+            // an interrupted one left (scores, recusals, the file's free pages and journal).
+            return match store.withdraw(code, Utc::now(), &by).await {
+                Err(RecordError::Withdrawn(_)) => {
+                    println!(
+                        "{} was already withdrawn at {} Bishkek time by {}; nothing of it is left but its tombstone",
+                        one_line(code),
+                        bishkek_moment(tombstone.withdrawn_at),
+                        one_line(&tombstone.by)
+                    );
+                    Ok(())
+                }
+                Err(err) => Err(withdrawal_failed(err)),
+                Ok(_) => Err(format!("the store withdrew {} a second time: report this", one_line(code))),
+            };
+        }
+    }
     let application = find(store, &all, code).await.map_err(|why| format!("{why}; nothing was changed"))?;
+    let decisions = decisions_by_code(store).await?;
+    let kept_for: Vec<&str> = decisions
+        .values()
+        .filter(|decision| matches!(&decision.verdict, Verdict::Duplicate { of } if of == code))
+        .map(|decision| decision.code.as_str())
+        .collect();
+    if !kept_for.is_empty() {
+        return Err(format!(
+            "{} is the application kept of {} (set aside as its duplicates): they are the same applicant's, so \
+             withdraw them first, or decide them otherwise; nothing was changed",
+            one_line(code),
+            one_line(&kept_for.join(", "))
+        ));
+    }
     let personal = store.personal(code).await.map_err(store_failed)?;
     let scored_by = store.scores().await.map_err(store_failed)?.into_iter().filter(|s| s.code == code).count();
-    let decision = decisions_by_code(store).await?.remove(code);
+    let decision = decisions.get(code);
     let recusals = store.recusals().await.map_err(store_failed)?.into_iter().filter(|r| r.code == code).count();
     if !yes {
         confirm(
@@ -515,7 +571,7 @@ async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, ye
             code,
         )?;
     }
-    let tombstone = store.withdraw(code, Utc::now(), &by).await.map_err(record_failed)?;
+    let tombstone = store.withdraw(code, Utc::now(), &by).await.map_err(withdrawal_failed)?;
     println!(
         "withdrew {} (received {} Bishkek time) at {} Bishkek time, recorded by {}",
         one_line(&tombstone.code),
@@ -529,7 +585,7 @@ async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, ye
         None => "no personal data (already erased)".into(),
     });
     removed.push(format!("scores of {scored_by} members"));
-    removed.push(match &decision {
+    removed.push(match decision {
         Some(decision) => format!("its decision ({})", decision.verdict.key()),
         None => "no decision (unchecked)".into(),
     });
@@ -648,7 +704,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli) -> Result<(), Failure> {
         Command::List { personal, suspects } => list(store, *personal, *suspects).await,
         // `enter` serves its page until stopped; `main` hands it over before a store is opened.
         Command::Enter(_) => Ok(()),
-        Command::Check { lang } => check(store, &load_content(&cli.content)?, lang).await,
+        Command::Check { lang, personal } => check(store, &load_content(&cli.content)?, lang, *personal).await,
         Command::Decide { code, verdict, reason, of, by } => {
             let decision = decision(code, *verdict, reason.as_deref(), of.as_deref(), by.as_deref())?;
             decide(store, &decision).await

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use commission::{
     import_sheet, json_visible, one_line, rank, ranked_marks, ranking_json, results_csv, results_markdown,
-    set_aside_line, sheet_csv, sheet_html, write_private, CommissionContent, Pool,
+    set_aside_line, sheet_csv, sheet_html, write_private, Audience, CommissionContent, Pool,
 };
 use store::{CommissionStore, RecordError, Recusal, SqliteStore};
 
@@ -193,7 +193,7 @@ async fn run(store: &impl CommissionStore, cli: &Cli, content: &CommissionConten
                     if ranked.disagreement {
                         marks.push(text("flag_disagreement", &[]));
                     }
-                    marks.extend(ranked_marks(&content.selection, ranked, lang));
+                    marks.extend(ranked_marks(&content.selection, ranked, lang, Audience::Commission));
                     println!(
                         "  {:>5}  {}  {}  {:6.1}  {}",
                         ranked.place,

@@ -120,7 +120,8 @@ pub(super) struct TombstoneItem {
     pub(super) received_at: String,
     /// RFC 3339.
     pub(super) withdrawn_at: String,
-    /// Who of the secretariat recorded it.
+    /// Who of the secretariat recorded it; none in tombstones written before it was kept.
+    #[serde(default)]
     pub(super) withdrawn_by: String,
 }
 
