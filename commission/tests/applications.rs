@@ -210,3 +210,25 @@ async fn invisible_characters_and_line_breaks_in_stored_text_are_written_out_one
         assert!(!printed.chars().any(|c| store::is_invisible(c) || c == '\t' || c == '\u{1b}'), "{printed:?}");
     }
 }
+
+#[test]
+fn enter_refuses_a_store_that_is_not_there_unless_told_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("aplications.sqlite");
+    let output = applications(&[
+        "enter",
+        "--store",
+        missing.to_str().unwrap(),
+        "--by",
+        "Айнура",
+        "--port",
+        "0",
+        "--content",
+        test_support::frozen_content().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let said = stderr(&output);
+    assert!(said.starts_with(&format!("error: no store at {}: ", missing.display())), "{said}");
+    assert!(said.contains("--new-store"), "{said}");
+    assert!(!missing.exists(), "no new file for a mistyped path");
+}

@@ -20,7 +20,7 @@ const count = () => Number(listed().match(/^(\d+) applications/)[1]);
 before(async () => {
   work = mkdtempSync(join(tmpdir(), "mektep-entry-"));
   store = join(work, "applications.sqlite");
-  server = spawn(bin("applications"), ["enter", "--port", "0", "--store", store, "--by", "Айнура Токтосунова"],
+  server = spawn(bin("applications"), ["enter", "--port", "0", "--store", store, "--new-store", "--by", "Айнура Токтосунова"],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
   let out = "", log = "";
   server.stderr.on("data", (chunk) => { log += chunk; });

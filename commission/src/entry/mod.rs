@@ -32,6 +32,11 @@ pub struct EnterArgs {
     /// The port on 127.0.0.1 to serve the page on (0: any free one).
     #[arg(long, default_value_t = 8100)]
     pub port: u16,
+    /// Start a new embedded store when `--store` names no file yet. Without it a missing file
+    /// is refused: a mistyped path would otherwise put paper applications in a file that
+    /// `check`, the sheets and the ranking never read.
+    #[arg(long)]
+    pub new_store: bool,
 }
 
 /// The names the secretariat's questions are posted under, beside the form's own.
@@ -126,6 +131,8 @@ impl EntryContent {
 pub enum EnterError {
     /// `--by` was empty.
     NoName,
+    /// `--store` names no file, and `--new-store` was not given.
+    NoStore(std::path::PathBuf),
     Content(Vec<ContentError>),
     Store(store::StoreError),
     Template(tera::Error),
@@ -136,6 +143,12 @@ impl std::fmt::Display for EnterError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EnterError::NoName => write!(f, "--by needs the name of whoever keys the applications in"),
+            EnterError::NoStore(file) => write!(
+                f,
+                "no store at {}: pass --store with the file the other commands read (what `generator serve` \
+                 writes), --dynamodb for the production tables, or --new-store to start a new file there",
+                file.display()
+            ),
             EnterError::Content(errors) => {
                 let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 write!(f, "{}", lines.join("\n"))
@@ -169,6 +182,9 @@ async fn run(args: &EnterArgs, content_dir: &Path, store_file: &Path, dynamodb: 
         serve(store, content, args.port, "DynamoDB (APPLICATIONS_TABLE, APPLICANTS_TABLE)".into()).await
     } else {
         let new = !store_file.exists();
+        if new && !args.new_store {
+            return Err(EnterError::NoStore(store_file.to_path_buf()));
+        }
         let store = SqliteStore::open(store_file).map_err(EnterError::Store)?;
         let label = format!("{}{}", store_file.display(), if new { " (new)" } else { "" });
         serve(store, content, args.port, label).await
