@@ -11,6 +11,7 @@ mod handler;
 mod intake;
 #[cfg(feature = "lambda")]
 mod logs;
+mod loopback;
 mod origin;
 mod pages;
 mod router;
@@ -21,6 +22,7 @@ pub use handler::{handle, refusal, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "lambda")]
 pub use logs::json_logs;
+pub use loopback::loopback_host;
 pub use router::router;
 pub use submission::{BodyError, BodyFormat, RawSubmission};
 pub use validate::{check_received, validate, validate_entry, EntryErrors, FieldError, Receipt, ReceivedError};

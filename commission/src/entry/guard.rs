@@ -4,41 +4,9 @@
 //! rebinding, still sends that name as `Host`), and stores only posts made by its own page
 //! (a page of another site can post to 127.0.0.1 from the secretariat's browser).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use http::{header, HeaderMap};
 
-use http::{header, HeaderMap, Uri};
-
-/// The request's `Host` when it is a loopback name (`localhost`, 127.0.0.0/8, `[::1]`) with
-/// any port or none, given once, and a request target naming a host (`GET http://…/`) names
-/// the same kind; `None` otherwise.
-pub(crate) fn loopback_host<'a>(headers: &'a HeaderMap, uri: &Uri) -> Option<&'a str> {
-    let mut hosts = headers.get_all(header::HOST).iter();
-    let host = match (hosts.next(), hosts.next()) {
-        (Some(host), None) => host.to_str().ok()?,
-        // None, or two that may disagree.
-        _ => return None,
-    };
-    let target_ok = uri.authority().is_none_or(|authority| is_loopback_authority(authority.as_str()));
-    (is_loopback_authority(host) && target_ok).then_some(host)
-}
-
-/// `host[:port]` with a loopback host.
-fn is_loopback_authority(authority: &str) -> bool {
-    let (loopback, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let Some((address, port)) = bracketed.split_once(']') else {
-            return false;
-        };
-        (address.parse::<Ipv6Addr>().is_ok_and(|address| address.is_loopback()), port)
-    } else {
-        let (name, port) =
-            authority.split_at_checked(authority.find(':').unwrap_or(authority.len())).unwrap_or_default();
-        let loopback = name.eq_ignore_ascii_case("localhost")
-            || name.parse::<Ipv4Addr>().is_ok_and(|address| address.is_loopback());
-        (loopback, port)
-    };
-    let port_is_a_port = port.is_empty() || port.strip_prefix(':').is_some_and(|number| number.parse::<u16>().is_ok());
-    loopback && port_is_a_port
-}
+pub(crate) use intake::loopback_host;
 
 /// Whether a post was made by a page other than the entry page itself.
 ///
@@ -66,6 +34,7 @@ pub(crate) fn is_cross_site(headers: &HeaderMap, host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Uri;
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut headers = HeaderMap::new();
