@@ -7,8 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use content_model::Form;
+use intake::age_on;
 use store::{Category, Decision, Fields, StoredAnswers};
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -98,16 +99,6 @@ pub fn phone_key(phone: &str) -> Option<String> {
 pub fn email_key(email: &str) -> Option<String> {
     let key: String = skeleton(email).chars().filter(|c| !c.is_whitespace()).collect();
     (!key.is_empty()).then_some(key)
-}
-
-/// Full years between `birth` and the day of `on`, in `on`'s own time zone.
-pub fn age_on(birth: NaiveDate, on: DateTime<FixedOffset>) -> u32 {
-    let day = on.date_naive();
-    let mut years = day.year() - birth.year();
-    if (day.month(), day.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).unwrap_or(0)
 }
 
 /// Why two applications look like one applicant's.

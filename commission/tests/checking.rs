@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 
 use chrono::{DateTime, TimeZone, Utc};
-use commission::checking::age_on;
+use intake::age_on;
 use store::{Application, Category, Channel, Store};
 
 /// Personal questions of the frozen form: stored apart from the answers.

@@ -25,4 +25,4 @@ pub use logs::json_logs;
 pub use loopback::loopback_host;
 pub use router::router;
 pub use submission::{BodyError, BodyFormat, RawSubmission};
-pub use validate::{check_received, validate, validate_entry, EntryErrors, FieldError, Receipt, ReceivedError};
+pub use validate::{age_on, check_received, validate, validate_entry, EntryErrors, FieldError, Receipt, ReceivedError};

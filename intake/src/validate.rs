@@ -293,14 +293,15 @@ fn is_phone(value: &str) -> bool {
     value.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && (9..=15).contains(&digits)
 }
 
-/// Full years between `birth` and the day of `on`.
-fn age_on(birth: NaiveDate, on: DateTime<FixedOffset>) -> u32 {
+/// Full years between `birth` and the day of `on`, in `on`'s own time zone: the age the form
+/// checks, and the one the secretariat's `check` shows.
+pub fn age_on(birth: NaiveDate, on: DateTime<FixedOffset>) -> u32 {
     let day = on.date_naive();
     let mut years = day.year() - birth.year();
     if (day.month(), day.day()) < (birth.month(), birth.day()) {
         years -= 1;
     }
-    years.max(0) as u32
+    u32::try_from(years).unwrap_or(0)
 }
 
 #[cfg(test)]
