@@ -5,10 +5,9 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use content_model::{escape_html, Field, FieldKind, Form, Selection};
+use content_model::{Field, FieldKind, Form, Selection};
 use serde::Serialize;
 use store::{Channel, Decision, Fields, StoredAnswers, Verdict};
-use tera::{Context, Tera};
 
 /// Bishkek's time, UTC+6 all year round (Kyrgyzstan keeps no summer time since 2005).
 pub fn bishkek() -> FixedOffset {
@@ -230,12 +229,7 @@ fn render((name, text): (&str, &str), page: &DossierPage, code: &str) -> Result<
         lang: page.lang.clone(),
         reason: content_model::with_causes(&err),
     };
-    let mut tera = Tera::default();
-    // The same escaping as the site's pages (content_model::escape_html).
-    tera.set_escape_fn(escape_html);
-    tera.add_raw_template(name, text).map_err(failed)?;
-    let context = Context::from_serialize(page).map_err(failed)?;
-    tera.render(name, &context).map_err(failed)
+    crate::render_html((name, text), page).map_err(failed)
 }
 
 #[cfg(test)]

@@ -141,6 +141,15 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `page` through the template `(name, text)` built into the binary, escaped as the site's
+/// pages are (content_model::escape_html): the printable sheet and the dossier.
+pub(crate) fn render_html((name, text): (&str, &str), page: &impl serde::Serialize) -> Result<String, tera::Error> {
+    let mut tera = tera::Tera::default();
+    tera.set_escape_fn(content_model::escape_html);
+    tera.add_raw_template(name, text)?;
+    tera.render(name, &tera::Context::from_serialize(page)?)
+}
+
 /// The column of criterion `number` (1-based) in sheets: `C1`, … — what `import` reads.
 pub(crate) fn criterion_column(number: usize) -> String {
     format!("C{number}")

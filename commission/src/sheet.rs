@@ -7,10 +7,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use content_model::{escape_html, Field, FieldKind, Form, Selection};
+use content_model::{Field, FieldKind, Form, Selection};
 use serde::Serialize;
 use store::StoredAnswers;
-use tera::{Context, Tera};
 
 use crate::pool::{Candidate, Pool};
 use crate::{criterion_column, write_csv};
@@ -194,12 +193,7 @@ fn render((name, text): (&str, &str), page: &SheetPage<'_>) -> Result<String, Sh
         lang: page.lang.to_string(),
         reason: content_model::with_causes(&err),
     };
-    let mut tera = Tera::default();
-    // The same escaping as the site's pages (content_model::escape_html).
-    tera.set_escape_fn(escape_html);
-    tera.add_raw_template(name, text).map_err(failed)?;
-    let context = Context::from_serialize(page).map_err(failed)?;
-    tera.render(name, &context).map_err(failed)
+    crate::render_html((name, text), page).map_err(failed)
 }
 
 #[cfg(test)]
