@@ -426,7 +426,59 @@ impl Store for RecusedMeanwhile {
     }
 }
 
+impl store::Outbox for RecusedMeanwhile {
+    async fn outbox(&self) -> Result<Vec<store::OutboxEntry>, StoreError> {
+        self.store.outbox().await
+    }
+
+    async fn enqueue(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        lang: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store.enqueue(kind, code, lang, now).await
+    }
+
+    async fn claim(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<store::OutboxEntry>, StoreError> {
+        self.store.claim(kind, code, now, lease_until).await
+    }
+
+    async fn settle(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        claimed_attempts: u32,
+        delivery: &store::Delivery,
+    ) -> Result<bool, StoreError> {
+        self.store.settle(kind, code, claimed_attempts, delivery).await
+    }
+
+    async fn addressee(&self, code: &str) -> Result<Option<store::Addressee>, StoreError> {
+        self.store.addressee(code).await
+    }
+}
+
 impl CommissionStore for RecusedMeanwhile {
+    async fn record_final(&self, list: &store::FinalList) -> Result<(), RecordError> {
+        self.store.record_final(list).await
+    }
+
+    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<store::FinalList, RecordError> {
+        self.store.freeze_final(by, at).await
+    }
+
+    async fn final_list(&self) -> Result<Option<store::FinalList>, StoreError> {
+        self.store.final_list().await
+    }
+
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
         self.store.answers().await
     }

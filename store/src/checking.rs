@@ -125,6 +125,13 @@ pub enum RecordError {
         of: String,
         why: &'static str,
     },
+    /// The final list is frozen: who froze it and when.
+    Frozen {
+        by: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// No final list has been recorded yet.
+    NoFinalList,
     Store(crate::StoreError),
 }
 
@@ -140,6 +147,8 @@ impl fmt::Display for RecordError {
             RecordError::UnknownCode(code) => write!(f, "no application has the code {code}"),
             RecordError::Withdrawn(code) => write!(f, "the application {code} was withdrawn"),
             RecordError::BadDuplicate { code, of, why } => write!(f, "{code} cannot be a duplicate of {of}: {why}"),
+            RecordError::Frozen { by, at } => write!(f, "the final list was frozen by {by} at {at}"),
+            RecordError::NoFinalList => write!(f, "no final list has been recorded"),
             RecordError::Store(err) => err.fmt(f),
         }
     }

@@ -2,8 +2,9 @@
 //! DynamoDB in production and a single SQLite file for previews on a laptop. The intake
 //! (the Lambda and the preview) and the secretariat's and commission's tools all work on them.
 //!
-//! Two traits, as narrow as their users: the intake only ever saves ([`Store`]); the
-//! secretariat and the commission read, score and rank ([`CommissionStore`]).
+//! Three traits, as narrow as their users: the intake only ever saves ([`Store`]); whatever
+//! sends mail drains the [`Outbox`] that saving fills; the secretariat and the commission
+//! read, check, score, rank and decide ([`CommissionStore`]).
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
@@ -14,6 +15,8 @@ mod application;
 mod checking;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
+mod final_list;
+mod outbox;
 #[cfg(feature = "embedded")]
 mod sqlite;
 mod text;
@@ -25,6 +28,8 @@ pub use sqlite::SqliteStore;
 
 pub use application::{new_code, Application, Category, Fields, Scores, StoredAnswers, Suspect};
 pub use checking::{Channel, Decision, Erased, RecordError, Recusal, Tombstone, Verdict};
+pub use final_list::{FinalList, Outcome, Placed};
+pub use outbox::{Addressee, Delivery, MessageKind, Outbox, OutboxEntry, EMAIL_FIELD};
 pub use text::{is_invisible, printable};
 
 /// The outcome of a save.
@@ -153,7 +158,7 @@ pub trait Store: Send + Sync {
 }
 
 /// What the secretariat and the commission need besides saving.
-pub trait CommissionStore: Store {
+pub trait CommissionStore: Store + Outbox {
     /// Every application's answers, oldest first, without personal data.
     fn answers(&self) -> impl Future<Output = Result<Vec<StoredAnswers>, StoreError>> + Send;
 
@@ -218,4 +223,20 @@ pub trait CommissionStore: Store {
 
     /// Every recusal, by code then member.
     fn recusals(&self) -> impl Future<Output = Result<Vec<Recusal>, StoreError>> + Send;
+
+    /// Records the final list, replacing an earlier one that is not frozen. Refused with
+    /// [`RecordError::Frozen`] once frozen, and with [`RecordError::UnknownCode`] or
+    /// [`RecordError::Withdrawn`] for a line whose code is not a stored application.
+    fn record_final(&self, list: &FinalList) -> impl Future<Output = Result<(), RecordError>> + Send;
+
+    /// Freezes the recorded list for good and returns it. [`RecordError::NoFinalList`] when
+    /// none is recorded; [`RecordError::Frozen`] when it already is (nothing changes).
+    fn freeze_final(
+        &self,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<FinalList, RecordError>> + Send;
+
+    /// The final list as recorded, frozen or not; `None` before any is recorded.
+    fn final_list(&self) -> impl Future<Output = Result<Option<FinalList>, StoreError>> + Send;
 }

@@ -672,6 +672,21 @@ impl Store for SqliteStore {
 }
 
 impl CommissionStore for SqliteStore {
+    // SKELETON (issue 22)
+    async fn record_final(&self, _list: &crate::FinalList) -> Result<(), RecordError> {
+        todo!()
+    }
+    async fn freeze_final(
+        &self,
+        _by: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::FinalList, RecordError> {
+        todo!()
+    }
+    async fn final_list(&self) -> Result<Option<crate::FinalList>, StoreError> {
+        todo!()
+    }
+
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
         self.blocking(answers_now).await
     }
@@ -743,5 +758,42 @@ fn private_file(path: &Path) -> Result<(), StoreError> {
             Ok(())
         }
         Err(err) => Err(fail(err)),
+    }
+}
+
+// SKELETON (issue 22): filled in by the store's implementation before this lands.
+impl crate::Outbox for SqliteStore {
+    async fn outbox(&self) -> Result<Vec<crate::OutboxEntry>, StoreError> {
+        todo!()
+    }
+    async fn enqueue(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _lang: &str,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        todo!()
+    }
+    async fn claim(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _now: chrono::DateTime<chrono::Utc>,
+        _lease_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::OutboxEntry>, StoreError> {
+        todo!()
+    }
+    async fn settle(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _claimed_attempts: u32,
+        _delivery: &crate::Delivery,
+    ) -> Result<bool, StoreError> {
+        todo!()
+    }
+    async fn addressee(&self, _code: &str) -> Result<Option<crate::Addressee>, StoreError> {
+        todo!()
     }
 }

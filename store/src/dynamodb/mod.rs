@@ -648,6 +648,21 @@ impl Store for DynamoStore {
 }
 
 impl CommissionStore for DynamoStore {
+    // SKELETON (issue 22)
+    async fn record_final(&self, _list: &crate::FinalList) -> Result<(), RecordError> {
+        todo!()
+    }
+    async fn freeze_final(
+        &self,
+        _by: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::FinalList, RecordError> {
+        todo!()
+    }
+    async fn final_list(&self) -> Result<Option<crate::FinalList>, StoreError> {
+        todo!()
+    }
+
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
         let mut all = self
             .scan_prefix(&self.tables.applications, "application#")
@@ -1018,5 +1033,42 @@ impl CommissionStore for DynamoStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         all.sort_by(|a, b| (&a.code, &a.member).cmp(&(&b.code, &b.member)));
         Ok(all)
+    }
+}
+
+// SKELETON (issue 22): filled in by the store's implementation before this lands.
+impl crate::Outbox for DynamoStore {
+    async fn outbox(&self) -> Result<Vec<crate::OutboxEntry>, StoreError> {
+        todo!()
+    }
+    async fn enqueue(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _lang: &str,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        todo!()
+    }
+    async fn claim(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _now: chrono::DateTime<chrono::Utc>,
+        _lease_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::OutboxEntry>, StoreError> {
+        todo!()
+    }
+    async fn settle(
+        &self,
+        _kind: crate::MessageKind,
+        _code: &str,
+        _claimed_attempts: u32,
+        _delivery: &crate::Delivery,
+    ) -> Result<bool, StoreError> {
+        todo!()
+    }
+    async fn addressee(&self, _code: &str) -> Result<Option<crate::Addressee>, StoreError> {
+        todo!()
     }
 }
