@@ -14,7 +14,18 @@ use crate::{Composed, Mailer, SendError};
 /// An SES v2 client from the standard AWS environment. `AWS_ENDPOINT_URL_SES` (or the SDK's
 /// own `AWS_ENDPOINT_URL_SESV2`) points it elsewhere: moto's server in the rehearsal.
 pub async fn ses_client() -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    // A send that hangs would hold its lease and the invocation: each try gets 10 s, all of
+    // the SDK's tries of one message 30 s; what is left is the drain's to retry.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(3))
+                .operation_attempt_timeout(std::time::Duration::from_secs(10))
+                .operation_timeout(std::time::Duration::from_secs(30))
+                .build(),
+        )
+        .load()
+        .await;
     let mut builder = aws_sdk_sesv2::config::Builder::from(&config);
     if let Some(endpoint) = std::env::var("AWS_ENDPOINT_URL_SES").ok().filter(|url| !url.is_empty()) {
         builder = builder.endpoint_url(endpoint);
