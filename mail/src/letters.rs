@@ -290,4 +290,39 @@ mod tests {
             }
         }
     }
+
+    /// The frozen content with `mail.toml` changed by `edit`, as the notifier would load it.
+    fn load_with(edit: impl Fn(&str) -> String) -> Result<Letters, Vec<String>> {
+        let mut texts = LetterTexts::read(&repo().join("tests/fixtures/site/content")).unwrap();
+        texts.mail = edit(&texts.mail);
+        Letters::from_texts(&texts).map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
+    fn without_lines(text: &str, start: &str) -> String {
+        text.lines().filter(|line| !line.starts_with(start)).map(|line| format!("{line}\n")).collect()
+    }
+
+    #[test]
+    fn a_missing_word_names_the_file_the_key_and_the_language() {
+        let errors = load_with(|text| without_lines(text, "receipt_keep.ru")).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("content/mail.toml:"), "{}", errors[0]);
+        assert!(errors[0].ends_with("[text] `receipt_keep` has no `ru` text"), "{}", errors[0]);
+
+        let errors = load_with(|text| without_lines(text, "receipt_keep.")).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.contains("[text] has no `receipt_keep`, which the e-mails need")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_mistyped_key_language_or_stage_is_refused() {
+        let errors = load_with(|text| text.replace("greeting.ky", "greting.ky")).unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("`greting` is used by no e-mail")), "{errors:?}");
+        let errors = load_with(|text| text.replace("greeting.ru", "greeting.kg")).unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("`kg` is not a language of the site")), "{errors:?}");
+        let errors = load_with(|text| text.replace("selected_stage = \"III\"", "selected_stage = \"3\"")).unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("selected_stage `3` is not a stage of schedule.toml")), "{errors:?}");
+    }
 }
