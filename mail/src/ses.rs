@@ -116,6 +116,11 @@ fn classify(err: SdkError<SendEmailError>) -> SendError {
             }
         }
         SdkError::ConstructionFailure(_) => SendError::Permanent(format!("SES request not built: {}", said(&err))),
+        // The request may have reached SES and been accepted, its answer lost: trying again
+        // may send it twice (the same window as an interrupted try), which the reason says.
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            SendError::Transient(format!("SES did not answer (the message may have gone): {}", said(&err)))
+        }
         _ => SendError::Transient(format!("SES unreachable: {}", said(&err))),
     }
 }
