@@ -11,6 +11,7 @@ pub mod checking;
 mod content;
 pub mod dossier;
 pub mod entry;
+mod final_list;
 mod import;
 mod pool;
 mod ranking;
@@ -18,6 +19,7 @@ mod results;
 mod sheet;
 
 pub use content::CommissionContent;
+pub use final_list::{counts, proposal_csv, propose, read_final_csv, stale, Proposed};
 pub use import::{import_sheet, ImportError};
 pub use pool::{Candidate, Excluded, Pool, SetAside};
 pub use ranking::{rank, Ranked, Ranking};
