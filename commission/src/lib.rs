@@ -13,6 +13,7 @@ pub mod dossier;
 pub mod entry;
 mod final_list;
 mod import;
+pub mod notify;
 mod pool;
 mod ranking;
 mod results;
