@@ -143,18 +143,15 @@ pub fn counts<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> (usize, us
     })
 }
 
-/// Why `code` has no place in the final list, in `lang`.
+/// Why `code` has no place in the final list, in `lang`: the words the sheets' import uses.
 fn not_listed(selection: &Selection, code: &str, excluded: Option<&Excluded>, lang: &str) -> String {
     let code = one_line(code);
-    let why = |key: &str| selection.text(key, lang, &[]);
     match excluded {
         None => selection.text("final_unknown_code", lang, &[("code", &code)]),
         Some(Excluded::Withdrawn) => selection.text("import_withdrawn", lang, &[("code", &code)]),
-        Some(Excluded::Ineligible) => {
-            selection.text("final_set_aside", lang, &[("code", &code), ("why", &why("verdict_ineligible"))])
-        }
-        Some(Excluded::Duplicate { .. }) => {
-            selection.text("final_set_aside", lang, &[("code", &code), ("why", &why("verdict_duplicate"))])
+        Some(Excluded::Ineligible) => selection.text("import_ineligible", lang, &[("code", &code)]),
+        Some(Excluded::Duplicate { of }) => {
+            selection.text("import_duplicate", lang, &[("code", &code), ("of", &one_line(of))])
         }
     }
 }

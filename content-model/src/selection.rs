@@ -152,7 +152,6 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "final_at",
     "final_no_column",
     "final_unknown_code",
-    "final_set_aside",
     "final_twice",
     "final_missing",
     "final_bad_outcome",

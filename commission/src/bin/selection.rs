@@ -27,12 +27,12 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use commission::dossier::bishkek_moment;
+use commission::notify::Reach;
 use commission::{
     counts, import_sheet, json_visible, one_line, proposal_csv, propose, rank, ranked_marks, ranking_json,
     read_final_csv, results_csv, results_markdown, set_aside_line, sheet_csv, sheet_html, stale, write_private,
     Audience, CommissionContent, Pool,
 };
-use commission::notify::Reach;
 use store::{Category, CommissionStore, FinalList, MessageKind, Outcome, RecordError, Recusal, SqliteStore};
 
 #[derive(Parser)]
@@ -391,16 +391,17 @@ async fn final_step(
         }
         FinalStep::Record { file, by } => {
             let by = secretary(content, by.as_deref(), lang)?;
-            if let Some(FinalList { frozen: Some((by, at)), .. }) = store.final_list().await.map_err(|e| e.to_string())? {
+            if let Some(FinalList { frozen: Some((by, at)), .. }) =
+                store.final_list().await.map_err(|e| e.to_string())?
+            {
                 return Err(final_refused(content, RecordError::Frozen { by, at }, lang));
             }
             let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let scores = store.scores().await.map_err(|e| e.to_string())?;
             let proposal = propose(&content.selection, &rank(&content.selection, &pool, &scores), &pool);
             let name = file.display().to_string();
-            let placed = read_final_csv(&content.selection, &proposal, &pool, &bytes, &name, lang).map_err(|problems| {
-                format!("{}\n{}", problems.join("\n"), text("final_nothing_stored", &[]))
-            })?;
+            let placed = read_final_csv(&content.selection, &proposal, &pool, &bytes, &name, lang)
+                .map_err(|problems| format!("{}\n{}", problems.join("\n"), text("final_nothing_stored", &[])))?;
             let changed = placed.iter().filter(|placed| placed.outcome != placed.proposed).count();
             let list = FinalList { placed, recorded_by: by.clone(), recorded_at: chrono::Utc::now(), frozen: None };
             store.record_final(&list).await.map_err(|err| {
@@ -410,7 +411,11 @@ async fn final_step(
                 "{}",
                 text(
                     "final_recorded",
-                    &[("by", &one_line(&by)), ("count", &list.placed.len().to_string()), ("changed", &changed.to_string())]
+                    &[
+                        ("by", &one_line(&by)),
+                        ("count", &list.placed.len().to_string()),
+                        ("changed", &changed.to_string())
+                    ]
                 )
             );
         }
@@ -419,10 +424,15 @@ async fn final_step(
             let groups = groups(&pool);
             println!(
                 "{}",
-                text("final_recorded_by", &[("by", &one_line(&list.recorded_by)), ("at", &bishkek_moment(list.recorded_at))])
+                text(
+                    "final_recorded_by",
+                    &[("by", &one_line(&list.recorded_by)), ("at", &bishkek_moment(list.recorded_at))]
+                )
             );
             match &list.frozen {
-                Some((by, at)) => println!("{}", text("final_frozen_by", &[("by", &one_line(by)), ("at", &bishkek_moment(*at))])),
+                Some((by, at)) => {
+                    println!("{}", text("final_frozen_by", &[("by", &one_line(by)), ("at", &bishkek_moment(*at))]))
+                }
                 None => println!("{}", text("final_not_frozen", &[])),
             }
             for category in [Category::AgedTwentyEightAndOver, Category::UnderTwentyEight] {
@@ -443,11 +453,18 @@ async fn final_step(
                 );
                 for outcome in Outcome::ALL {
                     for placed in in_group.iter().filter(|placed| placed.outcome == outcome) {
-                        let mut line = format!("  {}  {}", one_line(&placed.code), text(&format!("outcome_{}", outcome.key()), &[]));
+                        let mut line = format!(
+                            "  {}  {}",
+                            one_line(&placed.code),
+                            text(&format!("outcome_{}", outcome.key()), &[])
+                        );
                         if placed.outcome != placed.proposed {
                             let proposed = text(&format!("outcome_{}", placed.proposed.key()), &[]);
                             let reason = one_line(placed.reason.as_deref().unwrap_or("")).into_owned();
-                            line.push_str(&format!("  ({})", text("final_changed", &[("proposed", &proposed), ("reason", &reason)])));
+                            line.push_str(&format!(
+                                "  ({})",
+                                text("final_changed", &[("proposed", &proposed), ("reason", &reason)])
+                            ));
                         }
                         println!("{line}");
                     }
@@ -471,11 +488,15 @@ async fn final_step(
             if !yes {
                 confirm(content, lang, &text("final_freeze_confirm", &[("count", &list.placed.len().to_string())]))?;
             }
-            let frozen = store.freeze_final(&by, chrono::Utc::now()).await.map_err(|err| final_refused(content, err, lang))?;
+            let frozen =
+                store.freeze_final(&by, chrono::Utc::now()).await.map_err(|err| final_refused(content, err, lang))?;
             let at = frozen.frozen.as_ref().map_or_else(String::new, |(_, at)| bishkek_moment(*at));
             println!(
                 "{}",
-                text("final_frozen_now", &[("by", &one_line(&by)), ("at", &at), ("count", &frozen.placed.len().to_string())])
+                text(
+                    "final_frozen_now",
+                    &[("by", &one_line(&by)), ("at", &at), ("count", &frozen.placed.len().to_string())]
+                )
             );
         }
     }
@@ -545,7 +566,11 @@ async fn notify(
         .ok()
         .filter(|address| !address.trim().is_empty())
         .unwrap_or_else(|| content.secretariat.clone());
-    let settings = mail::Settings { secretariat: secretariat.clone(), kinds: vec![MessageKind::Outcome], ..mail::Settings::default() };
+    let settings = mail::Settings {
+        secretariat: secretariat.clone(),
+        kinds: vec![MessageKind::Outcome],
+        ..mail::Settings::default()
+    };
     let now = chrono::Utc::now();
     let notified = if cli.dynamodb {
         let from = std::env::var("MAIL_FROM").ok().filter(|from| !from.trim().is_empty());
