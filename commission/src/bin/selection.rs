@@ -579,7 +579,7 @@ async fn notify(
         let mailer = mail::SesMailer::new(mail::ses_client().await, from, secretariat, configuration_set);
         commission::notify::send(store, &mailer, &letters, &settings, &told, now).await
     } else {
-        let mailer = mail::FolderMailer::new(mail::mail_folder(&cli.store));
+        let mailer = mail::FolderMailer::new(mail::mail_folder(&cli.store)).with_sender(&secretariat, &secretariat);
         commission::notify::send(store, &mailer, &letters, &settings, &told, now).await
     }
     .map_err(|e| e.to_string())?;

@@ -4,37 +4,16 @@
 //! A task drains the embedded store's outbox every two seconds and prints one line per
 //! message written: its kind and code, never an address.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use content_model::SiteConfig;
 use store::MessageKind;
 
 use super::Shared;
 
 /// How often the outbox is drained.
 const EVERY: Duration = Duration::from_secs(2);
-
-/// The words of the messages, and where the secretariat reads its notices: the content's
-/// contact address.
-pub(super) struct Letters {
-    letters: mail::Letters,
-    secretariat: String,
-}
-
-impl Letters {
-    /// From `content_dir`; every problem names its file.
-    pub(super) fn load(content_dir: &Path) -> Result<Self, Vec<String>> {
-        let letters = mail::Letters::load(content_dir)
-            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        let file = content_dir.join("config.toml");
-        let text = std::fs::read_to_string(&file).map_err(|err| vec![format!("{}: {err}", file.display())])?;
-        let config = SiteConfig::parse(&file, &text)
-            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        Ok(Letters { letters, secretariat: config.contact.email })
-    }
-}
 
 /// How long notices wait to be grouped into one digest: `MEKTEP_DIGEST_INTERVAL` in seconds
 /// (`30`, `30s`, `2m`), ten minutes when it is not set.
@@ -73,7 +52,6 @@ impl mail::Mailer for Announcing {
 /// Drains the outbox into `folder` every [`EVERY`], with the current build's words, until the
 /// preview stops. A store error is printed once, not every two seconds.
 pub(super) async fn drain_every(shared: Arc<Shared>, folder: PathBuf, digest_interval: Duration) {
-    let mailer = Announcing { inner: mail::FolderMailer::new(folder.clone()), folder };
     let mut every = tokio::time::interval(EVERY);
     let mut last_error = None;
     loop {
@@ -81,13 +59,16 @@ pub(super) async fn drain_every(shared: Arc<Shared>, folder: PathBuf, digest_int
         let Some(letters) = shared.generation().and_then(|generation| generation.mail.clone()) else {
             continue;
         };
-        let settings = mail::Settings {
-            digest_interval,
-            secretariat: letters.secretariat.clone(),
-            kinds: MessageKind::ALL.to_vec(),
-            ..mail::Settings::default()
+        // The secretariat's address is the content's contact e-mail: notices go to it, and
+        // every file shows it as the sender, as production's Reply-To.
+        let secretariat = letters.contact_email().to_string();
+        let mailer = Announcing {
+            inner: mail::FolderMailer::new(folder.clone()).with_sender(&secretariat, &secretariat),
+            folder: folder.clone(),
         };
-        match mail::drain(&*shared.store, &mailer, &letters.letters, &settings, chrono::Utc::now()).await {
+        let settings =
+            mail::Settings { digest_interval, kinds: MessageKind::ALL.to_vec(), ..mail::Settings::new(secretariat) };
+        match mail::drain(&*shared.store, &mailer, &letters, &settings, chrono::Utc::now()).await {
             Ok(_) => last_error = None,
             Err(err) => {
                 let said = err.to_string();

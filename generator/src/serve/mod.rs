@@ -72,7 +72,7 @@ struct Generation {
     /// The policy the site's pages need, plus the live-reload script's hash.
     content_security_policy: HeaderValue,
     /// The words of the messages and the secretariat's address, as this build's content has them.
-    mail: Option<Arc<mail_folder::Letters>>,
+    mail: Option<Arc<mail::Letters>>,
 }
 
 /// The intake as this build has it.
@@ -365,10 +365,10 @@ impl Builds {
                         None
                     }
                 };
-                let mail = match mail_folder::Letters::load(&options.content_dir) {
+                let mail = match mail::Letters::load(&options.content_dir) {
                     Ok(letters) => Some(Arc::new(letters)),
                     Err(errors) => {
-                        errors.iter().for_each(|error| eprintln!("error: {error}"));
+                        errors.iter().for_each(|error| eprintln!("{}", messages.error(error)));
                         None
                     }
                 };
