@@ -194,8 +194,9 @@ pub trait CommissionStore: Store + Outbox {
     /// The current decision of every application that has one, by code.
     fn decisions(&self) -> impl Future<Output = Result<Vec<Decision>, StoreError>> + Send;
 
-    /// Removes the application's answers, personal data, scores, decision and recusals, in
-    /// every table and from the file's free space, and keeps only a [`Tombstone`]. Racing an
+    /// Removes the application's answers, personal data, scores, decision, recusals and the
+    /// messages owed about it (every kind, sent or not), in every table and from the file's
+    /// free space, and keeps only a [`Tombstone`]. Racing an
     /// import of scores, it ends withdrawn with no scores. Asked again, it answers
     /// [`RecordError::Withdrawn`], after finishing a withdrawal that failed part-way. Other
     /// applications' decisions that name it as the one kept stay as they are.
@@ -211,7 +212,9 @@ pub trait CommissionStore: Store + Outbox {
 
     /// Removes the personal data of every application received before `before`, and every
     /// honeypot catch received before it, from the store's files too; answers, decisions and
-    /// scores stay.
+    /// scores stay. The receipts and outcomes owed to those applicants that are not sent yet
+    /// go (nothing can address them); sent ones and notices stay, holding nothing of her, so
+    /// that nothing is sent twice.
     fn erase_personal(
         &self,
         before: chrono::DateTime<chrono::Utc>,

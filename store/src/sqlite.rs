@@ -5,12 +5,12 @@
 //! copying the journal into the file, emptying the journal and rebuilding the file
 //! ([`scrub`]): erased personal data is gone from the files, not only from queries.
 //!
-//! The tables are in [`SCHEMA`]: what the intake writes (`submissions`, `answers`, `applicants`
+//! The tables are in `SCHEMA`: what the intake writes (`submissions`, `answers`, `applicants`
 //! apart, `suspects`), what the secretariat and the commission record (`decisions`, `scores`,
 //! `recusals`, `withdrawn`, the final list in `final_list` and `final_placed`), and the messages
 //! owed (`outbox`), written in the same transaction as what makes them owed. Every table is
 //! created on open when missing, so an older file gains the newer ones; columns added to
-//! existing tables are in [`ADDED_COLUMNS`].
+//! existing tables are in `ADDED_COLUMNS`.
 
 use std::collections::BTreeMap;
 use std::path::Path;

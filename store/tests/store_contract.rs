@@ -113,6 +113,9 @@ async fn concurrency<S: CommissionStore + 'static>(store: Arc<S>) {
         assert_eq!(pair[0], pair[1], "both posts of id {n} got the same code");
         assert!(stored.contains(&pair[0]), "the code answered for id {n} is stored");
     }
+    let mut owed: Vec<(MessageKind, String)> = stored.into_iter().map(|code| (MessageKind::Notice, code)).collect();
+    owed.sort();
+    assert_eq!(self::owed(&store.outbox().await.unwrap()), owed, "one notice per application, none for a second post");
 }
 
 fn at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
