@@ -138,8 +138,12 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
         let entries = self.store.outbox().await?;
         let (now, kinds) = (self.now, self.settings.kinds.clone());
         let wanted = |kind: MessageKind| kinds.contains(&kind);
+        // Oldest owed first: on a busy day no one's receipt waits behind later ones.
         let due = |kind: MessageKind| -> Vec<OutboxEntry> {
-            entries.iter().filter(|entry| entry.kind == kind && is_due(entry, now)).cloned().collect()
+            let mut due: Vec<OutboxEntry> =
+                entries.iter().filter(|entry| entry.kind == kind && is_due(entry, now)).cloned().collect();
+            due.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.code.cmp(&b.code)));
+            due
         };
         if wanted(MessageKind::Receipt) {
             for entry in due(MessageKind::Receipt) {

@@ -215,7 +215,7 @@ impl Letters {
         }
     }
 
-    /// `{stage} этап. {title}: {dates}.` for a stage of the schedule.
+    /// `{stage} этап. {title}: {dates}` for a stage of the schedule.
     pub(crate) fn stage_line(&self, stage: &Stage, lang: &str) -> String {
         let dates = self.dates.get(self.lang(lang)).map(|dates| dates.period(&stage.period)).unwrap_or_default();
         self.say(

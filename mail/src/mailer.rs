@@ -48,6 +48,7 @@ pub trait Mailer: Send + Sync {
 
 /// Replaces every word with an `@` in it by `<address>`: what a mail service says about a
 /// refused message may quote the address, and the reason is logged and stored.
+#[cfg_attr(not(feature = "ses"), allow(dead_code))]
 pub(crate) fn without_addresses(text: &str) -> String {
     text.split_inclusive(char::is_whitespace)
         .map(|word| match word.contains('@') {
