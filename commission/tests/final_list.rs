@@ -2,14 +2,15 @@
 //! written, edited in a "spreadsheet", recorded whole or refused with every problem named by
 //! line and column, frozen, then told — a dry run that lists who gets what, and a run that
 //! sends each outcome once into the store's mail folder, a second run sending nothing. A
-//! withdrawal takes her mail files with it. On the embedded store and on DynamoDB.
+//! withdrawal takes her mail files with it. On the embedded store, and on DynamoDB with the
+//! outcomes sent through moto's SES.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::{Duration, TimeZone, Utc};
-use store::{Application, Category, CommissionStore, Decision, MessageKind, Outbox, Scores, Verdict};
+use store::{Application, Category, CommissionStore, Decision, MessageKind, Scores, Verdict};
 
 /// The frozen content with a quota of two and a reserve of one for the young women, so that
 /// five applications reach every outcome.
@@ -77,12 +78,15 @@ struct Cli {
     store: PathBuf,
     content: PathBuf,
     tables: Option<store::Tables>,
+    /// More of the environment (SES's endpoint, MAIL_FROM).
+    env: Vec<(String, String)>,
 }
 
 impl Cli {
     fn run(&self, bin: &str, args: &[&str]) -> Output {
         let mut command = std::process::Command::new(bin);
-        command.args(args).arg("--content").arg(&self.content).env_remove("MEKTEP_SECRETARY");
+        command.args(args).arg("--content").arg(&self.content).env_remove("MEKTEP_SECRETARY").env_remove("MAIL_FROM");
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         match &self.tables {
             Some(tables) => command
                 .arg("--dynamodb")
@@ -324,12 +328,13 @@ async fn the_final_list_and_its_outcomes(store: &impl CommissionStore, cli: &Cli
 #[tokio::test]
 async fn the_final_list_is_recorded_frozen_and_told_once_on_the_embedded_store() {
     let (dir, store) = test_support::temp_store();
-    let cli = Cli { store: dir.path().join("applications.sqlite"), content: content(dir.path()), tables: None };
+    let cli =
+        Cli { store: dir.path().join("applications.sqlite"), content: content(dir.path()), tables: None, env: vec![] };
     the_final_list_and_its_outcomes(&store, &cli, dir.path(), true).await;
 }
 
 #[tokio::test]
-async fn the_final_list_is_recorded_and_frozen_on_dynamodb() {
+async fn the_final_list_is_recorded_frozen_and_told_once_through_ses_on_dynamodb() {
     assert!(
         std::env::var_os("DYNAMODB_ENDPOINT").is_some(),
         "DYNAMODB_ENDPOINT is not set: run `bash tests/run`, which starts DynamoDB Local, or start it with tests/dynamodb-local.sh"
@@ -338,6 +343,117 @@ async fn the_final_list_is_recorded_and_frozen_on_dynamodb() {
     let store = store::DynamoStore::new(store::dynamodb_client().await, tables.clone());
     store.create_tables().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cli = Cli { store: dir.path().join("unused.sqlite"), content: content(dir.path()), tables: Some(tables) };
+    let cli = Cli {
+        store: dir.path().join("unused.sqlite"),
+        content: content(dir.path()),
+        tables: Some(tables),
+        env: vec![],
+    };
     the_final_list_and_its_outcomes(&store, &cli, dir.path(), false).await;
+
+    // Through SES (moto's server): the sender is required, then each outcome goes once.
+    let said = fails(cli.selection(&["notify"]));
+    assert!(said.contains("Не задан MAIL_FROM"), "{said}");
+    let moto = Moto::start();
+    // DynamoDB Local keeps tables per access key and region: the command keeps the test's own
+    // (or the "local" ones the store falls back to), and moto takes any.
+    let var = |name: &str, or: &str| std::env::var(name).unwrap_or_else(|_| or.to_string());
+    let (key, secret) = (var("AWS_ACCESS_KEY_ID", "local"), var("AWS_SECRET_ACCESS_KEY", "local"));
+    let region = var("AWS_REGION", &var("AWS_DEFAULT_REGION", "us-east-1"));
+    let ses = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_sesv2::config::Region::new(region.clone()))
+            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(&key, &secret, None, None, "test"))
+            .endpoint_url(moto.url())
+            .build(),
+    );
+    ses.create_email_identity().email_identity("mektep@vap.kg").send().await.unwrap();
+    let endpoint = moto.url();
+    let env = [
+        ("AWS_ENDPOINT_URL_SES", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", key.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+        ("AWS_REGION", region.as_str()),
+        ("MAIL_FROM", "mektep@vap.kg"),
+    ];
+    let cli = Cli { env: env.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(), ..cli };
+    let printed = succeeds(cli.selection(&["notify"]));
+    assert!(
+        printed.contains("Отправлено сейчас – 4, отправлено раньше – 0, оставлено на следующую попытку – 0"),
+        "{printed}"
+    );
+    let sent = moto.raw_messages();
+    assert_eq!(sent.len(), 4);
+    let codes: BTreeMap<String, String> =
+        store.answers().await.unwrap().into_iter().map(|answers| (answers.code, answers.lang)).collect();
+    for raw in &sent {
+        let message = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let subject = message.subject().unwrap().to_string();
+        let (code, lang) = codes.iter().find(|(code, _)| subject.ends_with(code.as_str())).unwrap();
+        let prefix = if lang == "ky" {
+            "Мектепке тандоонун жыйынтыгы"
+        } else {
+            "Итоги отбора в Школу"
+        };
+        assert_eq!(subject, format!("{prefix}: {code}"), "in her language");
+        let reply_to = message.reply_to().and_then(|list| list.first()).and_then(|a| a.address()).unwrap();
+        assert_eq!(reply_to, "ABuzurmankulova@dpi.kg", "replies go to the secretariat");
+    }
+    let printed = succeeds(cli.selection(&["notify"]));
+    assert!(printed.contains("Отправлено сейчас – 0, отправлено раньше – 4"), "{printed}");
+    assert_eq!(moto.raw_messages().len(), 4, "the second run sent nothing");
+}
+
+/// moto's server (`tests/.tools/venv/bin/moto_server`, from `bash tests/setup.sh`) on a free
+/// loopback port, stopped when dropped.
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Self {
+        let server = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/.tools/venv/bin/moto_server");
+        assert!(server.exists(), "{} is missing: run `bash tests/setup.sh`", server.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(30), "moto did not start on port {port}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Moto { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every raw message moto's SES accepted, as sent.
+    fn raw_messages(&self) -> Vec<String> {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (_, body) = response.split_once("\r\n\r\n").unwrap();
+        let data: serde_json::Value = serde_json::from_str(body).unwrap();
+        data["ses"]["RawMessage"]
+            .as_array()
+            .map(|messages| messages.iter().map(|m| m["raw_data"].as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
