@@ -9,6 +9,9 @@ pub struct CommissionContent {
     pub form: Form,
     pub selection: Selection,
     pub languages: Vec<String>,
+    /// The secretariat's address (`[contact] email` of `config.toml`): the Reply-To of what
+    /// applicants are sent.
+    pub secretariat: String,
 }
 
 impl CommissionContent {
@@ -22,13 +25,14 @@ impl CommissionContent {
                 .map_err(|err| vec![ContentError::new(&file, Message::CannotRead { error: err.to_string() })])
         };
         let (file, text) = read("config.toml")?;
-        let languages = SiteConfig::parse(&file, &text)?.languages;
+        let config = SiteConfig::parse(&file, &text)?;
+        let (languages, secretariat) = (config.languages, config.contact.email);
         let (file, text) = read("form.toml")?;
         let form = Form::parse(&file, &text, &languages);
         let (file, text) = read("selection.toml")?;
         let selection = Selection::parse(&file, &text, &languages);
         match (form, selection) {
-            (Ok(form), Ok(selection)) => Ok(Self { form, selection, languages }),
+            (Ok(form), Ok(selection)) => Ok(Self { form, selection, languages, secretariat }),
             (form, selection) => Err(form.err().into_iter().chain(selection.err()).flatten().collect()),
         }
     }

@@ -11,13 +11,16 @@ pub mod checking;
 mod content;
 pub mod dossier;
 pub mod entry;
+mod final_list;
 mod import;
+pub mod notify;
 mod pool;
 mod ranking;
 mod results;
 mod sheet;
 
 pub use content::CommissionContent;
+pub use final_list::{counts, proposal_csv, propose, read_final_csv, stale, Proposed};
 pub use import::{import_sheet, ImportError};
 pub use pool::{Candidate, Excluded, Pool, SetAside};
 pub use ranking::{rank, Ranked, Ranking};

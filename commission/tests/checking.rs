@@ -317,9 +317,14 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     let answers = application("x", Channel::Online, on(1, 0, 0), &[("whatsapp", None)]).answers.len();
     assert_eq!(
         lines[1],
-        format!("removed: {answers} answers, personal data (6 fields), scores of 0 members, its decision (eligible), 0 recusals")
+        format!(
+            "removed: {answers} answers, personal data (6 fields), scores of 0 members, its decision (eligible), 0 \
+             recusals, messages not sent yet"
+        )
     );
-    assert_eq!(lines[2], "kept: a tombstone with its code, received and withdrawn times");
+    let mail = dir.path().join("applications.mail");
+    assert_eq!(lines[2], format!("removed 0 mail files from {}", mail.display()), "none was written here");
+    assert_eq!(lines[3], "kept: a tombstone with its code, received and withdrawn times");
 
     let listing = stdout(&applications(&file, &["list", "--personal"]));
     assert!(listing.starts_with("3 applications: 1 aged 28 and over, 2 under 28; 1 withdrawn\n"), "{listing}");
@@ -347,7 +352,10 @@ async fn a_withdrawn_application_leaves_only_its_tombstone() {
     let said = stdout(&applications(&file, &["withdraw", &codes.online, "--by", "Бермет", "--yes"]));
     assert!(
         said.starts_with(&format!("{} was already withdrawn at ", codes.online))
-            && said.ends_with(" Bishkek time by Айнура; nothing of it is left but its tombstone\n"),
+            && said.ends_with(&format!(
+                " Bishkek time by Айнура; nothing of it is left but its tombstone\nremoved 0 mail files from {}\n",
+                mail.display()
+            )),
         "{said}"
     );
     // Its likely duplicates no longer point at it.
@@ -369,7 +377,9 @@ async fn after_erasure_the_dossier_has_no_name_and_the_answers_stay() {
         said,
         format!(
             "erased the personal data of 4 applications and 0 honeypot catches received before {today} 00:00 Bishkek \
-             time; answers, decisions and scores stay\n"
+             time; answers, decisions and scores stay\nremoved too: their messages not sent yet\nremoved 0 mail files \
+             from {}\n",
+            dir.path().join("applications.mail").display()
         )
     );
 

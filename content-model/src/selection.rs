@@ -138,6 +138,54 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "dossier_personal_erased",
     "dossier_no_answer",
     "dossier_printed",
+    // the final list (selection final …)
+    "outcome_selected",
+    "outcome_reserve",
+    "outcome_not_selected",
+    "final_proposed",
+    "final_outcome",
+    "final_reason",
+    "final_flag_not_ranked",
+    "final_written",
+    "final_edit_hint",
+    "final_not_ranked",
+    "final_at",
+    "final_no_column",
+    "final_unknown_code",
+    "final_twice",
+    "final_missing",
+    "final_bad_outcome",
+    "final_stale_proposal",
+    "final_no_reason",
+    "final_bad_reason",
+    "final_nothing_stored",
+    "final_recorded",
+    "final_frozen_refused",
+    "final_none",
+    "final_recorded_by",
+    "final_frozen_by",
+    "final_not_frozen",
+    "final_changed",
+    "final_counts",
+    "final_no_by",
+    "final_freeze_confirm",
+    "final_freeze_not_typed",
+    "final_freeze_no_terminal",
+    "final_freeze_stale",
+    "final_frozen_now",
+    // selection notify
+    "notify_not_frozen",
+    "notify_to_email",
+    "notify_no_address",
+    "notify_withdrawn",
+    "notify_sent_before",
+    "notify_dry_counts",
+    "notify_dry_run",
+    "notify_result",
+    "notify_nothing_new",
+    "notify_try_again",
+    "notify_given_up",
+    "notify_no_mail_from",
 ];
 
 /// One member of the commission, by the body she represents.
@@ -162,6 +210,10 @@ pub struct Quotas {
 pub struct Quota {
     pub min: usize,
     pub max: usize,
+    /// How many after the quota's last the final list proposes as reserve (`selection final
+    /// propose`); ties at either edge are added to the reserve, for the commission to settle.
+    #[serde(default)]
+    pub reserve: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -521,7 +521,26 @@ fn withdrawal_failed(err: RecordError) -> Failure {
     }
 }
 
-async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, yes: bool) -> Result<(), Failure> {
+/// Removes the mail files of `codes` from the embedded store's mail folder (`mail_folder`,
+/// `None` on DynamoDB, whose messages live in the recipients' mailboxes only) and says how many.
+fn forget_mail(mail_folder: Option<&Path>, codes: &[String]) -> Result<(), Failure> {
+    let Some(folder) = mail_folder else {
+        return Ok(());
+    };
+    let removed = mail::forget(folder, codes).map_err(|err| {
+        format!("{}: {err}: its mail files were not removed; run the same command again", folder.display())
+    })?;
+    println!("removed {removed} mail files from {}", folder.display());
+    Ok(())
+}
+
+async fn withdraw(
+    store: &impl CommissionStore,
+    code: &str,
+    by: Option<&str>,
+    yes: bool,
+    mail_folder: Option<&Path>,
+) -> Result<(), Failure> {
     let by = secretary(by)?;
     let all = store.answers().await.map_err(store_failed)?;
     if !all.iter().any(|application| application.code == code) {
@@ -536,7 +555,8 @@ async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, ye
                         bishkek_moment(tombstone.withdrawn_at),
                         one_line(&tombstone.by)
                     );
-                    Ok(())
+                    // A withdrawal cut short before its mail files went: they go now.
+                    forget_mail(mail_folder, &[code.to_string()])
                 }
                 Err(err) => Err(withdrawal_failed(err)),
                 Ok(_) => Err(format!("the store withdrew {} a second time: report this", one_line(code))),
@@ -590,7 +610,9 @@ async fn withdraw(store: &impl CommissionStore, code: &str, by: Option<&str>, ye
         None => "no decision (unchecked)".into(),
     });
     removed.push(format!("{recusals} recusals"));
+    removed.push("messages not sent yet".into());
     println!("removed: {}", removed.join(", "));
+    forget_mail(mail_folder, &[code.to_string()])?;
     println!("kept: a tombstone with its code, received and withdrawn times");
     Ok(())
 }
@@ -625,8 +647,20 @@ async fn erase_personal(
     before: DateTime<Utc>,
     yes: bool,
     dynamodb: bool,
+    mail_folder: Option<&Path>,
 ) -> Result<(), Failure> {
     let day = before.with_timezone(&bishkek()).date_naive();
+    // The codes whose personal data goes: their receipts and outcomes hold her address and answers.
+    let erased_codes: Vec<String> = store
+        .answers()
+        .await
+        .map_err(store_failed)?
+        .into_iter()
+        .filter(|application| {
+            DateTime::parse_from_rfc3339(&application.received_at).is_ok_and(|at| at.with_timezone(&Utc) < before)
+        })
+        .map(|application| application.code)
+        .collect();
     if !yes {
         let mut holding = 0;
         for application in store.answers().await.map_err(store_failed)? {
@@ -652,6 +686,8 @@ async fn erase_personal(
          answers, decisions and scores stay",
         erased.applicants, erased.suspects
     );
+    println!("removed too: their messages not sent yet");
+    forget_mail(mail_folder, &erased_codes)?;
     if dynamodb {
         println!(
             "note: DynamoDB's point-in-time recovery still holds the erased data in its backups for up to its \
@@ -700,6 +736,10 @@ async fn show(
 }
 
 async fn run(store: &impl CommissionStore, cli: &Cli) -> Result<(), Failure> {
+    // The embedded store's messages are files beside it (what the preview and `selection
+    // notify` wrote); those of a withdrawn or erased applicant go with her data.
+    let mail_folder = (!cli.dynamodb).then(|| mail::mail_folder(&cli.store));
+    let mail_folder = mail_folder.as_deref();
     match &cli.command {
         Command::List { personal, suspects } => list(store, *personal, *suspects).await,
         // `enter` serves its page until stopped; `main` hands it over before a store is opened.
@@ -709,11 +749,11 @@ async fn run(store: &impl CommissionStore, cli: &Cli) -> Result<(), Failure> {
             let decision = decision(code, *verdict, reason.as_deref(), of.as_deref(), by.as_deref())?;
             decide(store, &decision).await
         }
-        Command::Withdraw { code, by, yes } => withdraw(store, code.trim(), by.as_deref(), *yes).await,
+        Command::Withdraw { code, by, yes } => withdraw(store, code.trim(), by.as_deref(), *yes, mail_folder).await,
         Command::ErasePersonal { before, yes } => {
             let content = load_content(&cli.content)?;
             let before = erase_before(before, content.deadline, Utc::now())?;
-            erase_personal(store, before, *yes, cli.dynamodb).await
+            erase_personal(store, before, *yes, cli.dynamodb, mail_folder).await
         }
         Command::Show { code, personal, lang, out } => {
             show(store, &load_content(&cli.content)?, code.trim(), *personal, lang, out.as_deref()).await

@@ -11,10 +11,14 @@
 //! What reaches it is held to what production would let through: only loopback names in
 //! `Host` ([`host`]), a per-client limit on the intake ([`limit`]), a deadline for a request's
 //! head and for idle connections ([`connections`]), and no path that the CDN would not have.
+//!
+//! What production would e-mail, the preview writes into the store's mail folder
+//! ([`mail_folder`]): receipts, the secretariat's digests of notices, outcomes.
 
 mod connections;
 mod host;
 mod limit;
+mod mail_folder;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -67,6 +71,8 @@ struct Generation {
     intake: Option<IntakeService>,
     /// The policy the site's pages need, plus the live-reload script's hash.
     content_security_policy: HeaderValue,
+    /// The words of the messages and the secretariat's address, as this build's content has them.
+    mail: Option<Arc<mail::Letters>>,
 }
 
 /// The intake as this build has it.
@@ -122,6 +128,8 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions { build: mut build_options, port, fixed_clock, store, lang, intake_limit } = options;
     // The preview shows drafts, so that editors see them before they are published.
     build_options.drafts = true;
+    let digest_interval = mail_folder::digest_interval()?;
+    let mail_dir = mail::mail_folder(&store);
     let store = Arc::new(SqliteStore::open(&store).map_err(|err| anyhow::anyhow!("{err}"))?);
     let shared = Arc::new(Shared {
         current: RwLock::new(None),
@@ -153,6 +161,12 @@ async fn run(options: ServeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     eprintln!("serving http://127.0.0.1:{port}/ (Ctrl+C to stop); applications go to the embedded store");
     eprintln!("the intake {}", describe(intake_limit));
+    eprintln!(
+        "mail goes to {} (notices grouped into a digest at most every {} s: MEKTEP_DIGEST_INTERVAL)",
+        mail_dir.display(),
+        digest_interval.as_secs()
+    );
+    tokio::spawn(mail_folder::drain_every(Arc::clone(&shared), mail_dir, digest_interval));
 
     // Rebuilds run on their own thread, fed by the file watcher; requests never wait for them.
     let (sender, events) = std::sync::mpsc::channel();
@@ -351,11 +365,18 @@ impl Builds {
                         None
                     }
                 };
+                let mail = match mail::Letters::load(&options.content_dir) {
+                    Ok(letters) => Some(Arc::new(letters)),
+                    Err(errors) => {
+                        errors.iter().for_each(|error| eprintln!("{}", messages.error(error)));
+                        None
+                    }
+                };
                 let policy = with_live_script(&report.content_security_policy);
                 let content_security_policy = HeaderValue::from_str(&policy)
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; script-src 'self'"));
                 *shared.current.write().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Arc::new(Generation { root, intake, content_security_policy }));
+                    Some(Arc::new(Generation { root, intake, content_security_policy, mail }));
                 shared.set_live(|live| {
                     live.build += 1;
                     live.errors.clear();
