@@ -58,3 +58,13 @@ pub struct FinalList {
     /// Who froze it and when; `None` while it may still be recorded again.
     pub frozen: Option<(String, DateTime<Utc>)>,
 }
+
+/// A list that names a code twice cannot say which line holds: refused before anything is
+/// read or written, the same in both stores.
+pub(crate) fn check_lines(list: &FinalList) -> Result<(), crate::RecordError> {
+    let mut seen = std::collections::HashSet::new();
+    match list.placed.iter().find(|line| !seen.insert(line.code.as_str())) {
+        Some(line) => Err(crate::StoreError::conflict(format!("the final list names {} twice", line.code)).into()),
+        None => Ok(()),
+    }
+}

@@ -19,9 +19,10 @@
 use std::fmt;
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::{Fields, StoreError, StoredAnswers};
+use crate::checking::stored_time;
+use crate::{Application, Fields, StoreError, StoredAnswers};
 
 /// The personal field a receipt and an outcome are addressed to: the form's question of kind
 /// `email` is named so in `content/form.toml` (the intake's tests keep the two the same). An
@@ -141,4 +142,115 @@ pub trait Outbox: Send + Sync {
     /// The application's answers and personal data as they are now; `None` when no
     /// application (or only a tombstone) has this code.
     fn addressee(&self, code: &str) -> impl Future<Output = Result<Option<Addressee>, StoreError>> + Send;
+}
+
+/// What a newly stored application is owed: the secretariat's notice always, the applicant's
+/// receipt when she gave an address (blank after trimming is none).
+pub(crate) fn owed(application: &Application) -> Vec<MessageKind> {
+    let has_address = application.personal.get(EMAIL_FIELD).is_some_and(|address| !address.trim().is_empty());
+    let mut kinds = vec![MessageKind::Notice];
+    if has_address {
+        kinds.push(MessageKind::Receipt);
+    }
+    kinds.sort();
+    kinds
+}
+
+/// A time of the outbox as both stores keep it: UTC to the nanosecond, always as long, so that
+/// comparing the texts compares the times (a claim's condition compares them in the store).
+pub(crate) fn outbox_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// A [`Delivery`] as both stores keep it: its state's name, the attempts, and the one time
+/// and detail its state has (the others are `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredDelivery {
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub(crate) state: String,
+    pub(crate) attempts: u32,
+    pub(crate) due: Option<String>,
+    pub(crate) lease_until: Option<String>,
+    /// When a `sent` or `failed` one was settled.
+    pub(crate) settled_at: Option<String>,
+    pub(crate) message_id: Option<String>,
+    pub(crate) reason: Option<String>,
+}
+
+pub(crate) const PENDING: &str = "pending";
+pub(crate) const SENDING: &str = "sending";
+pub(crate) const SENT: &str = "sent";
+pub(crate) const FAILED: &str = "failed";
+
+impl StoredDelivery {
+    pub(crate) fn of(delivery: &Delivery) -> Self {
+        let stored = |state: &str, attempts: u32| StoredDelivery {
+            state: state.to_string(),
+            attempts,
+            due: None,
+            lease_until: None,
+            settled_at: None,
+            message_id: None,
+            reason: None,
+        };
+        match delivery {
+            Delivery::Pending { attempts, due } => {
+                StoredDelivery { due: Some(outbox_time(*due)), ..stored(PENDING, *attempts) }
+            }
+            Delivery::Sending { attempts, lease_until } => {
+                StoredDelivery { lease_until: Some(outbox_time(*lease_until)), ..stored(SENDING, *attempts) }
+            }
+            Delivery::Sent { attempts, at, message_id } => StoredDelivery {
+                settled_at: Some(outbox_time(*at)),
+                message_id: Some(message_id.clone()),
+                ..stored(SENT, *attempts)
+            },
+            Delivery::Failed { attempts, at, reason } => StoredDelivery {
+                settled_at: Some(outbox_time(*at)),
+                reason: Some(reason.clone()),
+                ..stored(FAILED, *attempts)
+            },
+        }
+    }
+
+    /// The delivery back; `kind` and `code` name the entry in the error when the parts do
+    /// not make one (none of them is personal).
+    pub(crate) fn delivery(self, kind: MessageKind, code: &str) -> Result<Delivery, StoreError> {
+        let whose = format!("the {kind} of {code}");
+        let time = |text: Option<String>, what: &str| -> Result<DateTime<Utc>, StoreError> {
+            let text = text.ok_or_else(|| StoreError::corrupt(format!("{what} of {whose} is missing")))?;
+            stored_time(&text, what, &whose)
+        };
+        let attempts = self.attempts;
+        Ok(match self.state.as_str() {
+            PENDING => Delivery::Pending { attempts, due: time(self.due, "the time due")? },
+            SENDING => Delivery::Sending { attempts, lease_until: time(self.lease_until, "the end of the lease")? },
+            SENT => Delivery::Sent {
+                attempts,
+                at: time(self.settled_at, "the time sent")?,
+                message_id: self.message_id.unwrap_or_default(),
+            },
+            FAILED => Delivery::Failed {
+                attempts,
+                at: time(self.settled_at, "the time given up")?,
+                reason: self.reason.unwrap_or_default(),
+            },
+            other => return Err(StoreError::corrupt(format!("{whose} is in an unknown state {other}"))),
+        })
+    }
+}
+
+/// An entry read back from either store; `kind` and `code` name it in the errors.
+pub(crate) fn entry(
+    kind: &str,
+    code: String,
+    lang: String,
+    created_at: &str,
+    delivery: StoredDelivery,
+) -> Result<OutboxEntry, StoreError> {
+    let kind = MessageKind::from_key(kind)
+        .ok_or_else(|| StoreError::corrupt(format!("an outbox entry of {code} has an unknown kind {kind}")))?;
+    let created_at = stored_time(created_at, &format!("the time the {kind} was owed"), &code)?;
+    let delivery = delivery.delivery(kind, &code)?;
+    Ok(OutboxEntry { kind, code, lang, created_at, delivery })
 }

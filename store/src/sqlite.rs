@@ -4,6 +4,13 @@
 //! What is deleted is overwritten (`secure_delete`), and a withdrawal or an erasure ends by
 //! copying the journal into the file, emptying the journal and rebuilding the file
 //! ([`scrub`]): erased personal data is gone from the files, not only from queries.
+//!
+//! The tables are in [`SCHEMA`]: what the intake writes (`submissions`, `answers`, `applicants`
+//! apart, `suspects`), what the secretariat and the commission record (`decisions`, `scores`,
+//! `recusals`, `withdrawn`, the final list in `final_list` and `final_placed`), and the messages
+//! owed (`outbox`), written in the same transaction as what makes them owed. Every table is
+//! created on open when missing, so an older file gains the newer ones; columns added to
+//! existing tables are in [`ADDED_COLUMNS`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,9 +22,12 @@ use chrono::{DateTime, Utc};
 
 use crate::application::{new_code, Application, Category, Fields, StoredAnswers, Suspect};
 use crate::checking::{check_duplicate, stored_time, Kept};
+use crate::final_list::check_lines;
+use crate::outbox::{entry, outbox_time, owed, StoredDelivery, SENDING};
 use crate::{
-    Channel, CommissionStore, Decision, Erased, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError,
-    StoreErrorKind, Tombstone, Verdict,
+    Addressee, Channel, CommissionStore, Decision, Delivery, Erased, FinalList, MessageKind, Outbox, OutboxEntry,
+    Outcome, Placed, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind, Tombstone,
+    Verdict,
 };
 
 /// Cheap to clone: clones share one connection.
@@ -94,6 +104,40 @@ CREATE TABLE IF NOT EXISTS recusals (
     reason TEXT NOT NULL,
     recused_at TEXT NOT NULL,
     PRIMARY KEY (code, member)
+);
+-- Every message owed (outbox.rs), one per kind and code; nothing personal. Its times are
+-- outbox_time's fixed-length UTC text, so that the claim's condition compares them as text.
+-- The state's one time and detail are set, the others NULL: due (pending), lease_until
+-- (sending), settled_at with message_id (sent) or with reason (failed).
+CREATE TABLE IF NOT EXISTS outbox (
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL REFERENCES submissions(code),
+    lang TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    due TEXT,
+    lease_until TEXT,
+    settled_at TEXT,
+    message_id TEXT,
+    reason TEXT,
+    PRIMARY KEY (kind, code)
+);
+-- The final list (final_list.rs): who recorded it, who froze it (NULL until frozen), in its
+-- one row; its lines in final_placed.
+CREATE TABLE IF NOT EXISTS final_list (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    frozen_by TEXT,
+    frozen_at TEXT
+);
+CREATE TABLE IF NOT EXISTS final_placed (
+    code TEXT PRIMARY KEY REFERENCES submissions(code),
+    -- Outcome::key, decided and proposed.
+    outcome TEXT NOT NULL,
+    proposed TEXT NOT NULL,
+    reason TEXT
 );
 ";
 
@@ -246,6 +290,16 @@ fn save_now(connection: &mut Connection, application: &Application) -> Result<Sa
     transaction
         .execute("INSERT INTO applicants (code, personal) VALUES (?1, ?2)", params![code, personal])
         .map_err(failed)?;
+    let received = outbox_time(application.received_at);
+    for kind in owed(application) {
+        transaction
+            .execute(
+                "INSERT INTO outbox (kind, code, lang, created_at, state, attempts, due)
+                     VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?4)",
+                params![kind.key(), code, application.lang, received],
+            )
+            .map_err(failed)?;
+    }
     transaction.commit().map_err(failed)?;
     Ok(Saved { code, created: true, same_content: true })
 }
@@ -287,14 +341,22 @@ fn save_suspect_now(connection: &mut Connection, suspect: &Suspect) -> Result<Sa
 }
 
 fn answers_now(connection: &mut Connection) -> Result<Vec<StoredAnswers>, StoreError> {
+    read_answers(connection, "ORDER BY received_at, code", [])
+}
+
+/// The answers of the rows `clause` (a `WHERE` and or an `ORDER BY`) picks.
+fn read_answers(
+    connection: &Connection,
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredAnswers>, StoreError> {
     let mut statement = connection
-        .prepare(
-            "SELECT code, lang, category, received_at, answers, channel, entered_by FROM answers
-                 ORDER BY received_at, code",
-        )
+        .prepare(&format!(
+            "SELECT code, lang, category, received_at, answers, channel, entered_by FROM answers {clause}"
+        ))
         .map_err(failed)?;
     let rows = statement
-        .query_map([], |row| {
+        .query_map(params, |row| {
             Ok((
                 (row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?),
                 (row.get::<_, String>(3)?, row.get::<_, String>(4)?),
@@ -537,14 +599,17 @@ fn withdraw_now(
         Ok(received_at) => received_at,
         Err(RecordError::Withdrawn(code)) => {
             // Asked again, as the error after a withdrawal that could not empty the journal
-            // says to: the deletion is recorded; finish taking it out of the files.
-            drop(transaction);
+            // says to: the deletion is recorded; finish taking it out of the files. Its
+            // messages went in the same transaction; deleting them again costs nothing and
+            // keeps the promise the trait makes for stores that delete in steps.
+            transaction.execute("DELETE FROM outbox WHERE code = ?1", [&code]).map_err(failed)?;
+            transaction.commit().map_err(failed)?;
             scrub(connection)?;
             return Err(RecordError::Withdrawn(code));
         }
         Err(err) => return Err(err),
     };
-    for table in ["answers", "applicants", "scores", "decisions", "recusals"] {
+    for table in ["answers", "applicants", "scores", "decisions", "recusals", "outbox"] {
         transaction.execute(&format!("DELETE FROM {table} WHERE code = ?1"), [code]).map_err(failed)?;
     }
     // The submission id keeps its code, so that a late retry of it stores nothing; the digest
@@ -607,6 +672,20 @@ fn erase_personal_now(connection: &mut Connection, before: DateTime<Utc>) -> Res
             transaction.execute("DELETE FROM applicants WHERE code = ?1", [&code]).map_err(failed)?;
             transaction.execute("UPDATE submissions SET digest = NULL WHERE code = ?1", [&code]).map_err(failed)?;
             erased.applicants += 1;
+        }
+    }
+    // Messages to her that are not sent yet can no longer be addressed; sent ones hold
+    // nothing of her and keep a later run from sending them again. Every application received
+    // before the day, not only those erased now: a run after one that failed part-way
+    // finishes it.
+    for (code, _, received_at) in received(&transaction, "SELECT code, code, received_at FROM answers")? {
+        if received_at < before {
+            transaction
+                .execute(
+                    "DELETE FROM outbox WHERE code = ?1 AND kind IN ('receipt', 'outcome') AND state <> 'sent'",
+                    [&code],
+                )
+                .map_err(failed)?;
         }
     }
     for (submission_id, _, received_at) in
@@ -672,19 +751,18 @@ impl Store for SqliteStore {
 }
 
 impl CommissionStore for SqliteStore {
-    // SKELETON (issue 22)
-    async fn record_final(&self, _list: &crate::FinalList) -> Result<(), RecordError> {
-        todo!()
+    async fn record_final(&self, list: &FinalList) -> Result<(), RecordError> {
+        let list = list.clone();
+        self.blocking(move |connection| record_final_now(connection, &list)).await
     }
-    async fn freeze_final(
-        &self,
-        _by: &str,
-        _at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::FinalList, RecordError> {
-        todo!()
+
+    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+        let by = by.to_string();
+        self.blocking(move |connection| freeze_final_now(connection, &by, at)).await
     }
-    async fn final_list(&self) -> Result<Option<crate::FinalList>, StoreError> {
-        todo!()
+
+    async fn final_list(&self) -> Result<Option<FinalList>, StoreError> {
+        self.blocking(final_list_now).await
     }
 
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
@@ -761,39 +839,252 @@ fn private_file(path: &Path) -> Result<(), StoreError> {
     }
 }
 
-// SKELETON (issue 22): filled in by the store's implementation before this lands.
-impl crate::Outbox for SqliteStore {
-    async fn outbox(&self) -> Result<Vec<crate::OutboxEntry>, StoreError> {
-        todo!()
+impl Outbox for SqliteStore {
+    async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.blocking(outbox_now).await
     }
-    async fn enqueue(
-        &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _lang: &str,
-        _now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, StoreError> {
-        todo!()
+
+    async fn enqueue(&self, kind: MessageKind, code: &str, lang: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let (code, lang) = (code.to_string(), lang.to_string());
+        self.blocking(move |connection| enqueue_now(connection, kind, &code, &lang, now)).await
     }
+
     async fn claim(
         &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _now: chrono::DateTime<chrono::Utc>,
-        _lease_until: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<crate::OutboxEntry>, StoreError> {
-        todo!()
+        kind: MessageKind,
+        code: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        let code = code.to_string();
+        self.blocking(move |connection| claim_now(connection, kind, &code, now, lease_until)).await
     }
+
     async fn settle(
         &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _claimed_attempts: u32,
-        _delivery: &crate::Delivery,
+        kind: MessageKind,
+        code: &str,
+        claimed_attempts: u32,
+        delivery: &Delivery,
     ) -> Result<bool, StoreError> {
-        todo!()
+        let (code, delivery) = (code.to_string(), StoredDelivery::of(delivery));
+        self.blocking(move |connection| settle_now(connection, kind, &code, claimed_attempts, &delivery)).await
     }
-    async fn addressee(&self, _code: &str) -> Result<Option<crate::Addressee>, StoreError> {
-        todo!()
+
+    async fn addressee(&self, code: &str) -> Result<Option<Addressee>, StoreError> {
+        let code = code.to_string();
+        self.blocking(move |connection| addressee_now(connection, &code)).await
     }
+}
+
+/// The columns [`read_entry`] reads, in its order.
+const ENTRY_COLUMNS: &str =
+    "kind, code, lang, created_at, state, attempts, due, lease_until, settled_at, message_id, reason";
+
+fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String, StoredDelivery)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        StoredDelivery {
+            state: row.get(4)?,
+            attempts: row.get(5)?,
+            due: row.get(6)?,
+            lease_until: row.get(7)?,
+            settled_at: row.get(8)?,
+            message_id: row.get(9)?,
+            reason: row.get(10)?,
+        },
+    ))
+}
+
+fn outbox_now(connection: &mut Connection) -> Result<Vec<OutboxEntry>, StoreError> {
+    let mut statement = connection.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM outbox")).map_err(failed)?;
+    let rows = statement.query_map([], read_entry).map_err(failed)?;
+    let mut all = Vec::new();
+    for row in rows {
+        let (kind, code, lang, created_at, delivery) = row.map_err(failed)?;
+        all.push(entry(&kind, code, lang, &created_at, delivery)?);
+    }
+    all.sort_by(|a, b| (a.kind, &a.code).cmp(&(b.kind, &b.code)));
+    Ok(all)
+}
+
+fn enqueue_now(
+    connection: &mut Connection,
+    kind: MessageKind,
+    code: &str,
+    lang: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    // One statement: the application must be stored, and no entry of this kind and code be.
+    let added = connection
+        .execute(
+            "INSERT INTO outbox (kind, code, lang, created_at, state, attempts, due)
+                 SELECT ?1, ?2, ?3, ?4, 'pending', 0, ?4 WHERE EXISTS (SELECT 1 FROM answers WHERE code = ?2)
+                 ON CONFLICT (kind, code) DO NOTHING",
+            params![kind.key(), code, lang, outbox_time(now)],
+        )
+        .map_err(failed)?;
+    Ok(added == 1)
+}
+
+fn claim_now(
+    connection: &mut Connection,
+    kind: MessageKind,
+    code: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<OutboxEntry>, StoreError> {
+    // One conditional write: of two senders, the second finds it `sending` and changes nothing.
+    let claimed = connection
+        .query_row(
+            &format!(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, due = NULL, lease_until = ?3
+                     WHERE kind = ?1 AND code = ?2
+                         AND ((state = 'pending' AND due <= ?4) OR (state = 'sending' AND lease_until <= ?4))
+                     RETURNING {ENTRY_COLUMNS}"
+            ),
+            params![kind.key(), code, outbox_time(lease_until), outbox_time(now)],
+            read_entry,
+        )
+        .optional()
+        .map_err(failed)?;
+    claimed.map(|(kind, code, lang, created_at, delivery)| entry(&kind, code, lang, &created_at, delivery)).transpose()
+}
+
+fn settle_now(
+    connection: &mut Connection,
+    kind: MessageKind,
+    code: &str,
+    claimed_attempts: u32,
+    delivery: &StoredDelivery,
+) -> Result<bool, StoreError> {
+    let settled = connection
+        .execute(
+            "UPDATE outbox SET state = ?4, attempts = ?5, due = ?6, lease_until = ?7, settled_at = ?8,
+                     message_id = ?9, reason = ?10
+                 WHERE kind = ?1 AND code = ?2 AND state = ?11 AND attempts = ?3",
+            params![
+                kind.key(),
+                code,
+                claimed_attempts,
+                delivery.state,
+                delivery.attempts,
+                delivery.due,
+                delivery.lease_until,
+                delivery.settled_at,
+                delivery.message_id,
+                delivery.reason,
+                SENDING
+            ],
+        )
+        .map_err(failed)?;
+    Ok(settled == 1)
+}
+
+fn addressee_now(connection: &mut Connection, code: &str) -> Result<Option<Addressee>, StoreError> {
+    let Some(answers) = read_answers(connection, "WHERE code = ?1", [code])?.into_iter().next() else {
+        return Ok(None);
+    };
+    let personal = personal_now(connection, code)?;
+    Ok(Some(Addressee { answers, personal }))
+}
+
+/// Who froze the final list and when, if it is.
+fn frozen(connection: &Connection) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+    let row: Option<(Option<String>, Option<String>)> = connection
+        .query_row("SELECT frozen_by, frozen_at FROM final_list WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(failed)?;
+    match row {
+        Some((Some(by), Some(at))) => Ok(Some((by, stored_time(&at, "the time of freezing", "the final list")?))),
+        _ => Ok(None),
+    }
+}
+
+fn record_final_now(connection: &mut Connection, list: &FinalList) -> Result<(), RecordError> {
+    check_lines(list)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    if let Some((by, at)) = frozen(&transaction)? {
+        return Err(RecordError::Frozen { by, at });
+    }
+    for line in &list.placed {
+        stored(&transaction, &line.code)?;
+    }
+    transaction.execute("DELETE FROM final_placed", []).map_err(failed)?;
+    for line in &list.placed {
+        transaction
+            .execute(
+                "INSERT INTO final_placed (code, outcome, proposed, reason) VALUES (?1, ?2, ?3, ?4)",
+                params![line.code, line.outcome.key(), line.proposed.key(), line.reason],
+            )
+            .map_err(failed)?;
+    }
+    // Recording never freezes: `list.frozen` is not read (only freeze_final freezes).
+    transaction
+        .execute(
+            "INSERT INTO final_list (id, recorded_by, recorded_at) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+            params![list.recorded_by, list.recorded_at.to_rfc3339()],
+        )
+        .map_err(failed)?;
+    transaction.commit().map_err(failed)?;
+    Ok(())
+}
+
+fn freeze_final_now(connection: &mut Connection, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    if let Some((by, at)) = frozen(&transaction)? {
+        return Err(RecordError::Frozen { by, at });
+    }
+    let updated = transaction
+        .execute("UPDATE final_list SET frozen_by = ?1, frozen_at = ?2 WHERE id = 1", params![by, at.to_rfc3339()])
+        .map_err(failed)?;
+    if updated == 0 {
+        return Err(RecordError::NoFinalList);
+    }
+    let list = read_final_list(&transaction)?
+        .ok_or_else(|| StoreError::corrupt("the final list vanished while it was frozen"))?;
+    transaction.commit().map_err(failed)?;
+    Ok(list)
+}
+
+fn final_list_now(connection: &mut Connection) -> Result<Option<FinalList>, StoreError> {
+    read_final_list(connection)
+}
+
+fn read_final_list(connection: &Connection) -> Result<Option<FinalList>, StoreError> {
+    let recorded: Option<(String, String)> = connection
+        .query_row("SELECT recorded_by, recorded_at FROM final_list WHERE id = 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()
+        .map_err(failed)?;
+    let Some((recorded_by, recorded_at)) = recorded else {
+        return Ok(None);
+    };
+    let mut statement =
+        connection.prepare("SELECT code, outcome, proposed, reason FROM final_placed ORDER BY code").map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get(3)?))
+        })
+        .map_err(failed)?;
+    let mut placed = Vec::new();
+    for row in rows {
+        let (code, outcome, proposed, reason) = row.map_err(failed)?;
+        let outcome_of = |key: &str| {
+            Outcome::from_key(key)
+                .ok_or_else(|| StoreError::corrupt(format!("the final list holds an unknown outcome {key} for {code}")))
+        };
+        placed.push(Placed { outcome: outcome_of(&outcome)?, proposed: outcome_of(&proposed)?, reason, code });
+    }
+    Ok(Some(FinalList {
+        placed,
+        recorded_at: stored_time(&recorded_at, "the time recorded", "the final list")?,
+        recorded_by,
+        frozen: frozen(connection)?,
+    }))
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use store::{
-    Application, Category, Channel, CommissionStore, Decision, Erased, RecordError, Recusal, Scores, ScoresError,
-    SqliteStore, Store, Suspect, Tombstone, Verdict,
+    Application, Category, Channel, CommissionStore, Decision, Delivery, Erased, FinalList, MessageKind, Outbox,
+    OutboxEntry, Outcome, Placed, RecordError, Recusal, Scores, ScoresError, SqliteStore, Store, Suspect, Tombstone,
+    Verdict, EMAIL_FIELD,
 };
 
 fn application(id: &str, name: &str, second: u32) -> Application {
@@ -534,6 +535,10 @@ async fn the_sqlite_store_opens_a_file_written_before_digests_and_expiries() {
     let store = SqliteStore::open(&file).unwrap();
     let retry = store.save(&application("sub-old-00001", "Кто-то другой", 1)).await.unwrap();
     assert_eq!((retry.code.as_str(), retry.created, retry.same_content), ("111-222-3333", false, true));
+    assert_eq!(store.outbox().await.unwrap(), [], "an older file gains an empty outbox");
+    assert_eq!(store.final_list().await.unwrap(), None, "and no final list");
+    let new = store.save(&addressed("sub-new-00001", "Асель", 4, "asel@example.kg")).await.unwrap().code;
+    assert_eq!(owed(&store.outbox().await.unwrap()), [(MessageKind::Receipt, new.clone()), (MessageKind::Notice, new)]);
     store.save_suspect(&suspect("bot-new-00001", Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, 0).unwrap())).await.unwrap();
     assert_eq!(store.suspects().await.unwrap().len(), 2, "a catch without an expiry is not deleted");
     let tombstones = store.withdrawn().await.unwrap();
@@ -773,4 +778,398 @@ async fn the_dynamodb_store_reads_the_items_production_already_holds() {
     assert_eq!(store.personal("123-456-7890").await.unwrap().unwrap()["full_name"], "Асель");
     let scores = store.scores().await.unwrap();
     assert_eq!((scores[0].member.as_str(), scores[0].scores.as_slice()), ("gamsumo", &[5u8, 3][..]));
+}
+
+/// `application` with an address to write to.
+fn addressed(id: &str, name: &str, second: u32, address: &str) -> Application {
+    let mut application = application(id, name, second);
+    application.personal.insert(EMAIL_FIELD.to_string(), address.to_string());
+    application
+}
+
+/// What the outbox holds, by kind then code, without the details.
+fn owed(entries: &[OutboxEntry]) -> Vec<(MessageKind, String)> {
+    entries.iter().map(|entry| (entry.kind, entry.code.clone())).collect()
+}
+
+fn entry_of(entries: &[OutboxEntry], kind: MessageKind, code: &str) -> Option<OutboxEntry> {
+    entries.iter().find(|entry| entry.kind == kind && entry.code == code).cloned()
+}
+
+fn second(n: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 12, 1, 6, 0, n).unwrap()
+}
+
+/// The outbox, as the intake fills it and a sender drains it: what saving owes, one claim at a
+/// time, leases, settling, and what a withdrawal and an erasure leave of it.
+async fn outbox_contract(store: &impl CommissionStore) {
+    use MessageKind::{Notice, Outcome as Told, Receipt};
+
+    // Saving: a notice always, a receipt when there is an address, in her language.
+    let mut russian = addressed("mail-000001", "Асель", 1, " asel@example.kg ");
+    russian.lang = "ru".into();
+    let a = store.save(&russian).await.unwrap().code;
+    let b = store.save(&application("mail-000002", "Нургүл", 2)).await.unwrap().code;
+    let c = store.save(&addressed("mail-000003", "Жылдыз", 3, "   ")).await.unwrap().code;
+    let caught = Suspect {
+        fields: BTreeMap::from([(EMAIL_FIELD.to_string(), "bot@example.com".to_string())]),
+        ..suspect("bot-mail-0001", second(4))
+    };
+    store.save_suspect(&caught).await.unwrap();
+    let entries = store.outbox().await.unwrap();
+    let mut expected = vec![(Receipt, a.clone()), (Notice, a.clone()), (Notice, b.clone()), (Notice, c.clone())];
+    expected.sort();
+    assert_eq!(owed(&entries), expected, "no receipt without an address or for a blank one; nothing for a catch");
+    let receipt = entry_of(&entries, Receipt, &a).unwrap();
+    assert_eq!(
+        receipt,
+        OutboxEntry {
+            kind: Receipt,
+            code: a.clone(),
+            lang: "ru".into(),
+            created_at: second(1),
+            delivery: Delivery::Pending { attempts: 0, due: second(1) },
+        },
+        "owed from the moment it was received, in the language she applied in"
+    );
+    assert_eq!(entry_of(&entries, Notice, &a).unwrap().lang, "ru");
+
+    // A retried save owes nothing new, whatever it holds.
+    let retry = addressed("mail-000002", "Нургүл", 2, "nurgul@example.kg");
+    assert!(!store.save(&retry).await.unwrap().created);
+    assert_eq!(store.outbox().await.unwrap(), entries, "a retry adds nothing");
+
+    // Claims: not before it is due; once; again only after the lease ran out.
+    let lease = chrono::Duration::minutes(5);
+    let early = second(0);
+    assert_eq!(store.claim(Receipt, &a, early, early + lease).await.unwrap(), None, "not due yet");
+    assert_eq!(store.outbox().await.unwrap(), entries, "a claim that finds nothing changes nothing");
+    let now = at(1, 7);
+    let claimed = store.claim(Receipt, &a, now, now + lease).await.unwrap().unwrap();
+    assert_eq!(claimed.delivery, Delivery::Sending { attempts: 1, lease_until: now + lease });
+    assert_eq!(entry_of(&store.outbox().await.unwrap(), Receipt, &a).unwrap(), claimed);
+    let meanwhile = now + chrono::Duration::minutes(1);
+    assert_eq!(store.claim(Receipt, &a, meanwhile, meanwhile + lease).await.unwrap(), None, "another sender has it");
+    let later = now + lease;
+    let reclaimed = store.claim(Receipt, &a, later, later + lease).await.unwrap().unwrap();
+    assert_eq!(
+        reclaimed.delivery,
+        Delivery::Sending { attempts: 2, lease_until: later + lease },
+        "a lease that ran out is claimed again, the try counted"
+    );
+
+    // Settling: only with the claim that holds it.
+    let retry_at = later + chrono::Duration::minutes(2);
+    let stale = Delivery::Sent { attempts: 1, at: later, message_id: "stale".into() };
+    assert!(!store.settle(Receipt, &a, 1, &stale).await.unwrap(), "the first sender's claim ran out");
+    assert_eq!(entry_of(&store.outbox().await.unwrap(), Receipt, &a).unwrap(), reclaimed, "and changed nothing");
+    let pending = Delivery::Pending { attempts: 2, due: retry_at };
+    assert!(store.settle(Receipt, &a, 2, &pending).await.unwrap());
+    assert_eq!(entry_of(&store.outbox().await.unwrap(), Receipt, &a).unwrap().delivery, pending);
+    assert!(!store.settle(Receipt, &a, 2, &pending).await.unwrap(), "a pending entry is not settled");
+    assert_eq!(store.claim(Receipt, &a, later, later + lease).await.unwrap(), None, "the retry is not due yet");
+    let third = store.claim(Receipt, &a, retry_at, retry_at + lease).await.unwrap().unwrap();
+    assert_eq!(third.delivery, Delivery::Sending { attempts: 3, lease_until: retry_at + lease });
+    let sent = Delivery::Sent { attempts: 3, at: retry_at, message_id: "0100-abc".into() };
+    assert!(store.settle(Receipt, &a, 3, &sent).await.unwrap());
+    let the_end = retry_at + chrono::Duration::days(30);
+    assert_eq!(store.claim(Receipt, &a, the_end, the_end + lease).await.unwrap(), None, "a sent entry stays sent");
+    assert!(!store.settle(Receipt, &a, 3, &pending).await.unwrap());
+    assert_eq!(entry_of(&store.outbox().await.unwrap(), Receipt, &a).unwrap().delivery, sent);
+    let failed = Delivery::Failed { attempts: 1, at: now, reason: "MessageRejected".into() };
+    store.claim(Notice, &b, now, now + lease).await.unwrap().unwrap();
+    assert!(store.settle(Notice, &b, 1, &failed).await.unwrap());
+    assert_eq!(store.claim(Notice, &b, the_end, the_end + lease).await.unwrap(), None, "a failed entry stays failed");
+    assert_eq!(entry_of(&store.outbox().await.unwrap(), Notice, &b).unwrap().delivery, failed);
+
+    // Enqueuing: once per kind and code, whatever state the first is in; only for an application.
+    assert!(store.enqueue(Told, &a, "ru", now).await.unwrap());
+    assert!(!store.enqueue(Told, &a, "ky", later).await.unwrap(), "a second outcome adds nothing");
+    assert!(!store.enqueue(Receipt, &a, "ru", later).await.unwrap(), "nor a receipt already sent");
+    assert!(!store.enqueue(Told, "000-000-0000", "ru", now).await.unwrap(), "no application, nothing owed");
+    let outcome = entry_of(&store.outbox().await.unwrap(), Told, &a).unwrap();
+    assert_eq!((outcome.lang.as_str(), outcome.created_at), ("ru", now));
+    assert_eq!(outcome.delivery, Delivery::Pending { attempts: 0, due: now });
+    assert!(store.enqueue(Told, &b, "ky", now).await.unwrap());
+
+    // The addressee: her answers and personal data as they are now.
+    let addressee = store.addressee(&a).await.unwrap().unwrap();
+    assert_eq!((addressee.answers.code.as_str(), addressee.answers.lang.as_str()), (a.as_str(), "ru"));
+    assert_eq!(addressee.answers.answers["essay"], "Эссе mail-000001");
+    assert_eq!(addressee.personal.unwrap()[EMAIL_FIELD], " asel@example.kg ");
+    assert_eq!(store.addressee("000-000-0000").await.unwrap(), None);
+
+    // A withdrawal takes every message of hers with it.
+    store.withdraw(&b, at(10, 9), "Айнура").await.unwrap();
+    let entries = store.outbox().await.unwrap();
+    assert!(entries.iter().all(|entry| entry.code != b), "{:?}", owed(&entries));
+    assert_eq!(store.addressee(&b).await.unwrap(), None, "nothing left to address");
+    assert!(!store.enqueue(Told, &b, "ky", now).await.unwrap(), "nothing more is owed to a withdrawn code");
+    assert_eq!(store.claim(Notice, &b, the_end, the_end + lease).await.unwrap(), None);
+    assert!(!store.settle(Notice, &b, 1, &failed).await.unwrap());
+    assert!(store.outbox().await.unwrap().iter().all(|entry| entry.code != b), "a late sender recreates nothing");
+
+    // An erasure takes the messages to her that are not sent; sent ones and notices stay.
+    let d = store.save(&addressed("mail-000004", "Гүлзат", 5, "gulzat@example.kg")).await.unwrap().code;
+    let e = store.save(&addressed("mail-000005", "Айжан", 30, "aizhan@example.kg")).await.unwrap().code;
+    for code in [&c, &d, &e] {
+        assert!(store.enqueue(Told, code, "ky", now).await.unwrap());
+    }
+    store.claim(Told, &d, now, now + lease).await.unwrap().unwrap();
+    let before = store.outbox().await.unwrap();
+    store.erase_personal(second(10)).await.unwrap();
+    let after = store.outbox().await.unwrap();
+    let gone: Vec<(MessageKind, String)> =
+        owed(&before).into_iter().filter(|owed_one| !owed(&after).contains(owed_one)).collect();
+    let mut expected = vec![(Told, a.clone()), (Told, c.clone()), (Receipt, d.clone()), (Told, d.clone())];
+    expected.sort();
+    assert_eq!(gone, expected, "unsent receipts and outcomes of those erased, a claimed one too");
+    assert_eq!(entry_of(&after, Receipt, &a).unwrap().delivery, sent, "a sent receipt stays: it holds nothing of her");
+    assert!(entry_of(&after, Receipt, &e).is_some() && entry_of(&after, Told, &e).is_some(), "received later: kept");
+    assert!([&a, &c, &d].iter().all(|code| entry_of(&after, Notice, code).is_some()), "notices stay");
+    let addressee = store.addressee(&d).await.unwrap().unwrap();
+    assert_eq!((addressee.answers.code.as_str(), addressee.personal), (d.as_str(), None), "erased: no one to address");
+    assert!(!store.enqueue(Receipt, &a, "ru", the_end).await.unwrap(), "the sent receipt is not owed again");
+}
+
+/// Two senders (two connections or clients) claim each of many entries at the same moment:
+/// exactly one of them gets each.
+async fn claims_race<S: CommissionStore + 'static>(one: Arc<S>, other: Arc<S>) {
+    let mut codes = Vec::new();
+    for n in 0..12u32 {
+        codes.push(one.save(&application(&format!("claim-{n:04}"), "Race", n)).await.unwrap().code);
+    }
+    let now = at(2, 6);
+    let lease_until = now + chrono::Duration::minutes(5);
+    for code in codes {
+        let claim = |store: &Arc<S>| {
+            let (store, code) = (Arc::clone(store), code.clone());
+            tokio::spawn(async move { store.claim(MessageKind::Notice, &code, now, lease_until).await.unwrap() })
+        };
+        let (first, second) = (claim(&one), claim(&other));
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        assert!(first.is_some() != second.is_some(), "{code}: exactly one claim wins: {first:?} {second:?}");
+        let entry = entry_of(&one.outbox().await.unwrap(), MessageKind::Notice, &code).unwrap();
+        assert_eq!(entry.delivery, Delivery::Sending { attempts: 1, lease_until }, "{code}: claimed once");
+    }
+}
+
+/// Saves an application with messages owed and withdraws it: for a store's own look at a
+/// withdrawal that left messages behind (its clean-up failed part-way).
+async fn withdrawn_with_messages(store: &impl CommissionStore) -> String {
+    let code = store.save(&addressed("leftover-0001", "Асель", 1, "asel@example.kg")).await.unwrap().code;
+    store.withdraw(&code, at(10, 9), "Айнура").await.unwrap();
+    code
+}
+
+/// A withdrawal asked again finishes what the first left: the messages go.
+async fn withdrawal_asked_again_takes_the_messages(store: &impl CommissionStore, code: &str) {
+    assert!(!store.outbox().await.unwrap().is_empty(), "the test left a message behind");
+    assert!(matches!(store.withdraw(code, at(11, 9), "Айнура").await, Err(RecordError::Withdrawn(_))));
+    assert_eq!(store.outbox().await.unwrap(), [], "asked again, the withdrawal takes its messages");
+}
+
+fn frozen_by<T>(result: Result<T, RecordError>) -> (String, chrono::DateTime<Utc>) {
+    match result {
+        Err(RecordError::Frozen { by, at }) => (by, at),
+        Err(other) => panic!("expected a refusal as frozen, got {other:?}"),
+        Ok(_) => panic!("expected a refusal as frozen, got success"),
+    }
+}
+
+fn placed(code: &str, outcome: Outcome, proposed: Outcome, reason: Option<&str>) -> Placed {
+    Placed { code: code.into(), outcome, proposed, reason: reason.map(str::to_string) }
+}
+
+fn final_list(by: &str, when: chrono::DateTime<Utc>, mut placed: Vec<Placed>) -> FinalList {
+    placed.sort_by(|x, y| x.code.cmp(&y.code));
+    FinalList { placed, recorded_by: by.into(), recorded_at: when, frozen: None }
+}
+
+/// The final list: recorded, replaced while not frozen, frozen once, never changed after;
+/// every line names a stored application. Each refusal changes nothing.
+async fn final_list_contract(store: &impl CommissionStore) {
+    use Outcome::{NotSelected, Reserve, Selected};
+
+    let mut codes = Vec::new();
+    for n in 0..4u32 {
+        codes.push(store.save(&application(&format!("final-{n:04}"), "Final", n)).await.unwrap().code);
+    }
+    let (a, b, c, withdrawn) = (&codes[0], &codes[1], &codes[2], &codes[3]);
+    store.withdraw(withdrawn, at(15, 9), "Айнура").await.unwrap();
+    assert_eq!(store.final_list().await.unwrap(), None);
+    assert!(matches!(store.freeze_final("Айнура", at(20, 9)).await, Err(RecordError::NoFinalList)));
+    assert_eq!(store.final_list().await.unwrap(), None, "nothing to freeze, nothing frozen");
+
+    // Given in any order, read back by code.
+    let proposal = vec![
+        placed(c, NotSelected, NotSelected, None),
+        placed(a, Selected, Selected, None),
+        placed(b, Reserve, Reserve, None),
+    ];
+    let mut given = final_list("Гүлнара", at(18, 9), proposal.clone());
+    given.placed.reverse();
+    store.record_final(&given).await.unwrap();
+    let first = final_list("Гүлнара", at(18, 9), proposal);
+    assert_eq!(store.final_list().await.unwrap(), Some(first));
+
+    let decided = final_list(
+        "Айжан",
+        at(19, 9),
+        vec![
+            placed(a, Selected, Selected, None),
+            placed(b, Selected, Reserve, Some("agreed with SDC: the district had no one")),
+            placed(c, NotSelected, NotSelected, None),
+        ],
+    );
+    store.record_final(&decided).await.unwrap();
+    assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&decided), "an unfrozen list is replaced whole");
+
+    let with = |line: Placed| {
+        let mut list = decided.clone();
+        list.placed.push(line);
+        list
+    };
+    assert!(matches!(
+        store.record_final(&with(placed("000-000-0000", Reserve, Reserve, None))).await,
+        Err(RecordError::UnknownCode(code)) if code == "000-000-0000"
+    ));
+    assert!(matches!(
+        store.record_final(&with(placed(withdrawn, Reserve, Reserve, None))).await,
+        Err(RecordError::Withdrawn(code)) if &code == withdrawn
+    ));
+    assert!(store.record_final(&with(placed(a, Reserve, Reserve, None))).await.is_err(), "a code named twice");
+    assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&decided), "refused lists change nothing");
+
+    let frozen = store.freeze_final("Айнура", at(20, 9)).await.unwrap();
+    let expected = FinalList { frozen: Some(("Айнура".into(), at(20, 9))), ..decided.clone() };
+    assert_eq!(frozen, expected);
+    assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&expected));
+    assert_eq!(frozen_by(store.freeze_final("Гүлнара", at(21, 9)).await), ("Айнура".into(), at(20, 9)));
+    assert_eq!(frozen_by(store.record_final(&decided).await), ("Айнура".into(), at(20, 9)));
+    let changed = final_list("Гүлнара", at(21, 9), vec![placed(a, NotSelected, Selected, Some("late"))]);
+    assert_eq!(frozen_by(store.record_final(&changed).await), ("Айнура".into(), at(20, 9)));
+    assert_eq!(store.final_list().await.unwrap(), Some(expected), "a frozen list never changes");
+}
+
+#[tokio::test]
+async fn the_sqlite_store_keeps_the_outbox_contract() {
+    let (_dir, store) = test_support::temp_store();
+    outbox_contract(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sqlite_store_gives_each_claim_to_one_sender() {
+    let (dir, store) = test_support::temp_store();
+    // A second connection to the same file, as a second process would have.
+    let other = SqliteStore::open(&dir.path().join("applications.sqlite")).unwrap();
+    claims_race(Arc::new(store), Arc::new(other)).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_store_finishes_a_withdrawal_that_left_messages() {
+    let (dir, store) = test_support::temp_store();
+    let code = withdrawn_with_messages(&store).await;
+    let side = rusqlite::Connection::open(dir.path().join("applications.sqlite")).unwrap();
+    side.execute(
+        "INSERT INTO outbox (kind, code, lang, created_at, state, attempts, due)
+             VALUES ('receipt', ?1, 'ky', '2020-12-01T06:00:01.000000000Z', 'pending', 0, '2020-12-01T06:00:01.000000000Z')",
+        [&code],
+    )
+    .unwrap();
+    withdrawal_asked_again_takes_the_messages(&store, &code).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_store_keeps_the_final_list_contract() {
+    let (_dir, store) = test_support::temp_store();
+    final_list_contract(&store).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_outbox_contract() {
+    outbox_contract(&test_support::dynamo_store().await).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dynamodb_store_gives_each_claim_to_one_sender() {
+    let tables = test_support::fresh_tables();
+    let one = store::DynamoStore::new(store::dynamodb_client().await, tables.clone());
+    one.create_tables().await.unwrap();
+    let other = store::DynamoStore::new(store::dynamodb_client().await, tables);
+    claims_race(Arc::new(one), Arc::new(other)).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_finishes_a_withdrawal_that_left_messages() {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let code = withdrawn_with_messages(&store).await;
+    // What a withdrawal that stopped after its transaction could leave if an entry were
+    // written beside it: the item as the store writes it.
+    let item = [
+        ("pk", S(format!("outbox#receipt#{code}"))),
+        ("kind", S("receipt".into())),
+        ("code", S(code.clone())),
+        ("lang", S("ky".into())),
+        ("created_at", S("2020-12-01T06:00:01.000000000Z".into())),
+        ("state", S("pending".into())),
+        ("attempts", N("0".into())),
+        ("due", S("2020-12-01T06:00:01.000000000Z".into())),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect();
+    client.put_item().table_name(&tables.applicants).set_item(Some(item)).send().await.unwrap();
+    withdrawal_asked_again_takes_the_messages(&store, &code).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_final_list_contract() {
+    final_list_contract(&test_support::dynamo_store().await).await;
+}
+
+/// Where the deploy's and the operator's tools look: outbox entries are `outbox#<kind>#<code>`
+/// items of the applicants table, holding nothing of the application but its code and
+/// language; the final list is the one item `final#list` of the applications table.
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_outbox_and_the_final_list_where_the_layout_says() {
+    let tables = test_support::fresh_tables();
+    let client = store::dynamodb_client().await;
+    let store = store::DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.unwrap();
+    let code = store.save(&addressed("layout-0001", "Асель", 1, "asel@example.kg")).await.unwrap().code;
+    let applicants = client.scan().table_name(&tables.applicants).send().await.unwrap().items.unwrap_or_default();
+    let mut outbox: Vec<_> = applicants
+        .iter()
+        .filter(|item| item.get("pk").and_then(|pk| pk.as_s().ok()).is_some_and(|pk| pk.starts_with("outbox#")))
+        .collect();
+    outbox.sort_by_key(|item| item.get("pk").and_then(|pk| pk.as_s().ok()).cloned());
+    let keys: Vec<&str> = outbox.iter().filter_map(|item| item.get("pk")?.as_s().ok()).map(String::as_str).collect();
+    assert_eq!(keys, [format!("outbox#notice#{code}"), format!("outbox#receipt#{code}")]);
+    for item in outbox {
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["attempts", "code", "created_at", "due", "kind", "lang", "pk", "state"], "nothing personal");
+    }
+    let list = final_list("Гүлнара", at(18, 9), vec![placed(&code, Outcome::Selected, Outcome::Selected, None)]);
+    store.record_final(&list).await.unwrap();
+    let item = client
+        .get_item()
+        .table_name(&tables.applications)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("final#list".into()))
+        .send()
+        .await
+        .unwrap()
+        .item;
+    assert!(item.is_some(), "the final list is one item, final#list");
 }

@@ -136,6 +136,62 @@ pub(super) struct RecusalItem {
     pub(super) recused_at: String,
 }
 
+/// `outbox#<kind>#<code>` in `applicants`: one message owed ([`crate::OutboxEntry`]). It holds
+/// nothing personal: the sender reads the address and the answers when it sends.
+#[derive(Serialize, Deserialize)]
+pub(super) struct OutboxItem {
+    pub(super) pk: String,
+    /// [`crate::MessageKind::key`].
+    pub(super) kind: String,
+    pub(super) code: String,
+    pub(super) lang: String,
+    /// `outbox_time`'s fixed-length UTC text, as every time of this item: the claim's
+    /// condition compares them as strings.
+    pub(super) created_at: String,
+    /// `pending`, `sending`, `sent` or `failed`; only the state's own time and detail are present.
+    pub(super) state: String,
+    pub(super) attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) due: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) lease_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) settled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) reason: Option<String>,
+}
+
+/// `final#list` in `applications`: the final list, all its lines in one item (DynamoDB's
+/// 400 KB per item holds some thousands of lines; a pool is a few hundred applications).
+#[derive(Serialize, Deserialize)]
+pub(super) struct FinalListItem {
+    pub(super) pk: String,
+    /// By code.
+    pub(super) placed: Vec<PlacedItem>,
+    pub(super) recorded_by: String,
+    /// RFC 3339.
+    pub(super) recorded_at: String,
+    /// Who froze it and when (RFC 3339); absent until it is frozen, which the writes are
+    /// conditional on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) frozen_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) frozen_at: Option<String>,
+}
+
+/// One line of the final list.
+#[derive(Serialize, Deserialize)]
+pub(super) struct PlacedItem {
+    pub(super) code: String,
+    /// [`crate::Outcome::key`], decided and proposed.
+    pub(super) outcome: String,
+    pub(super) proposed: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) reason: Option<String>,
+}
+
 /// `submission#<id>` in `applications` as an erasure reads it: which code, received when.
 #[derive(Deserialize)]
 pub(super) struct MarkerTime {

@@ -15,16 +15,23 @@
 //!     reason, duplicate of another code), who made it and when.
 //!   - `recusal#<code>#<member>`: a member who does not score the application, and why.
 //!   - `withdrawn#<code>`: the tombstone of a withdrawn application (code, received, withdrawn).
+//!   - `final#list`: the final list, every line in the one item, who recorded it and, once
+//!     frozen, who froze it; every write is conditional on its not being frozen.
 //! - `applicants` (the only table with personal data):
 //!   - `applicant#<code>`: name, birth date, place, work and contacts.
 //!   - `suspect#<submission id>`: what the honeypot caught, with `expires_at` (seconds since
 //!     1970), the TTL attribute: DynamoDB deletes a catch 30 days after it came.
+//!   - `outbox#<kind>#<code>`: a message owed (receipt, notice, outcome) and how far it got;
+//!     nothing personal. Saving an application writes its notice, and its receipt when it
+//!     has an address, in the transaction that writes the application; a claim and a settling
+//!     are each one conditional update of the item.
 //!
 //! Both are on-demand (`PAY_PER_REQUEST`); `deploy/template.yaml` declares them.
 //!
-//! A withdrawal writes the tombstone and deletes the application, applicant and decision items
-//! in one transaction (conditional on the application item), then deletes every item of the
-//! code that remains: recusals and scores of every member and version. An import of scores
+//! A withdrawal writes the tombstone and deletes the application, applicant, decision and outbox
+//! items in one transaction (conditional on the application item), then deletes every item of
+//! the code that remains: recusals and scores of every member and version (and the outbox
+//! items again, so that a withdrawal asked again finishes whatever was left). An import of scores
 //! racing it reads the tombstones of its codes again after making its version current and
 //! deletes what it wrote for a withdrawn code (and for a recusal made meanwhile); [`scores`]
 //! leaves out withdrawn codes and recused members in any case.
@@ -38,7 +45,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, DeleteRequest, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
+    KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -50,13 +57,15 @@ use crate::checking::{check_duplicate, stored_time, Kept};
 mod items;
 
 use items::{
-    from_item, to_item, ApplicantItem, ApplicationItem, DecisionItem, Item, KeyOnly, Marker, MarkerRead, MarkerTime,
-    MemberPointer, RecusalItem, ScoreItem, SuspectItem, TombstoneItem,
+    from_item, to_item, ApplicantItem, ApplicationItem, DecisionItem, FinalListItem, Item, KeyOnly, Marker, MarkerRead,
+    MarkerTime, MemberPointer, OutboxItem, PlacedItem, RecusalItem, ScoreItem, SuspectItem, TombstoneItem,
 };
 
+use crate::final_list::check_lines;
+use crate::outbox::{entry, outbox_time, owed, StoredDelivery, PENDING, SENDING, SENT};
 use crate::{
-    CommissionStore, Decision, Erased, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError,
-    StoreErrorKind, Tombstone, Verdict,
+    Addressee, CommissionStore, Decision, Delivery, Erased, FinalList, MessageKind, Outbox, OutboxEntry, Outcome,
+    Placed, RecordError, Recusal, Saved, Scores, ScoresError, Store, StoreError, StoreErrorKind, Tombstone, Verdict,
 };
 
 /// The names of the two tables.
@@ -386,9 +395,11 @@ impl DynamoStore {
     }
 
     /// Deletes what remains of a withdrawn application after its transaction: scores of every
-    /// member and version, recusals, and the digest kept with its submission id. Also run when
-    /// a withdrawal is asked again, to finish one that failed part-way.
+    /// member and version, recusals, the digest kept with its submission id, and its messages
+    /// (the transaction deleted them; whatever a sender might have left goes too). Also run
+    /// when a withdrawal is asked again, to finish one that failed part-way.
     async fn clear_withdrawn(&self, code: &str) -> Result<(), StoreError> {
+        self.delete_all(&self.tables.applicants, MessageKind::ALL.map(|kind| outbox_pk(kind, code))).await?;
         let mut deletes = Vec::new();
         for item in self.scan(&self.tables.applications, "", Some(("code", code))).await? {
             let pk = from_item::<KeyOnly>(item, "an item's key")?.pk;
@@ -547,7 +558,8 @@ impl Store for DynamoStore {
         let marker = format!("submission#{}", application.submission_id);
         for attempt in 0..8u32 {
             let code = new_code();
-            let items = vec![
+            // The marker first: the first reason a cancelled transaction gives is its own.
+            let mut items = vec![
                 put(
                     &self.tables.applications,
                     to_item(&Marker { pk: marker.clone(), code: &code, received_at: &received_at, digest: &digest })?,
@@ -574,6 +586,11 @@ impl Store for DynamoStore {
                     })?,
                 )?,
             ];
+            // What it is owed, written with it: stored, it has its messages waiting.
+            for kind in owed(application) {
+                let item = pending(kind, &code, &application.lang, application.received_at);
+                items.push(put(&self.tables.applicants, to_item(&item)?)?);
+            }
             let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
                 Ok(_) => return Ok(Saved { code, created: true, same_content: true }),
                 Err(err) => err,
@@ -648,19 +665,98 @@ impl Store for DynamoStore {
 }
 
 impl CommissionStore for DynamoStore {
-    // SKELETON (issue 22)
-    async fn record_final(&self, _list: &crate::FinalList) -> Result<(), RecordError> {
-        todo!()
+    async fn record_final(&self, list: &FinalList) -> Result<(), RecordError> {
+        check_lines(list)?;
+        if let Some(stored) = self.final_list().await? {
+            if let Some((by, at)) = stored.frozen {
+                return Err(RecordError::Frozen { by, at });
+            }
+        }
+        // Read, not conditions of the write: a list is longer than a transaction may be. A
+        // withdrawal between the read and the write leaves its line, as it would after.
+        let table = &self.tables.applications;
+        let keys = |key: &dyn Fn(&str) -> String| list.placed.iter().map(|line| key(&line.code)).collect::<Vec<_>>();
+        let known = self.existing(table, keys(&|code| format!("application#{code}"))).await?;
+        let withdrawn = self.existing(table, keys(&|code| format!("withdrawn#{code}"))).await?;
+        for line in &list.placed {
+            let code = &line.code;
+            if withdrawn.contains(&format!("withdrawn#{code}")) {
+                return Err(RecordError::Withdrawn(code.clone()));
+            }
+            if !known.contains(&format!("application#{code}")) {
+                return Err(RecordError::UnknownCode(code.clone()));
+            }
+        }
+        let mut placed: Vec<PlacedItem> = list
+            .placed
+            .iter()
+            .map(|line| PlacedItem {
+                code: line.code.clone(),
+                outcome: line.outcome.key().to_string(),
+                proposed: line.proposed.key().to_string(),
+                reason: line.reason.clone(),
+            })
+            .collect();
+        placed.sort_by(|a, b| a.code.cmp(&b.code));
+        // Recording never freezes: `list.frozen` is not read (only freeze_final freezes).
+        let item = to_item(&FinalListItem {
+            pk: FINAL_LIST.to_string(),
+            placed,
+            recorded_by: list.recorded_by.clone(),
+            recorded_at: list.recorded_at.to_rfc3339(),
+            frozen_by: None,
+            frozen_at: None,
+        })?;
+        let written = self
+            .client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR attribute_not_exists(#frozen_at)")
+            .expression_attribute_names("#frozen_at", "frozen_at")
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(self.refused_as_frozen().await)
+            }
+            Err(err) => Err(failed("PutItem", err).into()),
+        }
     }
-    async fn freeze_final(
-        &self,
-        _by: &str,
-        _at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::FinalList, RecordError> {
-        todo!()
+
+    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+        let frozen = self
+            .client
+            .update_item()
+            .table_name(&self.tables.applications)
+            .key("pk", s(FINAL_LIST))
+            .update_expression("SET #frozen_by = :by, #frozen_at = :at")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#frozen_at)")
+            .expression_attribute_names("#frozen_by", "frozen_by")
+            .expression_attribute_names("#frozen_at", "frozen_at")
+            .expression_attribute_values(":by", s(by))
+            .expression_attribute_values(":at", s(at.to_rfc3339()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match frozen {
+            Ok(answer) => {
+                let item = answer.attributes.ok_or_else(|| StoreError::corrupt("UpdateItem returned no final list"))?;
+                Ok(final_list_of(from_item(item, "the final list")?)?)
+            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(self.refused_as_frozen().await)
+            }
+            Err(err) => Err(failed("UpdateItem", err).into()),
+        }
     }
-    async fn final_list(&self) -> Result<Option<crate::FinalList>, StoreError> {
-        todo!()
+
+    async fn final_list(&self) -> Result<Option<FinalList>, StoreError> {
+        self.get(&self.tables.applications, FINAL_LIST.to_string())
+            .await?
+            .map(|item| final_list_of(from_item(item, "the final list")?))
+            .transpose()
     }
 
     async fn answers(&self) -> Result<Vec<StoredAnswers>, StoreError> {
@@ -668,19 +764,7 @@ impl CommissionStore for DynamoStore {
             .scan_prefix(&self.tables.applications, "application#")
             .await?
             .into_iter()
-            .map(|item| {
-                let item: ApplicationItem = from_item(item, "an application")?;
-                Ok(StoredAnswers {
-                    category: Category::from_key(&item.category)
-                        .ok_or_else(|| StoreError::corrupt(format!("unknown category {}", item.category)))?,
-                    code: item.code,
-                    lang: item.lang,
-                    received_at: item.received_at,
-                    answers: item.answers,
-                    channel: item.channel,
-                    entered_by: item.entered_by,
-                })
-            })
+            .map(|item| stored_answers(from_item(item, "an application")?))
             .collect::<Result<Vec<_>, StoreError>>()?;
         all.sort_by(|a, b| (&a.received_at, &a.code).cmp(&(&b.received_at, &b.code)));
         Ok(all)
@@ -908,12 +992,15 @@ impl CommissionStore for DynamoStore {
                 .condition_expression("attribute_exists(pk)")
                 .build()
                 .map_err(built)?;
-            let items = vec![
+            let mut items = vec![
                 put(table, tombstone)?,
                 TransactWriteItem::builder().delete(application).build(),
                 delete(&self.tables.applicants, format!("applicant#{code}"))?,
                 delete(table, format!("decision#{code}"))?,
             ];
+            for kind in MessageKind::ALL {
+                items.push(delete(&self.tables.applicants, outbox_pk(kind, code))?);
+            }
             match self.transact(items).await? {
                 Transacted::Written => {
                     self.clear_withdrawn(code).await?;
@@ -962,6 +1049,18 @@ impl CommissionStore for DynamoStore {
         }
         erased.applicants = applicants.len();
         self.delete_all(&self.tables.applicants, applicants).await?;
+        // Messages to her not sent yet can no longer be addressed; sent ones hold nothing of
+        // her and keep a later run from sending them again. Every application received before
+        // the day, not only those erased now: a run after one that failed part-way finishes it.
+        let mut unsent = Vec::new();
+        for item in self.scan_prefix(&self.tables.applicants, "outbox#").await? {
+            let item: OutboxItem = from_item(item, "an outbox entry")?;
+            let to_her = [MessageKind::Receipt.key(), MessageKind::Outcome.key()].contains(&item.kind.as_str());
+            if to_her && item.state != SENT && received.get(&item.code).is_some_and(|at| *at < before) {
+                unsent.push(item.pk);
+            }
+        }
+        self.delete_all(&self.tables.applicants, unsent).await?;
         for item in self.scan_prefix(&self.tables.applications, "submission#").await? {
             let item: MarkerTime = from_item(item, "a submission marker")?;
             if stored_time(&item.received_at, "the time received", &item.code)? < before {
@@ -1036,39 +1135,237 @@ impl CommissionStore for DynamoStore {
     }
 }
 
-// SKELETON (issue 22): filled in by the store's implementation before this lands.
-impl crate::Outbox for DynamoStore {
-    async fn outbox(&self) -> Result<Vec<crate::OutboxEntry>, StoreError> {
-        todo!()
+impl Outbox for DynamoStore {
+    async fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut all = self
+            .scan_prefix(&self.tables.applicants, "outbox#")
+            .await?
+            .into_iter()
+            .map(|item| outbox_entry(from_item(item, "an outbox entry")?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| (a.kind, &a.code).cmp(&(b.kind, &b.code)));
+        Ok(all)
     }
-    async fn enqueue(
-        &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _lang: &str,
-        _now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, StoreError> {
-        todo!()
+
+    async fn enqueue(&self, kind: MessageKind, code: &str, lang: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let item = to_item(&pending(kind, code, lang, now))?;
+        let application = format!("application#{code}");
+        for attempt in 0..RECORD_ATTEMPTS {
+            // Conditional on the application, in one transaction: a withdrawal cannot slip between.
+            let items = vec![
+                TransactWriteItem::builder()
+                    .condition_check(condition(&self.tables.applications, application.clone(), "attribute_exists(pk)")?)
+                    .build(),
+                put(&self.tables.applicants, item.clone())?,
+            ];
+            match self.transact(items).await? {
+                Transacted::Written => return Ok(true),
+                Transacted::Changed => {
+                    // Either condition failing means nothing to add; another transaction on the
+                    // same items means trying again.
+                    let owed = self.get(&self.tables.applicants, outbox_pk(kind, code)).await?.is_some();
+                    if owed || self.get(&self.tables.applications, application.clone()).await?.is_none() {
+                        return Ok(false);
+                    }
+                    back_off(20, attempt).await;
+                }
+            }
+        }
+        Err(StoreError::conflict(format!(
+            "enqueuing the {kind} of {code} met other changes to it {RECORD_ATTEMPTS} times; try again"
+        )))
     }
+
     async fn claim(
         &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _now: chrono::DateTime<chrono::Utc>,
-        _lease_until: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<crate::OutboxEntry>, StoreError> {
-        todo!()
+        kind: MessageKind,
+        code: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        // One conditional write: of two senders, the second finds it `sending` and changes nothing.
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.tables.applicants)
+            .key("pk", s(outbox_pk(kind, code)))
+            .update_expression("SET #state = :sending, #attempts = #attempts + :one, #lease_until = :lease REMOVE #due")
+            .condition_expression(
+                "(#state = :pending AND #due <= :now) OR (#state = :sending AND #lease_until <= :now)",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_names("#lease_until", "lease_until")
+            .expression_attribute_names("#due", "due")
+            .expression_attribute_values(":sending", s(SENDING))
+            .expression_attribute_values(":pending", s(PENDING))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":lease", s(outbox_time(lease_until)))
+            .expression_attribute_values(":now", s(outbox_time(now)))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match claimed {
+            Ok(answer) => {
+                let item = answer.attributes.ok_or_else(|| StoreError::corrupt("UpdateItem returned no entry"))?;
+                outbox_entry(from_item(item, "an outbox entry")?).map(Some)
+            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+            Err(err) => Err(failed("UpdateItem", err)),
+        }
     }
+
     async fn settle(
         &self,
-        _kind: crate::MessageKind,
-        _code: &str,
-        _claimed_attempts: u32,
-        _delivery: &crate::Delivery,
+        kind: MessageKind,
+        code: &str,
+        claimed_attempts: u32,
+        delivery: &Delivery,
     ) -> Result<bool, StoreError> {
-        todo!()
+        let delivery = StoredDelivery::of(delivery);
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.applicants)
+            .key("pk", s(outbox_pk(kind, code)))
+            .condition_expression("#state = :sending AND #attempts = :claimed")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_values(":sending", s(SENDING))
+            .expression_attribute_values(":claimed", AttributeValue::N(claimed_attempts.to_string()))
+            .expression_attribute_values(":state", s(delivery.state))
+            .expression_attribute_values(":attempts", AttributeValue::N(delivery.attempts.to_string()));
+        // The state's own time and detail are set; the others' go.
+        let (mut set, mut remove) = (vec!["#state = :state".to_string(), "#attempts = :attempts".to_string()], vec![]);
+        for (name, value) in [
+            ("due", delivery.due),
+            ("lease_until", delivery.lease_until),
+            ("settled_at", delivery.settled_at),
+            ("message_id", delivery.message_id),
+            ("reason", delivery.reason),
+        ] {
+            request = request.expression_attribute_names(format!("#{name}"), name);
+            match value {
+                Some(value) => {
+                    set.push(format!("#{name} = :{name}"));
+                    request = request.expression_attribute_values(format!(":{name}"), s(value));
+                }
+                None => remove.push(format!("#{name}")),
+            }
+        }
+        let mut update = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        match request.update_expression(update).send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(failed("UpdateItem", err)),
+        }
     }
-    async fn addressee(&self, _code: &str) -> Result<Option<crate::Addressee>, StoreError> {
-        todo!()
+
+    async fn addressee(&self, code: &str) -> Result<Option<Addressee>, StoreError> {
+        let Some(item) = self.get(&self.tables.applications, format!("application#{code}")).await? else {
+            return Ok(None);
+        };
+        let answers = stored_answers(from_item(item, "an application")?)?;
+        let personal = CommissionStore::personal(self, code).await?;
+        Ok(Some(Addressee { answers, personal }))
+    }
+}
+
+/// The key of the final list's one item in `applications`.
+const FINAL_LIST: &str = "final#list";
+
+fn outbox_pk(kind: MessageKind, code: &str) -> String {
+    format!("outbox#{kind}#{code}")
+}
+
+/// A new entry: pending, never tried, due at once.
+fn pending(kind: MessageKind, code: &str, lang: &str, now: DateTime<Utc>) -> OutboxItem {
+    let now = outbox_time(now);
+    OutboxItem {
+        pk: outbox_pk(kind, code),
+        kind: kind.key().to_string(),
+        code: code.to_string(),
+        lang: lang.to_string(),
+        created_at: now.clone(),
+        state: PENDING.to_string(),
+        attempts: 0,
+        due: Some(now),
+        lease_until: None,
+        settled_at: None,
+        message_id: None,
+        reason: None,
+    }
+}
+
+fn outbox_entry(item: OutboxItem) -> Result<OutboxEntry, StoreError> {
+    let delivery = StoredDelivery {
+        state: item.state,
+        attempts: item.attempts,
+        due: item.due,
+        lease_until: item.lease_until,
+        settled_at: item.settled_at,
+        message_id: item.message_id,
+        reason: item.reason,
+    };
+    entry(&item.kind, item.code, item.lang, &item.created_at, delivery)
+}
+
+fn stored_answers(item: ApplicationItem) -> Result<StoredAnswers, StoreError> {
+    Ok(StoredAnswers {
+        category: Category::from_key(&item.category)
+            .ok_or_else(|| StoreError::corrupt(format!("unknown category {} for {}", item.category, item.code)))?,
+        code: item.code,
+        lang: item.lang,
+        received_at: item.received_at,
+        answers: item.answers,
+        channel: item.channel,
+        entered_by: item.entered_by,
+    })
+}
+
+fn final_list_of(item: FinalListItem) -> Result<FinalList, StoreError> {
+    let mut placed = item
+        .placed
+        .into_iter()
+        .map(|line| {
+            let outcome_of = |key: &str| {
+                Outcome::from_key(key).ok_or_else(|| {
+                    StoreError::corrupt(format!("the final list holds an unknown outcome {key} for {}", line.code))
+                })
+            };
+            Ok(Placed {
+                outcome: outcome_of(&line.outcome)?,
+                proposed: outcome_of(&line.proposed)?,
+                reason: line.reason,
+                code: line.code,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    placed.sort_by(|a, b| a.code.cmp(&b.code));
+    let frozen = match (item.frozen_by, item.frozen_at) {
+        (Some(by), Some(at)) => Some((by, stored_time(&at, "the time of freezing", "the final list")?)),
+        _ => None,
+    };
+    Ok(FinalList {
+        placed,
+        recorded_by: item.recorded_by,
+        recorded_at: stored_time(&item.recorded_at, "the time recorded", "the final list")?,
+        frozen,
+    })
+}
+
+impl DynamoStore {
+    /// Why a write of the final list conditional on its not being frozen failed: it is frozen
+    /// (by whom, when), or there is none to freeze.
+    async fn refused_as_frozen(&self) -> RecordError {
+        match CommissionStore::final_list(self).await {
+            Ok(Some(FinalList { frozen: Some((by, at)), .. })) => RecordError::Frozen { by, at },
+            Ok(None) => RecordError::NoFinalList,
+            Ok(Some(_)) => StoreError::conflict("the final list changed while it was written; try again").into(),
+            Err(err) => err.into(),
+        }
     }
 }

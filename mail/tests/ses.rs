@@ -1,0 +1,1 @@
+//! SES through moto.
