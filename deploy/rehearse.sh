@@ -235,11 +235,13 @@ deploy_ms=$(elapsed "$step")
 
 # moto's SES: the sender's identity verified, the configuration set every message names.
 export AWS_ENDPOINT_URL_SES=$AWS_ENDPOINT_URL_S3
+# The endpoint is given outright: botocore reads AWS_ENDPOINT_URL_SES for SES v1 only (v2's
+# variable is AWS_ENDPOINT_URL_SESV2), and nothing of the rehearsal may reach AWS itself.
 "$venv/bin/python" -c '
 import sys, boto3
-boto3.client("ses").verify_domain_identity(Domain=sys.argv[1])
-boto3.client("sesv2").create_configuration_set(ConfigurationSetName=sys.argv[2])
-' "$mail_identity" "$configuration_set" >>"$logs/moto.log" 2>&1 \
+boto3.client("ses", endpoint_url=sys.argv[3]).verify_domain_identity(Domain=sys.argv[1])
+boto3.client("sesv2", endpoint_url=sys.argv[3]).create_configuration_set(ConfigurationSetName=sys.argv[2])
+' "$mail_identity" "$configuration_set" "$AWS_ENDPOINT_URL_SES" >>"$logs/moto.log" 2>&1 \
   || { tail -n 5 "$logs/moto.log" >&2; say "could not set up moto's SES"; exit 1; }
 
 # 4. The notifier under the emulator's scheduled mode.
