@@ -5,20 +5,30 @@
 #   bash deploy/rehearse.sh [--at 2020-12-01T12:00:00+06:00]
 #
 #   1. DynamoDB Local (tests/dynamodb-local.sh) with the template's tables (create_tables.py);
-#   2. the shipped Lambda binary (`lambda` profile, built when missing or stale) under the
+#   2. the shipped intake binary (`lambda` profile, built when missing or stale) under the
 #      Runtime API emulator, with the routes, memory, timeout and environment the template
 #      gives it (emulator_args.py);
 #   3. moto's server as S3, with the site bucket, and the site built (as of --at) and put
-#      there by `generator deploy`;
-#   4. nginx as the distribution: /api/* to the emulator, the rest from the bucket with the
+#      there by `generator deploy`; the same server is SES, with the sender's domain verified
+#      (MailIdentity) and the template's configuration set;
+#   4. the shipped notifier binary (`lambda` profile too) under the emulator's scheduled mode,
+#      with the template's environment: a Scheduled Event every 5 s (the template's rule says
+#      every minute), the secretariat's digest at most every 10 s (DigestIntervalSeconds; 600
+#      in production), sending through moto's SES. moto keeps every message it was given:
+#      `curl -s "$AWS_ENDPOINT_URL_SES/moto-api/data.json"` shows them (ses.RawMessage, each
+#      with its raw MIME), which is how to read the rehearsal's mail;
+#   5. nginx as the distribution: /api/* to the emulator, the rest from the bucket with the
 #      CloudFront Function's URL rules and the response headers (front-door.conf.template).
-# With --at the site is built as of that moment and the function's clock starts there too.
+# With --at the site is built as of that moment and both functions' clocks start there too.
 #
 # stdout: KEY=VALUE lines (FRONT_DOOR, AWS_ENDPOINT_URL_S3, SITE_BUCKET, API_ENDPOINT (the HTTP
 # API without the front door), DYNAMODB_ENDPOINT, APPLICATIONS_TABLE, APPLICANTS_TABLE,
+# AWS_ENDPOINT_URL_SES (moto's SES, the same server as S3), MAIL_FROM (the sender),
 # AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), then READY. Exported, they point
-# `applications --dynamodb`, `selection --dynamodb` and `generator deploy` at the rehearsal.
-# stderr: where the logs are and how long start-up took.
+# `applications --dynamodb`, `selection --dynamodb` (and its `notify`) and `generator deploy`
+# at the rehearsal.
+# stderr: where the logs are and how long start-up took. The binaries are taken from
+# $CARGO_TARGET_DIR when it is set, as cargo builds them there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -130,18 +140,31 @@ elapsed() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))"; }
 # Every tool of the rehearsal uses the same stand-in credentials and region: DynamoDB Local
 # keeps a database per access key and region.
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-central-1 AWS_DEFAULT_REGION=eu-central-1
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_DYNAMODB
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_DYNAMODB \
+  AWS_ENDPOINT_URL_SES AWS_ENDPOINT_URL_SESV2
 
-# The programs first: a build that fails leaves nothing to stop. Both builds are incremental.
+# The mail's sender in the rehearsal: an address at a domain reserved for examples, verified
+# in moto's SES as the operator verifies the real one.
+MAIL_FROM=noreply@mektep.example
+mail_identity=mektep.example
+# As the template names it: ${AWS::StackName}-mail, the stack being create_tables.py's.
+configuration_set=mektep-rehearsal-mail
+# The notifier's schedule and digest, shortened so that mail arrives within seconds.
+notifier_every=5
+digest_interval=10
+
+# The programs first: a build that fails leaves nothing to stop. The builds are incremental.
 step=$(date +%s%N)
-say "building the Lambda binary (profile lambda) and the generator (release)"
+target=${CARGO_TARGET_DIR:-$repo/target}
+say "building the Lambda binaries (profile lambda) and the generator (release)"
 if ! cargo build --profile lambda -p intake --features lambda --bin bootstrap >"$logs/build.log" 2>&1 \
+   || ! cargo build --profile lambda -p mail --features lambda --bin notifier >>"$logs/build.log" 2>&1 \
    || ! cargo build --release -p generator --features deploy --bin generator >>"$logs/build.log" 2>&1; then
   tail -n 30 "$logs/build.log" >&2
   say "the build failed; see $logs/build.log"
   exit 1
 fi
-generator="$repo/target/release/generator"
+generator="$target/release/generator"
 build_ms=$(elapsed "$step")
 
 step=$(date +%s%N)
@@ -171,13 +194,13 @@ step=$(date +%s%N)
 # ORIGIN_SECRET), new for each rehearsal: the front door sends it, and the function refuses
 # requests to the API without it.
 origin_secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py --parameter "OriginSecret=$origin_secret" \
-  2>>"$logs/emulator.log")
+mapfile -t function_args < <("$venv/bin/python" deploy/local/emulator_args.py --function IntakeFunction \
+  --parameter "OriginSecret=$origin_secret" 2>>"$logs/emulator.log")
 table_env=()
 for name in "${!table[@]}"; do table_env+=(--env "$name=${table[$name]}"); done
 # Created before the emulator starts, so that the wait below never reads a file not there yet.
 : >"$work/emulator.out"
-setsid python3 deploy/local/lambda_emulator.py --binary target/lambda/bootstrap "${function_args[@]}" "${table_env[@]}" \
+setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/bootstrap" "${function_args[@]}" "${table_env[@]}" \
   --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
   --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
 started_process $! "the Lambda emulator"
@@ -210,7 +233,43 @@ boto3.client("s3").create_bucket(Bucket=sys.argv[1], CreateBucketConfiguration={
   || { cat "$logs/deploy.log" >&2; say "generator deploy failed"; exit 1; }
 deploy_ms=$(elapsed "$step")
 
-# 4. nginx as the distribution.
+# moto's SES: the sender's identity verified, the configuration set every message names.
+export AWS_ENDPOINT_URL_SES=$AWS_ENDPOINT_URL_S3
+# The endpoint is given outright: botocore reads AWS_ENDPOINT_URL_SES for SES v1 only (v2's
+# variable is AWS_ENDPOINT_URL_SESV2), and nothing of the rehearsal may reach AWS itself.
+"$venv/bin/python" -c '
+import sys, boto3
+boto3.client("ses", endpoint_url=sys.argv[3]).verify_domain_identity(Domain=sys.argv[1])
+boto3.client("sesv2", endpoint_url=sys.argv[3]).create_configuration_set(ConfigurationSetName=sys.argv[2])
+' "$mail_identity" "$configuration_set" "$AWS_ENDPOINT_URL_SES" >>"$logs/moto.log" 2>&1 \
+  || { tail -n 5 "$logs/moto.log" >&2; say "could not set up moto's SES"; exit 1; }
+
+# 4. The notifier under the emulator's scheduled mode.
+step=$(date +%s%N)
+mapfile -t notifier_args < <("$venv/bin/python" deploy/local/emulator_args.py --function NotifierFunction \
+  --parameter "MailFrom=$MAIL_FROM" --parameter "MailIdentity=$mail_identity" \
+  --parameter "DigestIntervalSeconds=$digest_interval" 2>>"$logs/notifier.log")
+: >"$work/notifier.out"
+# The SDK reads a service's endpoint from AWS_ENDPOINT_URL_<its id>: SESV2 for aws-sdk-sesv2.
+setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/notifier" "${notifier_args[@]}" \
+  --every "$notifier_every" "${table_env[@]}" --env "SES_CONFIGURATION_SET=$configuration_set" \
+  --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env "AWS_ENDPOINT_URL_SES=$AWS_ENDPOINT_URL_SES" \
+  --env "AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_SES" \
+  --region "$AWS_REGION" "${at[@]}" >"$work/notifier.out" 2>>"$logs/notifier.log" &
+started_process $! "the notifier's emulator"
+for _ in $(seq 1 300); do
+  grep -qx READY "$work/notifier.out" && break
+  alive "${pids[-1]}" || { tail -n 20 "$logs/notifier.log" >&2; say "the notifier's emulator stopped"; exit 1; }
+  sleep 0.1
+done
+if ! grep -qx READY "$work/notifier.out"; then
+  tail -n 5 "$logs/notifier.log" >&2
+  say "the notifier did not finish its init within 30 s; see $logs/notifier.log"
+  exit 1
+fi
+notifier_ms=$(elapsed "$step")
+
+# 5. nginx as the distribution.
 step=$(date +%s%N)
 front_port=$(free_port)
 mkdir -p "$work/nginx/temp"
@@ -231,12 +290,14 @@ API_ENDPOINT=$api_origin
 DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT
 APPLICATIONS_TABLE=$APPLICATIONS_TABLE
 APPLICANTS_TABLE=$APPLICANTS_TABLE
+AWS_ENDPOINT_URL_SES=$AWS_ENDPOINT_URL_SES
+MAIL_FROM=$MAIL_FROM
 AWS_REGION=$AWS_REGION
 AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
 AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 READY
 EOF
-say "up in $(elapsed "$started") ms: builds ${build_ms}, site ${site_ms}, DynamoDB Local and tables ${dynamodb_ms}, function ${function_ms}, S3 and deploy ${deploy_ms}, nginx ${nginx_ms} (ms)"
+say "up in $(elapsed "$started") ms: builds ${build_ms}, site ${site_ms}, DynamoDB Local and tables ${dynamodb_ms}, function ${function_ms}, S3, SES and deploy ${deploy_ms}, notifier ${notifier_ms}, nginx ${nginx_ms} (ms)"
 say "open http://127.0.0.1:$front_port/ in a browser; Ctrl-C stops everything"
 
 # Up until a signal, or until something stops by itself (then everything stops).

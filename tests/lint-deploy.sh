@@ -47,15 +47,26 @@ echo "lint-deploy: deploy/local/emulator_args.py gives the function the template
 secret=0123456789abcdef0123456789abcdef
 for way in command-line environment; do
   if [ "$way" = command-line ]; then
-    given=$("$venv/python" deploy/local/emulator_args.py --parameter "OriginSecret=$secret" 2>/dev/null)
+    given=$("$venv/python" deploy/local/emulator_args.py --function IntakeFunction --parameter "OriginSecret=$secret" 2>/dev/null)
   else
-    given=$(CFN_PARAMETER_OriginSecret=$secret "$venv/python" deploy/local/emulator_args.py 2>/dev/null)
+    given=$(CFN_PARAMETER_OriginSecret=$secret "$venv/python" deploy/local/emulator_args.py --function IntakeFunction 2>/dev/null)
   fi
   grep -qxF -- "--env=ORIGIN_SECRET=$secret" <<<"$given" \
     || { echo "lint-deploy: emulator_args.py did not pass OriginSecret from the $way" >&2; exit 1; }
 done
-if "$venv/python" deploy/local/emulator_args.py --parameter OriginSecret=short >/dev/null 2>&1; then
+if "$venv/python" deploy/local/emulator_args.py --function IntakeFunction --parameter OriginSecret=short >/dev/null 2>&1; then
   echo "lint-deploy: emulator_args.py took an OriginSecret shorter than the template's MinLength" >&2
+  exit 1
+fi
+# The notifier: its schedule from the template's rule, the sender and the digest interval
+# from the parameters, and a Number below its MinValue refused.
+mail=(--function NotifierFunction --parameter MailFrom=noreply@mektep.example --parameter MailIdentity=mektep.example)
+given=$("$venv/python" deploy/local/emulator_args.py "${mail[@]}" --parameter DigestIntervalSeconds=5 2>/dev/null)
+for line in '--schedule=rate(1 minute)' --env=MAIL_FROM=noreply@mektep.example --env=DIGEST_INTERVAL_SECONDS=5; do
+  grep -qxF -- "$line" <<<"$given" || { echo "lint-deploy: emulator_args.py gave the notifier no $line" >&2; exit 1; }
+done
+if "$venv/python" deploy/local/emulator_args.py "${mail[@]}" --parameter DigestIntervalSeconds=0 >/dev/null 2>&1; then
+  echo "lint-deploy: emulator_args.py took a DigestIntervalSeconds below the template's MinValue" >&2
   exit 1
 fi
 
@@ -65,4 +76,4 @@ echo "lint-deploy: actionlint $("$venv/actionlint" -version | head -1 | awk '{pr
 echo "lint-deploy: shellcheck on the deploy scripts"
 "$shellcheck" tests/setup.sh tests/lint-deploy.sh tests/bench/load.sh deploy/local/render-conf.sh deploy/rehearse.sh
 
-node --test tests/deploy/url-rules.test.mjs tests/deploy/front-door.test.mjs tests/deploy/lambda-emulator.test.mjs
+node --test tests/deploy/

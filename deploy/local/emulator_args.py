@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Prints the arguments that give lambda_emulator.py the function deploy/template.yaml
-declares, one a line, for `mapfile`: its HTTP API routes, memory, timeout, handler, the
-environment variables the template gives as plain values or as parameters, and what its
-LoggingConfig makes Lambda set (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
+"""Prints the arguments that give lambda_emulator.py a function deploy/template.yaml
+declares, one a line, for `mapfile`: its HTTP API routes or its schedule, memory, timeout,
+handler, the environment variables the template gives as plain values or as parameters, and
+what its LoggingConfig makes Lambda set (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
 
-    tests/.tools/venv/bin/python deploy/local/emulator_args.py [--function IntakeFunction] \\
+    tests/.tools/venv/bin/python deploy/local/emulator_args.py --function IntakeFunction \\
         [--parameter OriginSecret=…]…
     --function-name=IntakeFunction
     --route=POST /api/applications
@@ -12,11 +12,21 @@ LoggingConfig makes Lambda set (AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL).
     --env=ORIGIN_SECRET=…
     --env=RUST_LOG=info
 
+    tests/.tools/venv/bin/python deploy/local/emulator_args.py --function NotifierFunction \\
+        --parameter MailFrom=… --parameter MailIdentity=…
+    --function-name=NotifierFunction
+    --schedule=rate(1 minute)
+    …
+
+`--function` may be left out while the template has one function only. A Schedule event
+(an EventBridge rule, SAM's `Schedule` or `ScheduleV2`) becomes `--schedule=<its rate>`;
+other events (SNS) have no counterpart in the emulator and are named on stderr.
+
 A variable the template gives as `!Ref SomeParameter` takes the parameter's value from
 `--parameter SomeParameter=VALUE` (repeatable), else from the environment variable
 `CFN_PARAMETER_SomeParameter`, else the parameter's Default. The value must meet the
-parameter's MinLength, MaxLength and AllowedPattern, as CloudFormation would demand (exit 2
-if not). A parameter with no value and no default is left out, named on stderr, like the
+parameter's MinLength, MaxLength, AllowedPattern, AllowedValues and, for a Number, MinValue
+and MaxValue, as CloudFormation would demand (exit 2 if not). A parameter with no value and no default is left out, named on stderr, like the
 variables the template computes (`!Ref ApplicationsTable`: create_tables.py prints those).
 A NoEcho parameter's value is never printed on stderr.
 """
@@ -69,6 +79,16 @@ def check(name: str, declaration: dict, value: str) -> None:
         problems.append(f"to match {declaration['AllowedPattern']}")
     if "AllowedValues" in declaration and value not in [str(v) for v in declaration["AllowedValues"]]:
         problems.append(f"one of {declaration['AllowedValues']}")
+    if declaration.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            problems.append("a number")
+        else:
+            if "MinValue" in declaration and number < float(declaration["MinValue"]):
+                problems.append(f"at least {declaration['MinValue']}")
+            if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
+                problems.append(f"at most {declaration['MaxValue']}")
     if problems:
         shown = "(hidden: NoEcho)" if declaration.get("NoEcho") else repr(value)
         print(f"emulator_args: parameter {name} {shown} must be {' and '.join(problems)}", file=sys.stderr)
@@ -96,8 +116,17 @@ def main() -> int:
     properties = {**globals_, **function.get("Properties", {})}
 
     lines = [f"--function-name={logical}"]
-    for event in (properties.get("Events") or {}).values():
+    for name, event in (properties.get("Events") or {}).items():
+        if event.get("Type") in ("Schedule", "ScheduleV2"):
+            key = "Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"
+            expression = event.get("Properties", {}).get(key)
+            if not isinstance(expression, str):
+                raise SystemExit(f"emulator_args: {logical}'s event {name} has no plain {key}")
+            lines.append(f"--schedule={expression}")
+            continue
         if event.get("Type") != "HttpApi":
+            print(f"emulator_args: {logical}'s {event.get('Type')} event {name} is not emulated; left out",
+                  file=sys.stderr)
             continue
         method = str(event.get("Properties", {}).get("Method", "ANY")).upper()
         path = event.get("Properties", {}).get("Path")

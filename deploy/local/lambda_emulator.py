@@ -11,6 +11,18 @@ It prints `API_ENDPOINT=http://127.0.0.1:<port>` and `RUNTIME_API=127.0.0.1:<por
 `READY` once the binary has finished its init (its first GET …/invocation/next), and runs
 until SIGINT or SIGTERM.
 
+A scheduled function (an EventBridge rule's target, such as the notifier) has no API:
+
+    python3 deploy/local/lambda_emulator.py --binary build-notifier/bootstrap \
+        --schedule "rate(1 minute)" [--every 5] --env …
+
+invokes it with an EventBridge "Scheduled Event" (detail-type "Scheduled Event", source
+"aws.events", the rule's ARN in resources) once every period of the rate expression, or every
+`--every` seconds, the first one period after the start as EventBridge does. It prints
+`RUNTIME_API=` and `READY`, no API_ENDPOINT. Scheduled invocations are asynchronous: nobody
+waits for the answer, and with one instance (reserved concurrency 1) a tick that comes while
+the last run is still going is skipped and logged, as a throttled run is.
+
 What it does as AWS does, from the documentation (Lambda "Using the Lambda runtime API for
 custom runtimes", API Gateway "Create AWS Lambda proxy integrations for HTTP APIs"):
 - the binary gets the environment a provided.al2023 function gets, and nothing of ours;
@@ -25,9 +37,10 @@ custom runtimes", API Gateway "Create AWS Lambda proxy integrations for HTTP API
   a crashed or timed-out instance is replaced, and the next request meets a new cold start.
 
 Standard library only, so that it runs wherever Python 3.11 does. It logs one line per
-invocation (request id, route, status, duration), never a body. GET /_emulator/stats on the
-API port answers the timings of every instance so far as JSON: `init_ms` (process start to
-its first /next) and `first_invocation_ms`.
+invocation (request id, route or event, status, duration), never a body. GET /_emulator/stats
+on the API port (and on the Runtime API's, which a scheduled function's test reads) answers the
+timings of every instance so far as JSON: `init_ms` (process start to its first /next) and
+`first_invocation_ms`, and its `invocations`.
 
 `--at` runs the binary with its clock moved to that moment (libfaketime, from Debian's
 `faketime` package), for rehearsing inside an application window that is in the past; the
@@ -384,6 +397,9 @@ class RuntimeApi(Handler):
     """What the binary talks to: the documented Runtime API, version 2018-06-01."""
 
     def do_GET(self) -> None:
+        if self.path == "/_emulator/stats":
+            self.send(200, [("content-type", "application/json")], json.dumps(self.function.stats(), indent=2).encode())
+            return
         if self.path != f"{RUNTIME_PREFIX}/invocation/next":
             self.send(*json_reply(404, {"errorType": "NotFound", "errorMessage": self.path}))
             return
@@ -428,6 +444,9 @@ class RuntimeApi(Handler):
             if answered:
                 self.send(*json_reply(413, {"errorType": "RequestEntityTooLarge", "errorMessage": "response over 6 MB"}))
                 return
+        elif self.function.args.schedule:
+            # Nobody reads a scheduled run's answer; it is kept as it came.
+            answered = self.function.respond(request_id, (200, [("content-type", "application/json")], body), "ok")
         else:
             reply, outcome = http_response(body)
             answered = self.function.respond(request_id, reply, outcome)
@@ -631,6 +650,63 @@ def add(reply: tuple[int, list[tuple[str, str]], bytes], headers: list[tuple[str
     return status, own + headers, body
 
 
+RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
+SECONDS_PER = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> float:
+    """The period of an EventBridge rate expression, `rate(1 minute)`, `rate(5 minutes)`."""
+    match = RATE.fullmatch(expression.strip())
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{expression!r} is not a rate expression such as rate(1 minute) "
+                         "(cron expressions are not emulated: give --every SECONDS)")
+    return int(match.group(1)) * SECONDS_PER[match.group(2).rstrip("s")]
+
+
+def scheduled_event(args: argparse.Namespace, clock_offset: float) -> bytes:
+    """What EventBridge sends a rule's Lambda target on each tick."""
+    now = datetime.fromtimestamp(time.time() + clock_offset, timezone.utc)
+    return json.dumps({
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": args.region,
+        "resources": [f"arn:aws:events:{args.region}:123456789012:rule/{args.function_name}Schedule"],
+        "detail": {},
+    }).encode()
+
+
+def run_schedule(function: Function, every: float, stop: threading.Event) -> None:
+    """Invokes the function every `every` seconds until `stop`, one run at a time."""
+    args = function.args
+    # The event's time follows the binary's clock, which --at moves.
+    offset = 0.0
+    if args.at:
+        offset = datetime.fromisoformat(args.at.replace("Z", "+00:00")).timestamp() - time.time()
+    started = time.monotonic()
+    tick = 1
+    while not stop.wait(max(0.0, started + tick * every - time.monotonic())):
+        invocation = Invocation(str(uuid.uuid4()), scheduled_event(args, offset), "Scheduled Event")
+        function.pending.put(invocation)
+        # Init, the run and a replaced instance's start, at most.
+        while not invocation.done.wait(0.1):
+            if stop.is_set():
+                return
+            if time.monotonic() - invocation.received > args.timeout + 60:
+                invocation.finish(json_reply(*INTERNAL_ERROR), "never started")
+        elapsed = (time.monotonic() - invocation.dispatched) * 1000 if invocation.dispatched else 0.0
+        log(f"invocation {invocation.request_id} 'Scheduled Event' {invocation.outcome} duration {elapsed:.1f} ms"
+            f" (instance {invocation.instance})")
+        # Ticks that came while it ran are skipped, as reserved concurrency 1 throttles them.
+        due = int((time.monotonic() - started) // every) + 1
+        if due > tick + 1:
+            log(f"{due - tick - 1} scheduled tick(s) skipped: the last run was still going")
+        tick = max(tick + 1, due)
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -648,6 +724,10 @@ def main() -> int:
     parser.add_argument("--runtime-port", type=int, default=0, help="0: a free port")
     parser.add_argument("--route", action="append", default=[],
                         help='"METHOD /path" as the HTTP API declares it (repeat); none: $default')
+    parser.add_argument("--schedule", metavar="RATE",
+                        help='a scheduled function, no API: "rate(1 minute)" as its EventBridge rule says')
+    parser.add_argument("--every", type=float, metavar="SECONDS",
+                        help="a scheduled function invoked this often (overrides --schedule's rate)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="the function's own environment variables (repeat)")
     parser.add_argument("--function-name", default="IntakeFunction")
@@ -665,27 +745,44 @@ def main() -> int:
         parser.error(f"--env takes NAME=VALUE, not {bad[0]!r}")
     if args.at:
         faketime_environment(args.at)  # fails early on a bad moment or a missing library
+    every = None
+    if args.schedule or args.every is not None:
+        if args.route:
+            parser.error("a scheduled function has no API: --route goes with neither --schedule nor --every")
+        try:
+            every = args.every if args.every is not None else rate_seconds(args.schedule)
+        except ValueError as error:
+            parser.error(str(error))
+        if every <= 0:
+            parser.error("--every takes a number of seconds above 0")
+        args.schedule = args.schedule or f"every {every:g} s"
 
     runtime = Server(("127.0.0.1", args.runtime_port), RuntimeApi)
-    api = Server(("127.0.0.1", args.api_port), ApiGateway)
+    api = None if every else Server(("127.0.0.1", args.api_port), ApiGateway)
     function = Function(args, f"127.0.0.1:{runtime.server_address[1]}")
     Handler.function = function
-    ApiGateway.routes = [Route.parse(text) for text in args.route] or [Route.parse("$default")]
-    ApiGateway.api_port = api.server_address[1]
+    servers = [runtime] + ([api] if api else [])
+    if api:
+        ApiGateway.routes = [Route.parse(text) for text in args.route] or [Route.parse("$default")]
+        ApiGateway.api_port = api.server_address[1]
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-               for server in (runtime, api)]
+               for server in servers]
     threads.append(threading.Thread(target=function.watch_deadlines, daemon=True))
+    if every:
+        threads.append(threading.Thread(target=run_schedule, args=(function, every, stop), daemon=True))
     for thread in threads:
         thread.start()
 
-    print(f"API_ENDPOINT=http://127.0.0.1:{api.server_address[1]}", flush=True)
+    if api:
+        print(f"API_ENDPOINT=http://127.0.0.1:{api.server_address[1]}", flush=True)
     print(f"RUNTIME_API={function.runtime_address}", flush=True)
-    log(f"routes: {', '.join(route.key for route in ApiGateway.routes)}"
-        + (f"; the binary's clock starts at {args.at}" if args.at else ""))
+    trigger = (f"a Scheduled Event every {every:g} s ({args.schedule})" if every
+               else f"routes: {', '.join(route.key for route in ApiGateway.routes)}")
+    log(trigger + (f"; the binary's clock starts at {args.at}" if args.at else ""))
     function.start_instance()
     while not stop.is_set():
         if function.ready.wait(0.1):
@@ -695,7 +792,7 @@ def main() -> int:
         pass
     log("stopping")
     function.stop()
-    for server in (api, runtime):
+    for server in reversed(servers):
         server.shutdown()
         server.server_close()
     return 0

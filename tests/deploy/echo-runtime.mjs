@@ -6,6 +6,12 @@
 //   /binary       answers bytes, base64-encoded
 //   /slow         takes 300 ms
 //   /hang         takes 10 s, longer than the test gives the function
+// An event without a path (a scheduled one) is answered {"ok":true}; when the emulator gives it
+// ECHO_EVENTS (a file), each is appended there as a JSON line with its context, the Lambda
+// environment and when the run started and ended. ECHO_SLOW_MS makes each such run take that
+// long; a file ECHO_EVENTS + ".crash" makes the next one crash (the file is removed first).
+import { appendFileSync, existsSync, unlinkSync } from "node:fs";
+
 const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation`;
 const lambdaEnv = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => /^(AWS_|LAMBDA_|_HANDLER|TZ$|APPLICATIONS_TABLE)/.test(name)));
@@ -20,6 +26,18 @@ for (;;) {
   };
   const event = await next.json();
   const path = event.rawPath;
+  if (path === undefined) {
+    const started = Date.now();
+    const record = process.env.ECHO_EVENTS;
+    if (record && existsSync(`${record}.crash`)) {
+      unlinkSync(`${record}.crash`);
+      process.exit(3);
+    }
+    await new Promise((done) => setTimeout(done, Number(process.env.ECHO_SLOW_MS ?? 0)));
+    if (record) appendFileSync(record, JSON.stringify({ event, context, env: lambdaEnv, started, ended: Date.now() }) + "\n");
+    await fetch(`${api}/${id}/response`, { method: "POST", body: JSON.stringify({ ok: true }) });
+    continue;
+  }
   if (path === "/crash") process.exit(3);
   if (path === "/slow") await new Promise((done) => setTimeout(done, 300));
   if (path === "/hang") await new Promise((done) => setTimeout(done, 10000));
