@@ -327,7 +327,7 @@ pub fn read_final_csv(
 
 /// What changed in the pool since `list` was recorded, in `lang`: codes no longer in it
 /// (withdrawn or set aside since) and codes of the pool it lacks. Empty when it still fits.
-pub fn stale(selection: &Selection, list: &FinalList, pool: &Pool, lang: &str) -> Vec<String> {
+fn stale(selection: &Selection, list: &FinalList, pool: &Pool, lang: &str) -> Vec<String> {
     let mut problems: Vec<String> = list
         .placed
         .iter()
@@ -343,6 +343,56 @@ pub fn stale(selection: &Selection, list: &FinalList, pool: &Pool, lang: &str) -
     problems
 }
 
+/// Why `list` cannot be frozen as it stands, in `lang`: one paragraph for each kind of
+/// problem, naming its codes; empty when it can be. A list is frozen only when it still fits
+/// the pool (`stale`), still records the ranking's proposal (scores imported since change
+/// it: propose and record again), and every application on it was checked by the
+/// secretariat and, if the commission could not rank it (not every member scored it), was
+/// given its outcome with a reason.
+pub fn freeze_refusals(
+    selection: &Selection,
+    list: &FinalList,
+    pool: &Pool,
+    ranking: &Ranking,
+    lang: &str,
+) -> Vec<String> {
+    let text = |key: &str, values: &[(&str, &str)]| selection.text(key, lang, values);
+    let mut refusals = Vec::new();
+    let stale = stale(selection, list, pool, lang);
+    if !stale.is_empty() {
+        refusals.push(text("final_freeze_stale", &[("problems", &stale.join("; "))]));
+    }
+    let proposal = propose(selection, ranking, pool);
+    let now: HashMap<&str, Outcome> = proposal.iter().map(|line| (line.code.as_str(), line.outcome)).collect();
+    let in_pool = || list.placed.iter().filter(|placed| pool.contains(&placed.code));
+    let rescored: Vec<String> = in_pool()
+        .filter_map(|placed| {
+            let now = now.get(placed.code.as_str()).filter(|now| **now != placed.proposed)?;
+            Some(text(
+                "final_freeze_proposal_changed",
+                &[("code", &one_line(&placed.code)), ("recorded", placed.proposed.key()), ("now", now.key())],
+            ))
+        })
+        .collect();
+    if !rescored.is_empty() {
+        refusals.push(text("final_freeze_rescored", &[("problems", &rescored.join("; "))]));
+    }
+    let codes = |lines: Vec<&Placed>| lines.iter().map(|placed| one_line(&placed.code)).collect::<Vec<_>>().join(", ");
+    let unchecked: Vec<&Placed> = in_pool()
+        .filter(|placed| pool.candidates.iter().any(|c| c.answers.code == placed.code && !c.checked))
+        .collect();
+    if !unchecked.is_empty() {
+        refusals.push(text("final_freeze_unchecked", &[("codes", &codes(unchecked))]));
+    }
+    let unranked: Vec<&Placed> = in_pool()
+        .filter(|placed| placed.reason.is_none() && ranking.incomplete.iter().any(|(code, _)| code == &placed.code))
+        .collect();
+    if !unranked.is_empty() {
+        refusals.push(text("final_freeze_unranked", &[("codes", &codes(unranked))]));
+    }
+    refusals
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -351,7 +401,7 @@ mod tests {
     use content_model::Selection;
     use store::{Category, Outcome, StoredAnswers};
 
-    use super::{proposal_csv, propose, read_final_csv};
+    use super::{freeze_refusals, proposal_csv, propose, read_final_csv};
     use crate::pool::Pool;
     use crate::ranking::{Ranked, Ranking};
 
@@ -380,6 +430,20 @@ mod tests {
     }
 
     fn pool(codes: &[&str]) -> Pool {
+        checked_pool(codes, &[])
+    }
+
+    /// A pool of `codes`, those in `eligible` checked by the secretariat.
+    fn checked_pool(codes: &[&str], eligible: &[&str]) -> Pool {
+        let decisions: Vec<store::Decision> = eligible
+            .iter()
+            .map(|code| store::Decision {
+                code: code.to_string(),
+                verdict: store::Verdict::Eligible,
+                by: "Айнура".into(),
+                at: chrono::DateTime::UNIX_EPOCH,
+            })
+            .collect();
         let answers = codes
             .iter()
             .map(|code| StoredAnswers {
@@ -392,7 +456,7 @@ mod tests {
                 entered_by: None,
             })
             .collect();
-        Pool::new(answers, &[], &[], &[])
+        Pool::new(answers, &decisions, &[], &[])
     }
 
     #[test]
@@ -465,5 +529,64 @@ mod tests {
         let placed = read_final_csv(&selection, &proposal, &pool, &csv, "final.csv", "ky").unwrap();
         assert_eq!(placed.len(), 2);
         assert!(placed.iter().all(|placed| placed.outcome == placed.proposed && placed.reason.is_none()));
+    }
+
+    fn list(placed: Vec<store::Placed>) -> store::FinalList {
+        store::FinalList {
+            placed,
+            recorded_by: "Айнура".into(),
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            frozen: None,
+        }
+    }
+
+    fn line(code: &str, outcome: Outcome, reason: Option<&str>) -> store::Placed {
+        store::Placed { code: code.into(), outcome, proposed: outcome, reason: reason.map(str::to_string) }
+    }
+
+    #[test]
+    fn a_list_is_frozen_only_checked_ranked_or_decided_with_a_reason_and_as_the_ranking_proposes() {
+        // Quota 1, no reserve: a ranked first, b second; c not scored by every member.
+        let ranking = |first: &str, second: &str| Ranking {
+            groups: vec![(
+                Category::UnderTwentyEight,
+                vec![ranked(first, 1, 90.0, true, false), ranked(second, 2, 80.0, false, false)],
+            )],
+            incomplete: vec![("c".into(), vec!["union".into()])],
+            ..Ranking::default()
+        };
+        let selection = selection(1, 0);
+        let recorded = list(vec![
+            line("a", Outcome::Selected, None),
+            line("b", Outcome::NotSelected, None),
+            line("c", Outcome::NotSelected, None),
+        ]);
+
+        // c not checked by the secretariat, and not ranked with no reason for its outcome.
+        let pool = checked_pool(&["a", "b", "c"], &["a", "b"]);
+        let refusals = freeze_refusals(&selection, &recorded, &pool, &ranking("a", "b"), "ru");
+        assert_eq!(refusals.len(), 2, "{refusals:?}");
+        assert!(refusals[0].starts_with("Эти заявки секретариат ещё не проверил: c."), "{refusals:?}");
+        assert!(refusals[1].starts_with("Эти заявки оценили не все члены"), "{refusals:?}");
+        assert!(refusals[1].contains("нет причины: c."), "{refusals:?}");
+
+        // Checked, and its outcome decided with a reason: it may be frozen.
+        let pool = checked_pool(&["a", "b", "c"], &["a", "b", "c"]);
+        let mut decided = recorded.clone();
+        decided.placed[2].reason = Some("a member fell ill; the commission agreed".into());
+        assert_eq!(freeze_refusals(&selection, &decided, &pool, &ranking("a", "b"), "ru"), Vec::<String>::new());
+
+        // Scores imported since the list was recorded put b first: propose and record again.
+        let refusals = freeze_refusals(&selection, &decided, &pool, &ranking("b", "a"), "ky");
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert!(
+            refusals[0].contains("a: тизмеде сунуш selected, рейтинг азыр not_selected деп сунуштайт"),
+            "{refusals:?}"
+        );
+        assert!(
+            refusals[0].contains("b: тизмеде сунуш not_selected, рейтинг азыр selected деп сунуштайт"),
+            "{refusals:?}"
+        );
+        assert!(refusals[0].contains("selection final propose, selection final record"), "{refusals:?}");
     }
 }

@@ -20,7 +20,7 @@ mod results;
 mod sheet;
 
 pub use content::CommissionContent;
-pub use final_list::{counts, proposal_csv, propose, read_final_csv, stale, Proposed};
+pub use final_list::{counts, freeze_refusals, proposal_csv, propose, read_final_csv, Proposed};
 pub use import::{import_sheet, ImportError};
 pub use pool::{Candidate, Excluded, Pool, SetAside};
 pub use ranking::{rank, Ranked, Ranking};

@@ -72,6 +72,18 @@ async fn applications(store: &impl CommissionStore) -> BTreeMap<&'static str, St
     codes
 }
 
+/// Every member scores the applications named in `order` 5…1, replacing her scores.
+async fn rescore(store: &impl CommissionStore, codes: &BTreeMap<&'static str, String>, order: [&str; 5]) {
+    for member in ["gamsumo", "union", "project"] {
+        let sheet: Vec<Scores> = order
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Scores { code: codes[name].clone(), member: member.into(), scores: vec![5 - i as u8; 7] })
+            .collect();
+        store.save_scores(member, &sheet, true).await.unwrap();
+    }
+}
+
 /// Runs `selection` with `args` in Russian on `content` and the store (`--store FILE`, or the
 /// DynamoDB `tables`).
 struct Cli {
@@ -245,7 +257,45 @@ async fn the_final_list_and_its_outcomes(store: &impl CommissionStore, cli: &Cli
     // Nothing is told before the list is frozen.
     let said = fails(cli.selection(&["notify", "--dry-run"]));
     assert!(said.contains("Итоговый список ещё не закреплён"), "{said}");
+    // Not frozen while the secretariat has not checked the applications on it: `show` says
+    // so, and `freeze` refuses, naming them.
+    let mut placed = ["Y1", "Y2", "Y3", "Y4", "Y5"].map(code);
+    placed.sort();
+    let unchecked = format!("Эти заявки секретариат ещё не проверил: {}.", placed.join(", "));
+    assert!(shown.contains(&format!("! {unchecked}")), "{shown}");
+    let said = fails(cli.selection(&["final", "freeze", "--by", "Бермет", "--yes"]));
+    assert!(said.contains(&unchecked) && said.contains("Ничего не изменено."), "{said}");
+    assert_eq!(store.final_list().await.unwrap().unwrap().frozen, None);
+    for name in ["Y1", "Y2", "Y3", "Y4", "Y5"] {
+        let eligible =
+            Decision { code: code(name), verdict: Verdict::Eligible, by: "Айнура".into(), at: Utc::now() };
+        store.decide(&eligible).await.unwrap();
+    }
+
+    // Nor when scores imported since the list was recorded make the ranking propose otherwise
+    // (every member now puts Y5 first and Y1 last).
+    rescore(store, &codes, ["Y5", "Y2", "Y3", "Y4", "Y1"]).await;
+    let said = fails(cli.selection(&["final", "freeze", "--by", "Бермет", "--yes"]));
+    assert!(said.contains("После записи списка оценки изменились"), "{said}");
+    assert!(
+        said.contains(&format!("{}: в списке предложено selected, рейтинг теперь предлагает not_selected", code("Y1"))),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{}: в списке предложено not_selected, рейтинг теперь предлагает selected", code("Y5"))),
+        "{said}"
+    );
+    assert!(said.contains("selection final propose, selection final record"), "{said}");
+    assert_eq!(store.final_list().await.unwrap().unwrap().frozen, None);
+    rescore(store, &codes, ["Y1", "Y2", "Y3", "Y4", "Y5"]).await;
+
+    // Frozen: first what is frozen (who recorded it, when, the counts), then frozen.
     let printed = succeeds(cli.selection(&["final", "freeze", "--by", "Бермет", "--yes"]));
+    assert!(
+        printed.contains("Закрепляется список, который записал(а) Айнура ")
+            && printed.contains("заявок – 5; отобрана – 2, в резерве – 2, не отобрана – 1."),
+        "{printed}"
+    );
     assert!(printed.contains("Итоговый список закреплён (Бермет"), "{printed}");
     let said = fails(record(&edited));
     assert!(said.contains("Итоговый список закрепил(а) Бермет") && said.contains("изменить его нельзя"), "{said}");

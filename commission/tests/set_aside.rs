@@ -471,8 +471,13 @@ impl CommissionStore for RecusedMeanwhile {
         self.store.record_final(list).await
     }
 
-    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<store::FinalList, RecordError> {
-        self.store.freeze_final(by, at).await
+    async fn freeze_final(
+        &self,
+        recorded_at: DateTime<Utc>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<store::FinalList, RecordError> {
+        self.store.freeze_final(recorded_at, by, at).await
     }
 
     async fn final_list(&self) -> Result<Option<store::FinalList>, StoreError> {

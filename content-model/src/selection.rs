@@ -172,6 +172,12 @@ pub const COMMISSION_TEXT_KEYS: &[&str] = &[
     "final_freeze_not_typed",
     "final_freeze_no_terminal",
     "final_freeze_stale",
+    "final_freeze_rescored",
+    "final_freeze_proposal_changed",
+    "final_freeze_unchecked",
+    "final_freeze_unranked",
+    "final_freeze_shown",
+    "final_freeze_changed",
     "final_frozen_now",
     // selection notify
     "notify_not_frozen",

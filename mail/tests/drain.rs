@@ -203,7 +203,7 @@ async fn outcomes_go_only_from_a_frozen_list_in_her_language_and_never_twice() {
     let drained = drain(&store, &mailer, &letters(), &settings, at(200)).await.unwrap();
     assert_eq!(drained.outcomes, Default::default(), "a list not frozen yet is told to no one");
 
-    store.freeze_final("secretariat", at(250)).await.unwrap();
+    store.freeze_final(at(150), "secretariat", at(250)).await.unwrap();
     let drained = drain(&store, &mailer, &letters(), &settings, at(300)).await.unwrap();
     assert_eq!((drained.outcomes.sent, drained.outcomes.failed), (2, 2));
     let sent = mailer.take();

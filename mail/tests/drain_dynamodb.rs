@@ -50,7 +50,7 @@ async fn the_drain_sends_each_message_once_on_dynamodb() {
         .await
         .unwrap();
     assert_eq!(drain(&store, &mailer, &letters(), &settings, at(300)).await.unwrap().outcomes, Default::default());
-    store.freeze_final("secretariat", at(310)).await.unwrap();
+    store.freeze_final(at(150), "secretariat", at(310)).await.unwrap();
     let drained = drain(&store, &mailer, &letters(), &settings, at(320)).await.unwrap();
     assert_eq!((drained.outcomes.sent, drained.outcomes.failed), (2, 1), "{drained:?}");
     let outcomes = mailer.take();

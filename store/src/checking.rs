@@ -132,6 +132,12 @@ pub enum RecordError {
     },
     /// No final list has been recorded yet.
     NoFinalList,
+    /// The final list stored is not the one the user saw and confirmed: it was recorded
+    /// again since, by `by` at `at`. Nothing changed; show it again and ask again.
+    ListChanged {
+        by: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     Store(crate::StoreError),
 }
 
@@ -149,6 +155,9 @@ impl fmt::Display for RecordError {
             RecordError::BadDuplicate { code, of, why } => write!(f, "{code} cannot be a duplicate of {of}: {why}"),
             RecordError::Frozen { by, at } => write!(f, "the final list was frozen by {by} at {at}"),
             RecordError::NoFinalList => write!(f, "no final list has been recorded"),
+            RecordError::ListChanged { by, at } => {
+                write!(f, "the final list was recorded again by {by} at {at} since it was shown; nothing was frozen")
+            }
             RecordError::Store(err) => err.fmt(f),
         }
     }

@@ -196,7 +196,10 @@ pub trait CommissionStore: Store + Outbox {
 
     /// Removes the application's answers, personal data, scores, decision, recusals and the
     /// messages owed about it (every kind, sent or not), in every table and from the file's
-    /// free space, and keeps only a [`Tombstone`]. Racing an
+    /// free space, and keeps only a [`Tombstone`]. Her line in the final list, if she has one,
+    /// stays (a frozen list says what was decided and told) but loses its reason, the
+    /// secretariat's free text that may describe her; a list not frozen yet then no longer
+    /// fits the pool, so it is recorded again before it can be frozen. Racing an
     /// import of scores, it ends withdrawn with no scores. Asked again, it answers
     /// [`RecordError::Withdrawn`], after finishing a withdrawal that failed part-way. Other
     /// applications' decisions that name it as the one kept stay as they are.
@@ -232,10 +235,14 @@ pub trait CommissionStore: Store + Outbox {
     /// [`RecordError::Withdrawn`] for a line whose code is not a stored application.
     fn record_final(&self, list: &FinalList) -> impl Future<Output = Result<(), RecordError>> + Send;
 
-    /// Freezes the recorded list for good and returns it. [`RecordError::NoFinalList`] when
-    /// none is recorded; [`RecordError::Frozen`] when it already is (nothing changes).
+    /// Freezes the recorded list for good and returns it, if it is still the one recorded at
+    /// `recorded_at` (the list the user was shown and confirmed), checked in the same atomic
+    /// step as the freezing. [`RecordError::NoFinalList`] when none is recorded;
+    /// [`RecordError::Frozen`] when it already is; [`RecordError::ListChanged`] when it was
+    /// recorded again since (nothing changes).
     fn freeze_final(
         &self,
+        recorded_at: chrono::DateTime<chrono::Utc>,
         by: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> impl Future<Output = Result<FinalList, RecordError>> + Send;

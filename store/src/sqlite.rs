@@ -603,6 +603,7 @@ fn withdraw_now(
             // messages went in the same transaction; deleting them again costs nothing and
             // keeps the promise the trait makes for stores that delete in steps.
             transaction.execute("DELETE FROM outbox WHERE code = ?1", [&code]).map_err(failed)?;
+            forget_final_reason(&transaction, &code)?;
             transaction.commit().map_err(failed)?;
             scrub(connection)?;
             return Err(RecordError::Withdrawn(code));
@@ -615,6 +616,7 @@ fn withdraw_now(
     // The submission id keeps its code, so that a late retry of it stores nothing; the digest
     // of what she wrote goes with what she wrote.
     transaction.execute("UPDATE submissions SET digest = NULL WHERE code = ?1", [code]).map_err(failed)?;
+    forget_final_reason(&transaction, code)?;
     transaction
         .execute(
             "INSERT INTO withdrawn (code, received_at, withdrawn_at, withdrawn_by) VALUES (?1, ?2, ?3, ?4)",
@@ -624,6 +626,13 @@ fn withdraw_now(
     transaction.commit().map_err(failed)?;
     scrub(connection)?;
     Ok(Tombstone { code: code.to_string(), received_at, withdrawn_at: at, by: by.to_string() })
+}
+
+/// A withdrawn application's line in the final list keeps its outcome and loses its reason:
+/// the secretariat's free text may describe her.
+fn forget_final_reason(connection: &Connection, code: &str) -> Result<(), StoreError> {
+    connection.execute("UPDATE final_placed SET reason = NULL WHERE code = ?1", [code]).map_err(failed)?;
+    Ok(())
 }
 
 fn withdrawn_now(connection: &mut Connection) -> Result<Vec<Tombstone>, StoreError> {
@@ -756,9 +765,14 @@ impl CommissionStore for SqliteStore {
         self.blocking(move |connection| record_final_now(connection, &list)).await
     }
 
-    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+    async fn freeze_final(
+        &self,
+        recorded_at: DateTime<Utc>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FinalList, RecordError> {
         let by = by.to_string();
-        self.blocking(move |connection| freeze_final_now(connection, &by, at)).await
+        self.blocking(move |connection| freeze_final_now(connection, recorded_at, &by, at)).await
     }
 
     async fn final_list(&self) -> Result<Option<FinalList>, StoreError> {
@@ -1034,10 +1048,23 @@ fn record_final_now(connection: &mut Connection, list: &FinalList) -> Result<(),
     Ok(())
 }
 
-fn freeze_final_now(connection: &mut Connection, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+fn freeze_final_now(
+    connection: &mut Connection,
+    seen: DateTime<Utc>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<FinalList, RecordError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
     if let Some((by, at)) = frozen(&transaction)? {
         return Err(RecordError::Frozen { by, at });
+    }
+    // The list the user confirmed, or nothing: recorded again since, it is not what she saw.
+    match read_final_list(&transaction)? {
+        None => return Err(RecordError::NoFinalList),
+        Some(list) if list.recorded_at != seen => {
+            return Err(RecordError::ListChanged { by: list.recorded_by, at: list.recorded_at })
+        }
+        Some(_) => {}
     }
     let updated = transaction
         .execute("UPDATE final_list SET frozen_by = ?1, frozen_at = ?2 WHERE id = 1", params![by, at.to_rfc3339()])

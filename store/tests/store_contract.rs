@@ -965,11 +965,54 @@ async fn withdrawn_with_messages(store: &impl CommissionStore) -> String {
     code
 }
 
-/// A withdrawal asked again finishes what the first left: the messages go.
+/// A withdrawal asked again finishes what the first left: the messages go, and so does the
+/// reason in her line of the final list.
 async fn withdrawal_asked_again_takes_the_messages(store: &impl CommissionStore, code: &str) {
     assert!(!store.outbox().await.unwrap().is_empty(), "the test left a message behind");
+    let reason_of =
+        |list: Option<FinalList>| list.unwrap().placed.into_iter().find(|line| line.code == code).unwrap().reason;
+    assert!(reason_of(store.final_list().await.unwrap()).is_some(), "the test left a reason behind");
     assert!(matches!(store.withdraw(code, at(11, 9), "Айнура").await, Err(RecordError::Withdrawn(_))));
     assert_eq!(store.outbox().await.unwrap(), [], "asked again, the withdrawal takes its messages");
+    assert_eq!(reason_of(store.final_list().await.unwrap()), None, "asked again, it takes the reason");
+}
+
+/// A withdrawal keeps her line in the final list, with its outcome, and takes the reason the
+/// secretariat wrote there (it may describe her): before the list is frozen and after.
+async fn withdrawal_takes_her_reason_from_the_final_list(store: &impl CommissionStore) {
+    use Outcome::{NotSelected, Reserve, Selected};
+
+    let mut codes = Vec::new();
+    for n in 0..3u32 {
+        codes.push(store.save(&application(&format!("reason-{n:04}"), "Reason", n)).await.unwrap().code);
+    }
+    let (a, b, c) = (&codes[0], &codes[1], &codes[2]);
+    let list = final_list(
+        "Айжан",
+        at(19, 9),
+        vec![
+            placed(a, Selected, Reserve, Some("her mother is the district's akim")),
+            placed(b, Reserve, NotSelected, Some("she moved to Naryn for her husband")),
+            placed(c, NotSelected, NotSelected, None),
+        ],
+    );
+    store.record_final(&list).await.unwrap();
+
+    let line_of = |list: &FinalList, code: &str| list.placed.iter().find(|line| line.code == code).cloned().unwrap();
+
+    store.withdraw(a, at(20, 8), "Айнура").await.unwrap();
+    let mut expected = list.clone();
+    expected.placed.iter_mut().filter(|line| &line.code == a).for_each(|line| line.reason = None);
+    assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&expected), "her line stays, without its reason");
+
+    let frozen = store.freeze_final(expected.recorded_at, "Айнура", at(20, 9)).await.unwrap();
+    assert_eq!(line_of(&frozen, b).reason.as_deref(), Some("she moved to Naryn for her husband"));
+    store.withdraw(b, at(21, 9), "Айнура").await.unwrap();
+    let after = store.final_list().await.unwrap().unwrap();
+    assert_eq!(line_of(&after, b), placed(b, Reserve, NotSelected, None), "frozen, her line stays without its reason");
+    assert_eq!(line_of(&after, c), line_of(&frozen, c), "the other lines stay as they were");
+    assert_eq!(line_of(&after, a), line_of(&frozen, a));
+    assert_eq!(after.frozen, frozen.frozen, "still frozen, by the same hand");
 }
 
 fn frozen_by<T>(result: Result<T, RecordError>) -> (String, chrono::DateTime<Utc>) {
@@ -1001,7 +1044,7 @@ async fn final_list_contract(store: &impl CommissionStore) {
     let (a, b, c, withdrawn) = (&codes[0], &codes[1], &codes[2], &codes[3]);
     store.withdraw(withdrawn, at(15, 9), "Айнура").await.unwrap();
     assert_eq!(store.final_list().await.unwrap(), None);
-    assert!(matches!(store.freeze_final("Айнура", at(20, 9)).await, Err(RecordError::NoFinalList)));
+    assert!(matches!(store.freeze_final(at(18, 9), "Айнура", at(20, 9)).await, Err(RecordError::NoFinalList)));
     assert_eq!(store.final_list().await.unwrap(), None, "nothing to freeze, nothing frozen");
 
     // Given in any order, read back by code.
@@ -1044,11 +1087,20 @@ async fn final_list_contract(store: &impl CommissionStore) {
     assert!(store.record_final(&with(placed(a, Reserve, Reserve, None))).await.is_err(), "a code named twice");
     assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&decided), "refused lists change nothing");
 
-    let frozen = store.freeze_final("Айнура", at(20, 9)).await.unwrap();
+    // Shown the first list, confirmed after the second was recorded: not what she saw.
+    assert!(matches!(
+        store.freeze_final(at(18, 9), "Айнура", at(20, 9)).await,
+        Err(RecordError::ListChanged { by, at: when }) if by == "Айжан" && when == at(19, 9)
+    ));
+    assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&decided), "nothing frozen");
+    let frozen = store.freeze_final(decided.recorded_at, "Айнура", at(20, 9)).await.unwrap();
     let expected = FinalList { frozen: Some(("Айнура".into(), at(20, 9))), ..decided.clone() };
     assert_eq!(frozen, expected);
     assert_eq!(store.final_list().await.unwrap().as_ref(), Some(&expected));
-    assert_eq!(frozen_by(store.freeze_final("Гүлнара", at(21, 9)).await), ("Айнура".into(), at(20, 9)));
+    assert_eq!(
+        frozen_by(store.freeze_final(decided.recorded_at, "Гүлнара", at(21, 9)).await),
+        ("Айнура".into(), at(20, 9))
+    );
     assert_eq!(frozen_by(store.record_final(&decided).await), ("Айнура".into(), at(20, 9)));
     let changed = final_list("Гүлнара", at(21, 9), vec![placed(a, NotSelected, Selected, Some("late"))]);
     assert_eq!(frozen_by(store.record_final(&changed).await), ("Айнура".into(), at(20, 9)));
@@ -1080,7 +1132,25 @@ async fn the_sqlite_store_finishes_a_withdrawal_that_left_messages() {
         [&code],
     )
     .unwrap();
+    // And a line with a reason in the final list, as a list recorded before she withdrew
+    // could have had if the withdrawal had stopped before clearing it.
+    side.execute(
+        "INSERT INTO final_list (id, recorded_by, recorded_at) VALUES (1, 'Айжан', '2020-12-19T09:00:00+00:00')",
+        [],
+    )
+    .unwrap();
+    side.execute(
+        "INSERT INTO final_placed (code, outcome, proposed, reason) VALUES (?1, 'reserve', 'not_selected', 'her story')",
+        [&code],
+    )
+    .unwrap();
     withdrawal_asked_again_takes_the_messages(&store, &code).await;
+}
+
+#[tokio::test]
+async fn the_sqlite_store_takes_her_reason_from_the_final_list_when_she_withdraws() {
+    let (_dir, store) = test_support::temp_store();
+    withdrawal_takes_her_reason_from_the_final_list(&store).await;
 }
 
 #[tokio::test]
@@ -1131,7 +1201,33 @@ async fn the_dynamodb_store_finishes_a_withdrawal_that_left_messages() {
     .map(|(name, value)| (name.to_string(), value))
     .collect();
     client.put_item().table_name(&tables.applicants).set_item(Some(item)).send().await.unwrap();
+    // And a line with a reason in the final list, the item as the store writes it.
+    let line = [
+        ("code", S(code.clone())),
+        ("outcome", S("reserve".into())),
+        ("proposed", S("not_selected".into())),
+        ("reason", S("her story".into())),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect();
+    let list = [
+        ("pk", S("final#list".into())),
+        ("placed", aws_sdk_dynamodb::types::AttributeValue::L(vec![aws_sdk_dynamodb::types::AttributeValue::M(line)])),
+        ("recorded_by", S("Айжан".into())),
+        ("recorded_at", S("2020-12-19T09:00:00+00:00".into())),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect();
+    client.put_item().table_name(&tables.applications).set_item(Some(list)).send().await.unwrap();
     withdrawal_asked_again_takes_the_messages(&store, &code).await;
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test]
+async fn the_dynamodb_store_takes_her_reason_from_the_final_list_when_she_withdraws() {
+    withdrawal_takes_her_reason_from_the_final_list(&test_support::dynamo_store().await).await;
 }
 
 #[cfg(feature = "dynamodb")]

@@ -29,8 +29,8 @@ use clap::{Parser, Subcommand};
 use commission::dossier::bishkek_moment;
 use commission::notify::Reach;
 use commission::{
-    counts, import_sheet, json_visible, one_line, proposal_csv, propose, rank, ranked_marks, ranking_json,
-    read_final_csv, results_csv, results_markdown, set_aside_line, sheet_csv, sheet_html, stale, write_private,
+    counts, freeze_refusals, import_sheet, json_visible, one_line, proposal_csv, propose, rank, ranked_marks,
+    ranking_json, read_final_csv, results_csv, results_markdown, set_aside_line, sheet_csv, sheet_html, write_private,
     Audience, CommissionContent, Pool,
 };
 use store::{Category, CommissionStore, FinalList, MessageKind, Outcome, RecordError, Recusal, SqliteStore};
@@ -341,6 +341,9 @@ fn final_refused(content: &CommissionContent, err: RecordError, lang: &str) -> S
             text("final_frozen_refused", &[("by", &one_line(&by)), ("at", &bishkek_moment(at))])
         }
         RecordError::NoFinalList => text("final_none", &[]),
+        RecordError::ListChanged { by, at } => {
+            text("final_freeze_changed", &[("by", &one_line(&by)), ("at", &bishkek_moment(at))])
+        }
         RecordError::UnknownCode(code) => text("final_unknown_code", &[("code", &one_line(&code))]),
         RecordError::Withdrawn(code) => text("import_withdrawn", &[("code", &one_line(&code))]),
         other => other.to_string(),
@@ -470,9 +473,14 @@ async fn final_step(
                     }
                 }
             }
-            // What no longer fits the pool (withdrawn or set aside since it was recorded).
-            for problem in stale(&content.selection, &list, &pool, lang) {
-                println!("! {problem}");
+            // What keeps it from being frozen: the pool or the scores changed since it was
+            // recorded, an application not checked, one not ranked without a reason.
+            if list.frozen.is_none() {
+                let scores = store.scores().await.map_err(|e| e.to_string())?;
+                let ranking = rank(&content.selection, &pool, &scores);
+                for problem in freeze_refusals(&content.selection, &list, &pool, &ranking, lang) {
+                    println!("\n! {problem}");
+                }
             }
         }
         FinalStep::Freeze { by, yes } => {
@@ -481,15 +489,36 @@ async fn final_step(
             if let Some((by, at)) = list.frozen {
                 return Err(final_refused(content, RecordError::Frozen { by, at }, lang));
             }
-            let problems = stale(&content.selection, &list, &pool, lang);
-            if !problems.is_empty() {
-                return Err(text("final_freeze_stale", &[("problems", &problems.join("; "))]));
+            let scores = store.scores().await.map_err(|e| e.to_string())?;
+            let ranking = rank(&content.selection, &pool, &scores);
+            let refusals = freeze_refusals(&content.selection, &list, &pool, &ranking, lang);
+            if !refusals.is_empty() {
+                return Err(refusals.join("\n"));
             }
+            // What is about to be frozen, so that the list confirmed is the list frozen: the
+            // store refuses it if it was recorded again since this was read.
+            let (selected, reserve, not_selected) = counts(list.placed.iter().map(|placed| &placed.outcome));
+            println!(
+                "{}",
+                text(
+                    "final_freeze_shown",
+                    &[
+                        ("by", &one_line(&list.recorded_by)),
+                        ("at", &bishkek_moment(list.recorded_at)),
+                        ("count", &list.placed.len().to_string()),
+                        ("selected", &selected.to_string()),
+                        ("reserve", &reserve.to_string()),
+                        ("not_selected", &not_selected.to_string()),
+                    ]
+                )
+            );
             if !yes {
                 confirm(content, lang, &text("final_freeze_confirm", &[("count", &list.placed.len().to_string())]))?;
             }
-            let frozen =
-                store.freeze_final(&by, chrono::Utc::now()).await.map_err(|err| final_refused(content, err, lang))?;
+            let frozen = store
+                .freeze_final(list.recorded_at, &by, chrono::Utc::now())
+                .await
+                .map_err(|err| final_refused(content, err, lang))?;
             let at = frozen.frozen.as_ref().map_or_else(String::new, |(_, at)| bishkek_moment(*at));
             println!(
                 "{}",

@@ -16,7 +16,9 @@
 //!   - `recusal#<code>#<member>`: a member who does not score the application, and why.
 //!   - `withdrawn#<code>`: the tombstone of a withdrawn application (code, received, withdrawn).
 //!   - `final#list`: the final list, every line in the one item, who recorded it and, once
-//!     frozen, who froze it; every write is conditional on its not being frozen.
+//!     frozen, who froze it; recording and freezing are conditional on its not being frozen
+//!     (freezing also on its `recorded_at` being the one the user saw). A withdrawal removes
+//!     the reason from her line, frozen or not.
 //! - `applicants` (the only table with personal data):
 //!   - `applicant#<code>`: name, birth date, place, work and contacts.
 //!   - `suspect#<submission id>`: what the honeypot caught, with `expires_at` (seconds since
@@ -31,7 +33,8 @@
 //! A withdrawal writes the tombstone and deletes the application, applicant, decision and outbox
 //! items in one transaction (conditional on the application item), then deletes every item of
 //! the code that remains: recusals and scores of every member and version (and the outbox
-//! items again, so that a withdrawal asked again finishes whatever was left). An import of scores
+//! items again, so that a withdrawal asked again finishes whatever was left), and the reason
+//! in her line of the final list. An import of scores
 //! racing it reads the tombstones of its codes again after making its version current and
 //! deletes what it wrote for a withdrawn code (and for a recusal made meanwhile); [`scores`]
 //! leaves out withdrawn codes and recused members in any case.
@@ -409,7 +412,49 @@ impl DynamoStore {
                 deletes.push(pk);
             }
         }
-        self.delete_all(&self.tables.applications, deletes).await
+        self.delete_all(&self.tables.applications, deletes).await?;
+        self.forget_final_reason(code).await
+    }
+
+    /// A withdrawn application's line in the final list keeps its outcome and loses its
+    /// reason (the secretariat's free text may describe her): one update of that line,
+    /// conditional on the line still being hers and the list being the one read.
+    async fn forget_final_reason(&self, code: &str) -> Result<(), StoreError> {
+        for attempt in 0..RECORD_ATTEMPTS {
+            let Some(item) = self.get(&self.tables.applications, FINAL_LIST.to_string()).await? else {
+                return Ok(());
+            };
+            let list: FinalListItem = from_item(item, "the final list")?;
+            let Some(line) = list.placed.iter().position(|line| line.code == code && line.reason.is_some()) else {
+                return Ok(());
+            };
+            let updated = self
+                .client
+                .update_item()
+                .table_name(&self.tables.applications)
+                .key("pk", s(FINAL_LIST))
+                .update_expression(format!("REMOVE #placed[{line}].#reason"))
+                .condition_expression(format!("#placed[{line}].#code = :code AND #recorded_at = :recorded_at"))
+                .expression_attribute_names("#placed", "placed")
+                .expression_attribute_names("#reason", "reason")
+                .expression_attribute_names("#code", "code")
+                .expression_attribute_names("#recorded_at", "recorded_at")
+                .expression_attribute_values(":code", s(code))
+                .expression_attribute_values(":recorded_at", s(list.recorded_at))
+                .send()
+                .await;
+            match updated {
+                Ok(_) => return Ok(()),
+                // Recorded again meanwhile: read it again.
+                Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                    back_off(20, attempt).await
+                }
+                Err(err) => return Err(failed("UpdateItem", err)),
+            }
+        }
+        Err(StoreError::conflict(format!(
+            "clearing the final list's reason for {code} met other changes to it {RECORD_ATTEMPTS} times; try again"
+        )))
     }
 
     /// Removes the digest of what was sent from a submission marker: the marker keeps its code
@@ -725,18 +770,39 @@ impl CommissionStore for DynamoStore {
         }
     }
 
-    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<FinalList, RecordError> {
+    async fn freeze_final(
+        &self,
+        recorded_at: DateTime<Utc>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FinalList, RecordError> {
+        // The condition names the stored text of the time the user was shown, read here: the
+        // same instant written another way would never match.
+        let Some(item) = self.get(&self.tables.applications, FINAL_LIST.to_string()).await? else {
+            return Err(RecordError::NoFinalList);
+        };
+        let item: FinalListItem = from_item(item, "the final list")?;
+        let seen = item.recorded_at.clone();
+        let stored = final_list_of(item)?;
+        if let Some((by, at)) = stored.frozen {
+            return Err(RecordError::Frozen { by, at });
+        }
+        if stored.recorded_at != recorded_at {
+            return Err(RecordError::ListChanged { by: stored.recorded_by, at: stored.recorded_at });
+        }
         let frozen = self
             .client
             .update_item()
             .table_name(&self.tables.applications)
             .key("pk", s(FINAL_LIST))
             .update_expression("SET #frozen_by = :by, #frozen_at = :at")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#frozen_at)")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#frozen_at) AND #recorded_at = :seen")
             .expression_attribute_names("#frozen_by", "frozen_by")
             .expression_attribute_names("#frozen_at", "frozen_at")
+            .expression_attribute_names("#recorded_at", "recorded_at")
             .expression_attribute_values(":by", s(by))
             .expression_attribute_values(":at", s(at.to_rfc3339()))
+            .expression_attribute_values(":seen", s(seen))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
@@ -1358,13 +1424,15 @@ fn final_list_of(item: FinalListItem) -> Result<FinalList, StoreError> {
 }
 
 impl DynamoStore {
-    /// Why a write of the final list conditional on its not being frozen failed: it is frozen
-    /// (by whom, when), or there is none to freeze.
+    /// Why a write of the final list conditional on its not being frozen (and, freezing, on
+    /// its being the list seen) failed: it is frozen (by whom, when), there is none, or it was
+    /// recorded again meanwhile.
     async fn refused_as_frozen(&self) -> RecordError {
         match CommissionStore::final_list(self).await {
             Ok(Some(FinalList { frozen: Some((by, at)), .. })) => RecordError::Frozen { by, at },
             Ok(None) => RecordError::NoFinalList,
-            Ok(Some(_)) => StoreError::conflict("the final list changed while it was written; try again").into(),
+            // Recorded again between the read and the write: not the list the user saw.
+            Ok(Some(list)) => RecordError::ListChanged { by: list.recorded_by, at: list.recorded_at },
             Err(err) => err.into(),
         }
     }
