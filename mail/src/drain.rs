@@ -7,8 +7,15 @@
 //! leaves a lease that runs out: the next drain sends it again and logs
 //! `mail_resent_after_interrupted_try`. That is the one way a message can go twice (SES
 //! takes no idempotency key): SES accepted it, and the record of it was not written.
+//!
+//! A pass chooses what is due by the `now` it is given, but each claim's lease runs from the
+//! moment of that claim: a long pass (hundreds of outcomes, a slow SES) never hands out a
+//! lease that has already run out, which a drain running meanwhile would take for an
+//! interrupted try. And a pass stops claiming once it has run for [`Settings::budget`], so
+//! that a backlog is sent over several runs instead of killing every run mid-send.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -17,8 +24,40 @@ use store::{CommissionStore, Delivery, MessageKind, OutboxEntry, Outcome, StoreE
 use crate::compose::{address_of, compose_digest, compose_outcome, compose_receipt};
 use crate::{Composed, Letters, Mailer, SendError};
 
+/// Where a pass reads the time as it goes: the wall clock, or a test's own.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    /// The wall clock.
+    pub fn system() -> Self {
+        Self(Arc::new(Utc::now))
+    }
+
+    /// A clock that reads `read`.
+    pub fn new(read: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(read))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
 /// How a drain behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// At most one digest of notices this often: the secretariat gets one mail per interval
     /// on a busy day instead of one per application.
@@ -31,11 +70,17 @@ pub struct Settings {
     pub secretariat: String,
     /// Which kinds this drain sends.
     pub kinds: Vec<MessageKind>,
+    /// How long a pass may go on claiming entries; what is still due then waits for the next
+    /// run. Well under the notifier's 50 s: the last message claimed may still take SES's
+    /// 30 s of tries. And well under the lease, which must outlast one send.
+    pub budget: Duration,
+    /// Where a pass reads how long it has been running, for its leases and its budget.
+    pub clock: Clock,
 }
 
 impl Settings {
     /// The defaults (a digest at most every 10 minutes, a 2-minute lease, 8 tries, every
-    /// kind) with notices going to `secretariat`.
+    /// kind, 15 s of claiming per pass, the wall clock) with notices going to `secretariat`.
     pub fn new(secretariat: impl Into<String>) -> Self {
         Self { secretariat: secretariat.into(), ..Self::default() }
     }
@@ -49,6 +94,8 @@ impl Default for Settings {
             max_attempts: 8,
             secretariat: String::new(),
             kinds: MessageKind::ALL.to_vec(),
+            budget: Duration::from_secs(15),
+            clock: Clock::system(),
         }
     }
 }
@@ -80,6 +127,8 @@ pub struct Drained {
     pub outcomes: Tally,
     /// Digests sent (each carries one or more notices).
     pub digests: usize,
+    /// Entries due but not claimed: the pass had run for its budget. The next run sends them.
+    pub left_for_next_run: usize,
 }
 
 impl Drained {
@@ -114,16 +163,25 @@ pub async fn drain<S: CommissionStore>(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Drained, StoreError> {
-    let drain = Drain { store, mailer, letters, settings, now, drained: Drained::default() };
+    let started = settings.clock.now();
+    let drain = Drain { store, mailer, letters, settings, now, started, drained: Drained::default() };
     drain.run().await
 }
+
+/// How long to wait before each new try of a settle that failed. A settle that fails after
+/// SES accepted the message leaves it to be sent again once its lease runs out; a few
+/// seconds of patience with the store are cheaper than a duplicate.
+const SETTLE_WAITS: [Duration; 3] = [Duration::from_millis(100), Duration::from_millis(500), Duration::from_secs(2)];
 
 struct Drain<'a, S, M> {
     store: &'a S,
     mailer: &'a M,
     letters: &'a Letters,
     settings: &'a Settings,
+    /// What is due is due by this time.
     now: DateTime<Utc>,
+    /// The clock's reading when the pass began.
+    started: DateTime<Utc>,
     drained: Drained,
 }
 
@@ -179,15 +237,32 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
                 self.digest(&notices).await?;
             }
         }
+        if self.drained.left_for_next_run > 0 {
+            tracing::info!(left = self.drained.left_for_next_run, "mail_left_for_next_run");
+        }
         Ok(self.drained)
     }
 
-    fn lease_until(&self) -> DateTime<Utc> {
-        self.now + TimeDelta::from_std(self.settings.lease).unwrap_or(TimeDelta::minutes(2))
+    /// How long the pass has been running, by its clock (never less than nothing, should
+    /// the wall clock be set back meanwhile).
+    fn elapsed(&self) -> TimeDelta {
+        (self.settings.clock.now() - self.started).max(TimeDelta::zero())
     }
 
-    /// Claims the entry; `None` when another drain has it or it is no longer due.
-    async fn claim(&self, entry: &OutboxEntry) -> Result<Option<OutboxEntry>, StoreError> {
+    /// Until when a claim made now is this pass's: from the moment of the claim, not the
+    /// pass's start, so that a claim late in a long pass is not already out of its lease.
+    fn lease_until(&self) -> DateTime<Utc> {
+        let lease = TimeDelta::from_std(self.settings.lease).unwrap_or(TimeDelta::minutes(2));
+        self.now + self.elapsed() + lease
+    }
+
+    /// Claims the entry; `None` when another drain has it, it is no longer due, or this pass
+    /// has run for its budget (then it is counted as left for the next run).
+    async fn claim(&mut self, entry: &OutboxEntry) -> Result<Option<OutboxEntry>, StoreError> {
+        if self.elapsed() >= TimeDelta::from_std(self.settings.budget).unwrap_or(TimeDelta::MAX) {
+            self.drained.left_for_next_run += 1;
+            return Ok(None);
+        }
         let claimed = self.store.claim(entry.kind, &entry.code, self.now, self.lease_until()).await?;
         if claimed.is_some() && matches!(entry.delivery, Delivery::Sending { .. }) {
             // The last drain claimed it and never said how the try ended: SES may have sent
@@ -197,6 +272,55 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
         Ok(claimed)
     }
 
+    /// Records how a claimed try ended, trying the store again a few times before giving
+    /// up. A message SES accepted and the store did not record is the duplicate window: the
+    /// operator sees `mail_sent_not_recorded` before it is sent again.
+    async fn settle(
+        &self,
+        kind: MessageKind,
+        code: &str,
+        claimed_attempts: u32,
+        delivery: &Delivery,
+    ) -> Result<(), StoreError> {
+        let mut waits = SETTLE_WAITS.iter();
+        loop {
+            let err = match self.store.settle(kind, code, claimed_attempts, delivery).await {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            match waits.next() {
+                Some(wait) => {
+                    tracing::warn!(kind = %kind, code, error = %err, "mail_settle_retry");
+                    tokio::time::sleep(*wait).await;
+                }
+                None => {
+                    if let Delivery::Sent { message_id, .. } = delivery {
+                        tracing::error!(
+                            kind = %kind,
+                            code,
+                            message_id = %message_id,
+                            error = %err,
+                            what = "SES accepted it, the store did not record it: it goes again once its lease runs out",
+                            "mail_sent_not_recorded"
+                        );
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// Gives claimed entries back, due at once with the tries they had, when something other
+    /// than the send stopped the pass: nothing was sent, so nothing may look interrupted.
+    async fn release(&self, claimed: &[(MessageKind, &str, u32)]) {
+        for &(kind, code, attempts) in claimed {
+            let pending = Delivery::Pending { attempts: attempts.saturating_sub(1), due: self.now };
+            if let Err(err) = self.settle(kind, code, attempts, &pending).await {
+                tracing::warn!(kind = %kind, code, error = %err, "mail_release_failed");
+            }
+        }
+    }
+
     /// A receipt or an outcome (`outcome`: the frozen list's line for it, `None` when the
     /// code is not in the list).
     async fn one(&mut self, entry: &OutboxEntry, outcome: Option<Option<Outcome>>) -> Result<(), StoreError> {
@@ -204,7 +328,14 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
             return Ok(());
         };
         let attempts = attempts_of(&claimed.delivery);
-        let plan = match self.store.addressee(&entry.code).await? {
+        let addressee = match self.store.addressee(&entry.code).await {
+            Ok(addressee) => addressee,
+            Err(err) => {
+                self.release(&[(entry.kind, &entry.code, attempts)]).await;
+                return Err(err);
+            }
+        };
+        let plan = match addressee {
             None => Plan::Nothing("withdrawn"),
             Some(addressee) if address_of(&addressee).is_none() => Plan::Nothing("no address"),
             Some(addressee) => match outcome {
@@ -225,8 +356,7 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
                 self.outcome_of_send(entry.kind, &entry.code, attempts, result)
             }
         };
-        self.store.settle(entry.kind, &entry.code, attempts, &delivery).await?;
-        Ok(())
+        self.settle(entry.kind, &entry.code, attempts, &delivery).await
     }
 
     /// How a try ends, counted and logged.
@@ -262,20 +392,31 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
 
     /// Claims every due notice and sends them as one digest to the secretariat.
     async fn digest(&mut self, notices: &[OutboxEntry]) -> Result<(), StoreError> {
-        let mut claimed: Vec<(OutboxEntry, u32)> = Vec::new();
+        let mut claimed: Vec<(&str, u32)> = Vec::new();
         let mut rows: Vec<StoredAnswers> = Vec::new();
         for entry in notices {
             let Some(taken) = self.claim(entry).await? else { continue };
             let attempts = attempts_of(&taken.delivery);
-            match self.store.addressee(&entry.code).await? {
+            let found = match self.store.addressee(&entry.code).await {
+                Ok(found) => found,
+                Err(err) => {
+                    claimed.push((&entry.code, attempts));
+                    self.release(&notices_of(&claimed)).await;
+                    return Err(err);
+                }
+            };
+            match found {
                 Some(addressee) => {
                     rows.push(addressee.answers);
-                    claimed.push((taken, attempts));
+                    claimed.push((&entry.code, attempts));
                 }
                 None => {
                     self.drained.notices.failed += 1;
                     let failed = Delivery::Failed { attempts, at: self.now, reason: "withdrawn".into() };
-                    self.store.settle(entry.kind, &entry.code, attempts, &failed).await?;
+                    if let Err(err) = self.settle(entry.kind, &entry.code, attempts, &failed).await {
+                        self.release(&notices_of(&claimed)).await;
+                        return Err(err);
+                    }
                 }
             }
         }
@@ -287,12 +428,21 @@ impl<S: CommissionStore, M: Mailer> Drain<'_, S, M> {
         if result.is_ok() {
             self.drained.digests += 1;
         }
-        for (entry, attempts) in claimed {
-            let delivery = self.outcome_of_send(MessageKind::Notice, &entry.code, attempts, result.clone());
-            self.store.settle(MessageKind::Notice, &entry.code, attempts, &delivery).await?;
+        // Every notice of the digest is settled, even after one fails: the others went.
+        let mut first_error = None;
+        for (code, attempts) in claimed {
+            let delivery = self.outcome_of_send(MessageKind::Notice, code, attempts, result.clone());
+            if let Err(err) = self.settle(MessageKind::Notice, code, attempts, &delivery).await {
+                first_error.get_or_insert(err);
+            }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Claimed notices as [`Drain::release`] takes them.
+fn notices_of<'a>(claimed: &[(&'a str, u32)]) -> Vec<(MessageKind, &'a str, u32)> {
+    claimed.iter().map(|&(code, attempts)| (MessageKind::Notice, code, attempts)).collect()
 }
 
 /// Whether a drain at `now` may claim the entry: pending and due, or a lease that ran out.

@@ -19,7 +19,7 @@ mod mime;
 mod ses;
 
 pub use compose::{address_of, compose_digest, compose_outcome, compose_receipt, Composed, DIGEST_CODE};
-pub use drain::{backoff, drain, Drained, Settings, Tally};
+pub use drain::{backoff, drain, Clock, Drained, Settings, Tally};
 pub use events::{read_event, Event, SesReport};
 pub use letters::{LetterTexts, Letters};
 pub use mailer::{forget, mail_folder, FolderMailer, Mailer, SendError};

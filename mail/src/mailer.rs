@@ -71,8 +71,9 @@ pub struct FolderMailer {
 }
 
 impl FolderMailer {
-    /// Writes into `dir` (made when the first message is written), from a placeholder sender
-    /// until [`FolderMailer::with_sender`] names one.
+    /// Writes into `dir`, from a placeholder sender until [`FolderMailer::with_sender`] names
+    /// one. The folder is made when the first message is written; it and its files are
+    /// readable by their owner only (mode 0700 and 0600).
     pub fn new(dir: PathBuf) -> Self {
         Self { dir, from: "mektep@localhost".into(), reply_to: "mektep@localhost".into() }
     }
@@ -89,9 +90,10 @@ impl FolderMailer {
     }
 
     fn write(&self, message: &Composed) -> Result<String, SendError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
         let mime = message.try_to_mime(&self.from, &self.reply_to)?;
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|err| SendError::Transient(format!("cannot make the mail folder: {err}")))?;
+        private_folder(&self.dir)
+            .map_err(|err| SendError::Transient(format!("cannot make the mail folder its owner's only: {err}")))?;
         let time = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let stem = match message.kind {
             MessageKind::Notice => format!("{time}-digest"),
@@ -103,7 +105,9 @@ impl FolderMailer {
                 1 => format!("{stem}.eml"),
                 n => format!("{stem}-{n}.eml"),
             };
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(self.dir.join(&name)) {
+            // A receipt holds her address, phone, birth date and answers: the owner's only,
+            // like the store beside it.
+            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(self.dir.join(&name)) {
                 Ok(mut file) => {
                     file.write_all(&mime)
                         .and_then(|()| file.sync_all())
@@ -116,6 +120,18 @@ impl FolderMailer {
         }
         Err(SendError::Transient(format!("{stem}.eml exists 99 times")))
     }
+}
+
+/// Makes `dir` (and what is missing above it) readable by its owner only, or takes that
+/// right from everyone else on a folder an earlier version made open.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let mode = std::fs::metadata(dir)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))?;
+    }
+    Ok(())
 }
 
 impl Mailer for FolderMailer {

@@ -94,6 +94,7 @@ async fn drain_once(notifier: &Notifier) -> Result<Value, Error> {
         digests = drained.digests,
         retry_later = drained.receipts.retry_later + drained.notices.retry_later + drained.outcomes.retry_later,
         failed = drained.receipts.failed + drained.notices.failed + drained.outcomes.failed,
+        left_for_next_run = drained.left_for_next_run,
         "mail_drained"
     );
     Ok(serde_json::json!({"sent": drained.messages_sent()}))

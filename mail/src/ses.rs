@@ -74,7 +74,7 @@ impl SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|err| classify(err, &self.from))?;
         Ok(answer.message_id().unwrap_or_default().to_string())
     }
 }
@@ -91,10 +91,11 @@ fn tag_value(value: &str) -> String {
     value.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' }).collect()
 }
 
-/// Whether trying again can help. A refusal of this message (`MessageRejected`, an invalid
-/// address, a request SES will not take) is permanent; throttling, a paused or suspended
-/// account (an operator's fix lets it go), a 5xx, a timeout or a dropped connection is not.
-fn classify(err: SdkError<SendEmailError>) -> SendError {
+/// Whether trying again can help. A refusal of this message (`MessageRejected` about a
+/// recipient or the message itself, an invalid address, a request SES will not take) is
+/// permanent; throttling, a paused or suspended account, a sender SES does not (yet) let us
+/// send from (an operator's fix lets it go), a 5xx, a timeout or a dropped connection is not.
+fn classify(err: SdkError<SendEmailError>, from: &str) -> SendError {
     let said = |err: &dyn std::error::Error| {
         without_addresses(&aws_smithy_types::error::display::DisplayErrorContext(err).to_string())
     };
@@ -108,9 +109,15 @@ fn classify(err: SdkError<SendEmailError>) -> SendError {
                 SendEmailError::AccountSuspendedException(_)
                 | SendEmailError::SendingPausedException(_)
                 | SendEmailError::NotFoundException(_) => SendError::Transient(reason),
-                SendEmailError::MessageRejected(_)
-                | SendEmailError::BadRequestException(_)
-                | SendEmailError::MailFromDomainNotVerifiedException(_) => SendError::Permanent(reason),
+                // The sender, not this message: unverified or misspelt, every message fails
+                // alike until the operator fixes it, and then each must still go.
+                SendEmailError::MailFromDomainNotVerifiedException(_) => sender_refused(status, reason),
+                SendEmailError::MessageRejected(rejected) if is_about_sender(rejected.message(), from) => {
+                    sender_refused(status, reason)
+                }
+                SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_) => {
+                    SendError::Permanent(reason)
+                }
                 _ if status == 400 && !is_throttling(service.err()) => SendError::Permanent(reason),
                 _ => SendError::Transient(reason),
             }
@@ -125,8 +132,81 @@ fn classify(err: SdkError<SendEmailError>) -> SendError {
     }
 }
 
+/// A refusal of the sender: tried again later (the entry keeps its backoff and its
+/// `max_attempts`), and said at once in a line of its own, without any address, which the
+/// operator's alarm matches: `mail_sender_not_verified`.
+fn sender_refused(status: u16, reason: String) -> SendError {
+    tracing::error!(status, reason = %reason, "mail_sender_not_verified");
+    SendError::Transient(format!("the sender is not verified or not allowed: {reason}"))
+}
+
+/// Whether SES's words of a `MessageRejected` are about the sender rather than a recipient
+/// or the message. "Did not have authority to send from …" is the sender. "Email address is
+/// not verified. The following identities failed the check …: …" is the sender when it
+/// names the sender's address or domain, or names no one; when it names only others, they
+/// are recipients (SES's sandbox), which retrying cannot help.
+fn is_about_sender(message: Option<&str>, from: &str) -> bool {
+    let message = message.unwrap_or_default().to_lowercase();
+    if message.contains("authority to send from") {
+        return true;
+    }
+    if !message.contains("not verified") {
+        return false;
+    }
+    let from = bare_address(from);
+    let domain = from.rsplit_once('@').map(|(_, domain)| domain.to_string()).unwrap_or_default();
+    let named: Vec<&str> = message
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '"' | '\'' | '(' | ')'))
+        .map(|word| word.trim_end_matches(['.', ':']))
+        .filter(|word| word.contains('@') || (!domain.is_empty() && *word == domain))
+        .collect();
+    named.is_empty() || named.iter().any(|word| *word == from || *word == domain)
+}
+
+/// `Mektep <noreply@mektep.vap.kg>` → `noreply@mektep.vap.kg`, lower case.
+fn bare_address(from: &str) -> String {
+    let inner = match (from.rfind('<'), from.rfind('>')) {
+        (Some(open), Some(close)) if open < close => from.get(open + 1..close).unwrap_or(from),
+        _ => from,
+    };
+    inner.trim().to_lowercase()
+}
+
 fn is_throttling(err: &SendEmailError) -> bool {
     use aws_sdk_sesv2::error::ProvideErrorMetadata as _;
     matches!(err, SendEmailError::TooManyRequestsException(_) | SendEmailError::LimitExceededException(_))
         || err.code().is_some_and(|code| code.contains("Throttl") || code.contains("TooManyRequests"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FROM: &str = "Mektep <noreply@mektep.vap.kg>";
+
+    #[test]
+    fn a_refusal_of_the_sender_is_told_from_a_refusal_of_a_recipient() {
+        let about_sender = |message: &str| is_about_sender(Some(message), FROM);
+        // moto's words, and SES's for a From it may not use.
+        assert!(about_sender("Did not have authority to send from email noreply@mektep.vap.kg"));
+        // SES's sandbox or an unverified identity: whose address failed the check decides.
+        assert!(about_sender(
+            "Email address is not verified. The following identities failed the check in region \
+             EU-CENTRAL-1: noreply@mektep.vap.kg, asel@example.kg"
+        ));
+        assert!(about_sender(
+            "Email address is not verified. The following identities failed the check: mektep.vap.kg"
+        ));
+        assert!(about_sender("Email address is not verified."));
+        assert!(!about_sender(
+            "Email address is not verified. The following identities failed the check in region \
+             EU-CENTRAL-1: asel@example.kg"
+        ));
+        assert!(!about_sender(
+            "Email address is not verified. The following identities failed the check in region \
+             EU-CENTRAL-1: asel@mektep.vap.kg"
+        ));
+        assert!(!about_sender("Message length is more than 10 megabytes"));
+        assert!(!is_about_sender(None, FROM));
+    }
 }

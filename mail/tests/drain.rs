@@ -1,14 +1,16 @@
 //! Draining the outbox of a real SQLite store: every message once, digests no more often
 //! than their interval, retries with backoff, giving up, permanent refusals, nothing to send
-//! to, an interrupted try, and outcomes only from a frozen list.
+//! to, an interrupted try, and outcomes only from a frozen list; a pass longer than a lease
+//! and its time budget, a store that fails to record a try, and the preview's folder kept
+//! its owner's only.
 
 mod common;
 
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use common::{application, at, letters, Logs, Recorder};
-use mail::{drain, FolderMailer, SendError, Settings};
+use common::{application, at, letters, Flaky, HandClock, Logs, Recorder};
+use mail::{drain, Composed, FolderMailer, Mailer, SendError, Settings};
 use store::{CommissionStore, Delivery, FinalList, MessageKind, Outbox, Outcome, Placed, SqliteStore, Store};
 
 fn settings() -> Settings {
@@ -254,4 +256,224 @@ async fn the_preview_writes_each_message_to_a_file_and_forgets_a_withdrawn_appli
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|name| !name.contains(&withdrawn)));
     assert_eq!(mail::forget(&dir.path().join("nowhere.mail"), &[kept]).unwrap(), 0);
+}
+
+/// A mailer each of whose sends takes `step` by the hand clock; the `pause_at`-th send
+/// (from 1) says it is under way and waits to be let go on, as a slow SES would.
+struct Slow {
+    clock: HandClock,
+    step: TimeDelta,
+    sent: std::sync::Mutex<Vec<String>>,
+    pause_at: usize,
+    under_way: tokio::sync::Notify,
+    go_on: tokio::sync::Notify,
+}
+
+impl Slow {
+    fn new(clock: &HandClock, step: TimeDelta, pause_at: usize) -> Self {
+        Self {
+            clock: clock.clone(),
+            step,
+            sent: Default::default(),
+            pause_at,
+            under_way: Default::default(),
+            go_on: Default::default(),
+        }
+    }
+
+    fn codes(&self) -> Vec<String> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl Mailer for Slow {
+    async fn send(&self, message: &Composed) -> Result<String, SendError> {
+        self.clock.advance(self.step);
+        let n = {
+            let mut sent = self.sent.lock().unwrap();
+            sent.push(message.code.clone());
+            sent.len()
+        };
+        if n == self.pause_at {
+            self.under_way.notify_one();
+            self.go_on.notified().await;
+        }
+        Ok(format!("slow-{n}"))
+    }
+}
+
+/// Four receipts, each send taking 4 s, the lease 10 s: the pass takes 16 s. While its
+/// third send is under way (12 s in), the scheduled drain runs. Every receipt goes once.
+#[tokio::test]
+async fn a_pass_longer_than_the_lease_leases_each_claim_from_its_own_time_so_a_drain_meanwhile_sends_nothing_twice() {
+    let logs = Logs::capture();
+    let (_dir, store) = test_support::temp_store();
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        codes.push(save(&store, &format!("s{i}"), "ky", &format!("a{i}@example.kg"), i).await);
+    }
+    let clock = HandClock::at(at(10));
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Receipt];
+    settings.lease = Duration::from_secs(10);
+    settings.clock = clock.clock();
+    let slow = Slow::new(&clock, TimeDelta::seconds(4), 3);
+    let meanwhile = Recorder::default();
+    let letters = letters();
+
+    let (first, second) = tokio::join!(drain(&store, &slow, &letters, &settings, at(10)), async {
+        slow.under_way.notified().await;
+        assert_eq!(clock.now(), at(22), "the third send is under way, 12 s into the pass");
+        let second = drain(&store, &meanwhile, &letters, &settings, clock.now()).await;
+        slow.go_on.notify_one();
+        second
+    });
+    let (first, second) = (first.unwrap(), second.unwrap());
+
+    let mut sent: Vec<String> = slow.codes();
+    sent.extend(meanwhile.sent().into_iter().map(|message| message.code));
+    for code in &codes {
+        let times = sent.iter().filter(|sent| *sent == code).count();
+        assert_eq!(times, 1, "the receipt of {code} went {times} times: {sent:?}");
+        assert!(matches!(delivery(&store, MessageKind::Receipt, code).await, Delivery::Sent { attempts: 1, .. }));
+    }
+    assert_eq!((first.receipts.sent, second.receipts.sent), (3, 1), "the drain meanwhile took the fourth");
+    assert!(logs.saying("mail_resent_after_interrupted_try").is_empty(), "{:?}", logs.lines());
+}
+
+/// A backlog is sent over several runs: a pass stops claiming after its budget, says how
+/// many it left, and the next run sends those.
+#[tokio::test]
+async fn a_pass_stops_claiming_after_its_budget_and_the_next_run_sends_the_rest() {
+    let (_dir, store) = test_support::temp_store();
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        codes.push(save(&store, &format!("s{i}"), "ru", &format!("b{i}@example.kg"), i).await);
+    }
+    let clock = HandClock::at(at(10));
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Receipt];
+    settings.budget = Duration::from_secs(10);
+    settings.clock = clock.clock();
+    let slow = Slow::new(&clock, TimeDelta::seconds(4), usize::MAX);
+
+    let first = drain(&store, &slow, &letters(), &settings, at(10)).await.unwrap();
+    assert_eq!((first.receipts.sent, first.left_for_next_run), (3, 2), "claims at 0, 4 and 8 s, not at 12 s");
+    assert_eq!(slow.codes(), codes[..3]);
+    for code in &codes[3..] {
+        assert!(matches!(delivery(&store, MessageKind::Receipt, code).await, Delivery::Pending { attempts: 0, .. }));
+    }
+
+    let next = drain(&store, &slow, &letters(), &settings, at(70)).await.unwrap();
+    assert_eq!((next.receipts.sent, next.left_for_next_run), (2, 0));
+    assert_eq!(slow.codes(), codes);
+}
+
+#[tokio::test]
+async fn the_preview_folder_and_its_messages_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let (dir, store) = test_support::temp_store();
+    save(&store, "s1", "ky", "a@example.kg", 0).await;
+    let folder = dir.path().join("preview").join("applications.mail");
+    let drained = drain(&store, &FolderMailer::new(folder.clone()), &letters(), &settings(), at(10)).await.unwrap();
+    assert_eq!(drained.messages_sent(), 2);
+    assert_eq!(mode(&folder), 0o700);
+    for file in std::fs::read_dir(&folder).unwrap() {
+        let file = file.unwrap();
+        assert_eq!(mode(&file.path()), 0o600, "{:?}", file.file_name());
+    }
+
+    // A folder an earlier version made open to everyone is closed at the next message.
+    let older = dir.path().join("older.mail");
+    std::fs::create_dir(&older).unwrap();
+    std::fs::set_permissions(&older, std::fs::Permissions::from_mode(0o755)).unwrap();
+    save(&store, "s2", "ru", "b@example.kg", 20).await;
+    let mut receipts = settings();
+    receipts.kinds = vec![MessageKind::Receipt];
+    assert_eq!(
+        drain(&store, &FolderMailer::new(older.clone()), &letters(), &receipts, at(30)).await.unwrap().receipts.sent,
+        1
+    );
+    assert_eq!(mode(&older), 0o700);
+}
+
+#[tokio::test]
+async fn a_settle_that_fails_once_after_the_send_is_tried_again_and_the_message_goes_once() {
+    let logs = Logs::capture();
+    let (_dir, store) = test_support::temp_store();
+    let code = save(&store, "s1", "ky", "a@example.kg", 0).await;
+    let store = Flaky::new(store).failing_settles([true]);
+    let mailer = Recorder::default();
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Receipt];
+
+    let drained = drain(&store, &mailer, &letters(), &settings, at(0)).await.unwrap();
+    assert_eq!(drained.receipts.sent, 1);
+    assert!(matches!(delivery(&store.store, MessageKind::Receipt, &code).await, Delivery::Sent { attempts: 1, .. }));
+    assert_eq!(logs.saying("mail_settle_retry").len(), 1, "{:?}", logs.lines());
+    assert!(logs.saying("mail_sent_not_recorded").is_empty());
+
+    assert_eq!(drain(&store, &mailer, &letters(), &settings, at(3600)).await.unwrap().receipts.sent, 0);
+    assert_eq!(mailer.sent().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_send_the_store_cannot_record_is_said_to_have_gone_with_its_kind_and_code() {
+    let logs = Logs::capture();
+    let (_dir, store) = test_support::temp_store();
+    let code = save(&store, "s1", "ky", "asel@example.kg", 0).await;
+    let store = Flaky::new(store).failing_settles([true; 10]);
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Receipt];
+
+    assert!(drain(&store, &Recorder::default(), &letters(), &settings, at(0)).await.is_err());
+    let said = logs.saying("mail_sent_not_recorded");
+    assert_eq!(said.len(), 1, "{:?}", logs.lines());
+    assert!(said[0].contains("ERROR") && said[0].contains("kind=receipt") && said[0].contains(&code), "{}", said[0]);
+    assert!(said[0].contains("message-1"), "the mail service's id: {}", said[0]);
+    assert!(logs.lines().iter().all(|line| !line.contains("asel")), "no address in the logs");
+}
+
+#[tokio::test]
+async fn a_store_error_after_claiming_gives_the_entry_back_due_at_once_with_its_tries() {
+    let logs = Logs::capture();
+    let (_dir, store) = test_support::temp_store();
+    let code = save(&store, "s1", "ky", "a@example.kg", 0).await;
+    let store = Flaky::new(store).failing_addressees([true]);
+    let mailer = Recorder::default();
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Receipt];
+
+    assert!(drain(&store, &mailer, &letters(), &settings, at(10)).await.is_err());
+    assert_eq!(
+        delivery(&store.store, MessageKind::Receipt, &code).await,
+        Delivery::Pending { attempts: 0, due: at(10) }
+    );
+    // The next run, a minute later and well within the lease the claim took, sends it.
+    let next = drain(&store, &mailer, &letters(), &settings, at(70)).await.unwrap();
+    assert_eq!(next.receipts.sent, 1);
+    assert!(matches!(delivery(&store.store, MessageKind::Receipt, &code).await, Delivery::Sent { attempts: 1, .. }));
+    assert!(logs.saying("mail_resent_after_interrupted_try").is_empty(), "nothing was sent: nothing to warn of");
+}
+
+#[tokio::test]
+async fn a_store_error_while_gathering_a_digest_gives_back_every_notice_claimed() {
+    let (_dir, store) = test_support::temp_store();
+    let first = save(&store, "s1", "ky", "", 0).await;
+    let second = save(&store, "s2", "ru", "", 1).await;
+    let store = Flaky::new(store).failing_addressees([false, true]);
+    let mailer = Recorder::default();
+    let mut settings = settings();
+    settings.kinds = vec![MessageKind::Notice];
+
+    assert!(drain(&store, &mailer, &letters(), &settings, at(10)).await.is_err());
+    for code in [&first, &second] {
+        assert_eq!(
+            delivery(&store.store, MessageKind::Notice, code).await,
+            Delivery::Pending { attempts: 0, due: at(10) }
+        );
+    }
+    let next = drain(&store, &mailer, &letters(), &settings, at(70)).await.unwrap();
+    assert_eq!((next.digests, next.notices.sent), (1, 2));
 }

@@ -125,3 +125,176 @@ impl Logs {
         self.lines().into_iter().filter(|line| line.contains(message)).collect()
     }
 }
+
+/// A clock a test moves by hand, for [`mail::Settings::clock`].
+#[derive(Clone)]
+pub(crate) struct HandClock(std::sync::Arc<Mutex<DateTime<Utc>>>);
+
+impl HandClock {
+    pub(crate) fn at(time: DateTime<Utc>) -> Self {
+        Self(std::sync::Arc::new(Mutex::new(time)))
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+
+    pub(crate) fn advance(&self, by: chrono::TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+
+    pub(crate) fn clock(&self) -> mail::Clock {
+        let hand = self.clone();
+        mail::Clock::new(move || hand.now())
+    }
+}
+
+/// The embedded store, with the settles and addressee reads a test tells to fail (in call
+/// order: `true` fails that call; calls past the list go through).
+pub(crate) struct Flaky {
+    pub(crate) store: store::SqliteStore,
+    pub(crate) settles: Mutex<VecDeque<bool>>,
+    pub(crate) addressees: Mutex<VecDeque<bool>>,
+}
+
+impl Flaky {
+    pub(crate) fn new(store: store::SqliteStore) -> Self {
+        Self { store, settles: Mutex::default(), addressees: Mutex::default() }
+    }
+
+    pub(crate) fn failing_settles(self, calls: impl IntoIterator<Item = bool>) -> Self {
+        *self.settles.lock().unwrap() = calls.into_iter().collect();
+        self
+    }
+
+    pub(crate) fn failing_addressees(self, calls: impl IntoIterator<Item = bool>) -> Self {
+        *self.addressees.lock().unwrap() = calls.into_iter().collect();
+        self
+    }
+}
+
+fn fails(calls: &Mutex<VecDeque<bool>>, operation: &str) -> Result<(), store::StoreError> {
+    match calls.lock().unwrap().pop_front() {
+        Some(true) => Err(store::StoreError::unavailable(format!("{operation}: the test's outage"))),
+        _ => Ok(()),
+    }
+}
+
+impl store::Store for Flaky {
+    async fn save(&self, application: &Application) -> Result<store::Saved, store::StoreError> {
+        self.store.save(application).await
+    }
+
+    async fn save_suspect(&self, suspect: &store::Suspect) -> Result<store::Saved, store::StoreError> {
+        self.store.save_suspect(suspect).await
+    }
+}
+
+impl store::Outbox for Flaky {
+    async fn outbox(&self) -> Result<Vec<store::OutboxEntry>, store::StoreError> {
+        self.store.outbox().await
+    }
+
+    async fn enqueue(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        lang: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, store::StoreError> {
+        self.store.enqueue(kind, code, lang, now).await
+    }
+
+    async fn claim(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<store::OutboxEntry>, store::StoreError> {
+        self.store.claim(kind, code, now, lease_until).await
+    }
+
+    async fn settle(
+        &self,
+        kind: store::MessageKind,
+        code: &str,
+        claimed_attempts: u32,
+        delivery: &store::Delivery,
+    ) -> Result<bool, store::StoreError> {
+        fails(&self.settles, "settle")?;
+        self.store.settle(kind, code, claimed_attempts, delivery).await
+    }
+
+    async fn addressee(&self, code: &str) -> Result<Option<store::Addressee>, store::StoreError> {
+        fails(&self.addressees, "addressee")?;
+        self.store.addressee(code).await
+    }
+}
+
+impl store::CommissionStore for Flaky {
+    async fn record_final(&self, list: &store::FinalList) -> Result<(), store::RecordError> {
+        self.store.record_final(list).await
+    }
+
+    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<store::FinalList, store::RecordError> {
+        self.store.freeze_final(by, at).await
+    }
+
+    async fn final_list(&self) -> Result<Option<store::FinalList>, store::StoreError> {
+        self.store.final_list().await
+    }
+
+    async fn answers(&self) -> Result<Vec<store::StoredAnswers>, store::StoreError> {
+        self.store.answers().await
+    }
+
+    async fn personal(&self, code: &str) -> Result<Option<BTreeMap<String, String>>, store::StoreError> {
+        self.store.personal(code).await
+    }
+
+    async fn save_scores(
+        &self,
+        member: &str,
+        sheet: &[store::Scores],
+        overwrite: bool,
+    ) -> Result<(), store::ScoresError> {
+        self.store.save_scores(member, sheet, overwrite).await
+    }
+
+    async fn scores(&self) -> Result<Vec<store::Scores>, store::StoreError> {
+        self.store.scores().await
+    }
+
+    async fn suspects(&self) -> Result<Vec<(String, store::Fields)>, store::StoreError> {
+        self.store.suspects().await
+    }
+
+    async fn decide(&self, decision: &store::Decision) -> Result<(), store::RecordError> {
+        self.store.decide(decision).await
+    }
+
+    async fn decisions(&self) -> Result<Vec<store::Decision>, store::StoreError> {
+        self.store.decisions().await
+    }
+
+    async fn withdraw(&self, code: &str, at: DateTime<Utc>, by: &str) -> Result<store::Tombstone, store::RecordError> {
+        self.store.withdraw(code, at, by).await
+    }
+
+    async fn withdrawn(&self) -> Result<Vec<store::Tombstone>, store::StoreError> {
+        self.store.withdrawn().await
+    }
+
+    async fn erase_personal(&self, before: DateTime<Utc>) -> Result<store::Erased, store::StoreError> {
+        self.store.erase_personal(before).await
+    }
+
+    async fn recuse(&self, recusal: &store::Recusal) -> Result<(), store::RecordError> {
+        self.store.recuse(recusal).await
+    }
+
+    async fn recusals(&self) -> Result<Vec<store::Recusal>, store::StoreError> {
+        self.store.recusals().await
+    }
+}
