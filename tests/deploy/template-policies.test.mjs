@@ -248,7 +248,8 @@ describe("the mail alarms reach the operator and match what the notifier logs", 
   it("each log line the operator must hear of has a filter, an alarm on its metric, and is logged by the mail crate", () => {
     const terms = filters.map(([, f]) => f.Properties.FilterPattern.replace(/^"|"$/g, ""));
     assert.deepEqual([...terms].sort(),
-      ["mail_bounce", "mail_complaint", "mail_resent_after_interrupted_try", "mail_send_failed"]);
+      ["mail_bounce", "mail_complaint", "mail_resent_after_interrupted_try", "mail_send_failed",
+        "mail_sender_not_verified", "mail_sent_not_recorded"]);
     for (const [logical, filter] of filters) {
       const [{ MetricNamespace, MetricName }] = filter.Properties.MetricTransformations;
       const watching = alarms.filter(([, a]) => a.Properties.MetricName === MetricName

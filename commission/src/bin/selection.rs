@@ -598,6 +598,10 @@ async fn notify(
     let settings = mail::Settings {
         secretariat: secretariat.clone(),
         kinds: vec![MessageKind::Outcome],
+        // The scheduled notifier stops claiming after 15 s to finish inside its Lambda's
+        // timeout; here nothing cuts the run short, and every claim's lease runs from its own
+        // moment, so the whole list goes in one run.
+        budget: std::time::Duration::from_secs(30 * 60),
         ..mail::Settings::default()
     };
     let now = chrono::Utc::now();
