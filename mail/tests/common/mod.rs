@@ -237,8 +237,13 @@ impl store::CommissionStore for Flaky {
         self.store.record_final(list).await
     }
 
-    async fn freeze_final(&self, by: &str, at: DateTime<Utc>) -> Result<store::FinalList, store::RecordError> {
-        self.store.freeze_final(by, at).await
+    async fn freeze_final(
+        &self,
+        recorded_at: DateTime<Utc>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<store::FinalList, store::RecordError> {
+        self.store.freeze_final(recorded_at, by, at).await
     }
 
     async fn final_list(&self) -> Result<Option<store::FinalList>, store::StoreError> {
