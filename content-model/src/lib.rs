@@ -9,6 +9,7 @@
 mod config;
 mod dates;
 mod error;
+mod folder;
 mod form;
 mod form_view;
 mod front_matter;
@@ -23,6 +24,7 @@ mod translation;
 pub use config::{Contact, SiteConfig};
 pub use dates::DatePatterns;
 pub use error::{line_of_key, with_causes, ContentError};
+pub use folder::{read_content_file, read_translations};
 pub use form::{Field, FieldKind, Form, Section};
 pub use form_view::{form_view, FieldView, FormSectionView, FormView};
 pub use front_matter::FrontMatter;

@@ -21,17 +21,9 @@ pub struct IntakeTexts {
 impl IntakeTexts {
     /// Reads the files below a `content/` folder.
     pub fn read(content_dir: &Path) -> Result<Self, Vec<ContentError>> {
-        let read = |name: &str| {
-            let file = content_dir.join(name);
-            std::fs::read_to_string(&file)
-                .map_err(|err| vec![ContentError::new(&file, Message::CannotRead { error: err.to_string() })])
-        };
+        let read = |name: &str| content_model::read_content_file(content_dir, name);
         let config = read("config.toml")?;
-        let languages = SiteConfig::parse(&content_dir.join("config.toml"), &config)?.languages;
-        let translations = languages
-            .iter()
-            .map(|lang| Ok((lang.clone(), read(&format!("i18n/{lang}.toml"))?)))
-            .collect::<Result<_, Vec<ContentError>>>()?;
+        let translations = content_model::read_translations(content_dir, &config)?;
         Ok(Self { config, schedule: read("schedule.toml")?, form: read("form.toml")?, translations })
     }
 }

@@ -21,7 +21,7 @@ mod validate;
 pub use handler::{handle, refusal, MAX_BODY};
 pub use intake::{Clock, Intake, IntakeTexts};
 #[cfg(feature = "lambda")]
-pub use logs::json_logs;
+pub use logs::{init_lambda_logs, json_logs};
 pub use loopback::loopback_host;
 pub use router::router;
 pub use submission::{BodyError, BodyFormat, RawSubmission};

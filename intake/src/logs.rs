@@ -26,3 +26,15 @@ where
         .with_writer(writer)
         .finish()
 }
+
+/// Starts [`json_logs`] on standard output for the process, at the level Lambda's logging
+/// controls set (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`, else `INFO`: what each Lambda
+/// binary of the project does first.
+pub fn init_lambda_logs() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    lambda_http::tracing::subscriber::util::SubscriberInitExt::init(json_logs(std::io::stdout, level));
+}

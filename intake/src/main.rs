@@ -5,12 +5,11 @@
 //! (a local DynamoDB-compatible server), `ORIGIN_SECRET` (the value CloudFront sends in
 //! `X-Origin-Verify`; when set, every request without it is refused), and the log level in
 //! `AWS_LAMBDA_LOG_LEVEL` (Lambda's logging controls) or `RUST_LOG`, `INFO` by default.
-//! Only this file reads the environment.
+//! Only this file (and `intake::init_lambda_logs`, for the log level) reads the environment.
 
 use std::sync::Arc;
 
-use intake::{json_logs, router, Clock, Intake};
-use lambda_http::tracing::subscriber::filter::LevelFilter;
+use intake::{init_lambda_logs, router, Clock, Intake};
 use lambda_http::Error;
 use store::{dynamodb_client, DynamoStore, Tables};
 
@@ -18,12 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/content.rs"));
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok()
-        .and_then(|level| level.parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::INFO);
-    lambda_http::tracing::subscriber::util::SubscriberInitExt::init(json_logs(std::io::stdout, level));
+    init_lambda_logs();
     // CloudFront sends no empty header, so an empty value cannot be the secret: it is taken
     // as unset, and the log says so once per cold start (never the value itself).
     let origin_secret = std::env::var("ORIGIN_SECRET").ok().filter(|secret| !secret.is_empty());

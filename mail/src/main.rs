@@ -8,7 +8,7 @@
 //! the Reply-To of every message; `content/config.toml`'s contact e-mail if unset); optional
 //! `DIGEST_INTERVAL_SECONDS` (600), `SES_CONFIGURATION_SET`, `AWS_ENDPOINT_URL_SES` (moto in
 //! the rehearsal); the log level in `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, `INFO` by default.
-//! Only this file reads the environment.
+//! Only this file (and `intake::init_lambda_logs`, for the log level) reads the environment.
 
 // The drain's future (the DynamoDB store's futures inside the SDK's) nests deeper than the
 // compiler's default limit when laid out inside `main`.
@@ -16,9 +16,8 @@
 
 use std::time::Duration;
 
-use intake::json_logs;
+use intake::init_lambda_logs;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
-use lambda_http::tracing::subscriber::filter::LevelFilter;
 use lambda_http::Error;
 use mail::{drain, read_event, ses_client, Event, Letters, SesMailer, Settings};
 use serde_json::Value;
@@ -36,12 +35,7 @@ struct Notifier {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok()
-        .and_then(|level| level.parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::INFO);
-    lambda_http::tracing::subscriber::util::SubscriberInitExt::init(json_logs(std::io::stdout, level));
+    init_lambda_logs();
     let letters = Letters::from_texts(&embedded_texts())
         .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
     let from = std::env::var("MAIL_FROM").map_err(|_| "MAIL_FROM is not set: the verified sender address")?;
@@ -120,6 +114,8 @@ fn report(event: &Event) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use intake::json_logs;
+    use lambda_http::tracing::subscriber::filter::LevelFilter;
     use std::sync::{Arc, Mutex};
 
     /// The JSON log lines `run` writes, as the Lambda writes them.
