@@ -135,6 +135,17 @@ wait_for_port() { # name pid port
   say "$1 did not answer on port $3 within 15 s; see $logs"
   exit 1
 }
+# Until an emulator (the last process started) prints READY, its function's init done: 30 s.
+wait_for_ready() { # emulator-name function-name out-file log-file
+  for _ in $(seq 1 300); do
+    grep -qx READY "$3" && return 0
+    alive "${pids[-1]}" || { tail -n 20 "$4" >&2; say "$1 stopped"; exit 1; }
+    sleep 0.1
+  done
+  tail -n 5 "$4" >&2
+  say "$2 did not finish its init within 30 s; see $4"
+  exit 1
+}
 elapsed() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))"; }
 
 # Every tool of the rehearsal uses the same stand-in credentials and region: DynamoDB Local
@@ -206,16 +217,7 @@ setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/bootstra
   --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
   --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
 started_process $! "the Lambda emulator"
-for _ in $(seq 1 300); do
-  grep -qx READY "$work/emulator.out" && break
-  alive "${pids[-1]}" || { tail -n 20 "$logs/emulator.log" >&2; say "the emulator stopped"; exit 1; }
-  sleep 0.1
-done
-if ! grep -qx READY "$work/emulator.out"; then
-  tail -n 5 "$logs/emulator.log" >&2
-  say "the function did not finish its init within 30 s; see $logs/emulator.log"
-  exit 1
-fi
+wait_for_ready "the emulator" "the function" "$work/emulator.out" "$logs/emulator.log"
 api_origin=$(sed -n 's/^API_ENDPOINT=//p' "$work/emulator.out")
 function_ms=$(elapsed "$step")
 
@@ -259,16 +261,7 @@ setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/notifier
   --env "AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_SES" \
   --region "$AWS_REGION" "${at[@]}" >"$work/notifier.out" 2>>"$logs/notifier.log" &
 started_process $! "the notifier's emulator"
-for _ in $(seq 1 300); do
-  grep -qx READY "$work/notifier.out" && break
-  alive "${pids[-1]}" || { tail -n 20 "$logs/notifier.log" >&2; say "the notifier's emulator stopped"; exit 1; }
-  sleep 0.1
-done
-if ! grep -qx READY "$work/notifier.out"; then
-  tail -n 5 "$logs/notifier.log" >&2
-  say "the notifier did not finish its init within 30 s; see $logs/notifier.log"
-  exit 1
-fi
+wait_for_ready "the notifier's emulator" "the notifier" "$work/notifier.out" "$logs/notifier.log"
 notifier_ms=$(elapsed "$step")
 
 # 5. nginx as the distribution.
