@@ -44,7 +44,15 @@ export async function start(at = "2020-12-01T12:00:00+06:00", { flags = [] } = {
     listed: (...flags) => execFileSync(bin("applications"), ["list", "--store", store, ...flags], { encoding: "utf8" }),
     async stop() {
       await browser.close();
-      server.kill();
+      // Its folder goes only once the server is gone: until then the preview may still be
+      // writing the store's mail into it (a receipt of the test's last application).
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once("exit", resolve));
+        server.kill();
+        const timer = setTimeout(() => server.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
       rmSync(work, { recursive: true, force: true });
     },
   };
