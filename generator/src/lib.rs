@@ -38,6 +38,7 @@ mod serve;
 mod sitemap;
 mod slug;
 mod source;
+mod timings;
 mod views;
 
 use std::collections::HashMap;
@@ -146,7 +147,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// [`build`], keeping what the preview needs when `for_preview`.
 fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedSite, Option<Kept>), BuildError> {
     // Pages are written as they are made, into a folder swapped in once all is good.
+    let mut timings = timings::Timings::start();
     let next = NextFolder::create(&options.output_dir).map_err(BuildError::Write)?;
+    timings.step("output folder found");
     let outputs = Outputs::into_folder(&next);
     let built = match render_site(options, &outputs, for_preview) {
         Ok(built) => built,
@@ -159,7 +162,9 @@ fn build_keeping(options: &BuildOptions, for_preview: bool) -> Result<(RenderedS
         next.discard();
         return Err(BuildError::Write(err));
     }
+    timings.step("site made");
     next.swap_in(&built.0.made).map_err(BuildError::Write)?;
+    timings.step("old files removed, swapped");
     Ok(built)
 }
 
@@ -211,9 +216,10 @@ fn render_site(
     outputs: &Outputs,
     for_preview: bool,
 ) -> Result<(RenderedSite, Option<Kept>), Vec<ContentError>> {
+    let mut timings = timings::Timings::start();
     let mut tera = render::load_templates(&options.templates_dir)?;
     let templates = render::template_names(&tera);
-    let (mut site, mut errors) =
+    let (site, mut errors) =
         load_site(&Sources { content_dir: &options.content_dir, templates: &templates, drafts: options.drafts })?;
     // Static files and the images beside the content are read first: pages point at them by
     // their fingerprinted names.
@@ -228,6 +234,7 @@ fn render_site(
     let fingerprints = Fingerprints::apply(&mut assets);
     let pictures = prepared.published(&fingerprints);
     tera.register_function("asset", asset_function(fingerprints.clone(), &assets));
+    timings.step("load, assets, images");
     let bodies = render::render_bodies(&site, &fingerprints, &pictures).map_err(|found| errors.extend(found)).ok();
     // A picture that cannot be published and that no page shows is still the editor's to
     // mend: it was put in content/ to be published.
@@ -241,8 +248,76 @@ fn render_site(
         _ => return Err(errors),
     };
 
-    let reports = Reports::new(&site);
-    let renderer = Renderer::new(&site, &tera, &options.templates_dir, &reports, options)?;
+    timings.step("markdown");
+    outputs.extend(assets);
+    // The search index is the heaviest step and needs only the pages' text: it is made on a
+    // thread of its own while the pages are rendered and written (mostly waiting for the
+    // file system), and is published only if they are good. Parts whose bundles are in the
+    // cache are taken from there.
+    let documents_made = search::Documents::write(&site, &bodies, options.cache_dir.as_deref(), for_preview)?;
+    timings.step("search documents");
+    let (documents, site_ref, bodies_ref) = (&documents_made, &site, &bodies);
+    let (made, content_security_policy, written, sources) = std::thread::scope(|scope| {
+        let searching = scope.spawn(move || {
+            let mut timings = timings::Timings::start();
+            let result = if for_preview {
+                documents.bundles(site_ref, bodies_ref, outputs)
+            } else {
+                documents.bundles_once(site_ref, bodies_ref, outputs)
+            };
+            timings.step("search index (beside pages)");
+            result
+        });
+        let pages = render_pages(options, &site, &tera, &bodies, &fingerprints, outputs, for_preview);
+        timings.step("pages, links, policy");
+        let searched = searching.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        timings.step("search index done");
+        match (pages, searched) {
+            (Ok((content_security_policy, mut written, sources)), Ok(())) => {
+                written.files.extend(outputs.written().files);
+                let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
+                Ok((made, content_security_policy, written, sources))
+            }
+            (Err(mut errors), Err(search)) => {
+                errors.extend(search);
+                Err(errors)
+            }
+            (Err(errors), Ok(())) | (Ok(_), Err(errors)) => Err(errors),
+        }
+    })?;
+    let pages = site.pages.len();
+    let warnings = site.warnings.clone();
+    let rendered = RenderedSite { made, pages, content_security_policy, warnings };
+    let kept = for_preview.then(|| Kept {
+        site,
+        tera,
+        templates,
+        bodies,
+        documents: documents_made,
+        fingerprints,
+        pictures,
+        written,
+        sources,
+    });
+    Ok((rendered, kept))
+}
+
+/// Renders and writes every page, feed, tag page, the root pages, calendars, sitemap and
+/// robots.txt, then checks every internal link and what the Content-Security-Policy allows.
+/// Gives the site's policy, what was written and the content file behind each page; a
+/// build (not `for_preview`) keeps of what was written only the files' paths.
+fn render_pages(
+    options: &BuildOptions,
+    site: &load::Site,
+    tera: &tera::Tera,
+    bodies: &[String],
+    fingerprints: &Fingerprints,
+    outputs: &Outputs,
+    for_preview: bool,
+) -> Result<(String, Written, HashMap<String, PathBuf>), Vec<ContentError>> {
+    let mut errors = Vec::new();
+    let reports = Reports::new(site);
+    let renderer = Renderer::new(site, tera, &options.templates_dir, &reports, options)?;
     // `/` and `/404.html` are the default language's (its home page names /<lang>/ as canonical).
     let default = site.config.default_language();
     for root in ["index.html", "404.html"] {
@@ -256,10 +331,10 @@ fn render_site(
             Vec::new()
         })
     };
-    outputs.extend(keep(renderer.pages(&bodies, outputs, None).map(|()| Vec::new())));
+    outputs.extend(keep(renderer.pages(bodies, outputs, None).map(|()| Vec::new())));
     // Each listing of reports has a feed and tag pages.
     for listing in site.pages.iter().filter(|page| page.listing().is_some()) {
-        outputs.extend(keep(feed::atom(&site, listing, &bodies, &reports)));
+        outputs.extend(keep(feed::atom(site, listing, bodies, &reports)));
         outputs.extend(keep(renderer.tag_pages(listing, outputs, None).map(|()| Vec::new())));
     }
     for lang in &site.config.languages {
@@ -276,18 +351,17 @@ fn render_site(
     for lang in &site.config.languages {
         outputs.push(Output::file(
             &format!("{lang}/calendar.ics"),
-            calendar::calendar(&site, lang, options.now).into_bytes(),
+            calendar::calendar(site, lang, options.now).into_bytes(),
         ));
     }
-    outputs.push(Output::file("sitemap.xml", sitemap::sitemap(&site).into_bytes()));
-    outputs.push(Output::file("robots.txt", sitemap::robots(&site).into_bytes()));
-    outputs.extend(assets);
+    outputs.push(Output::file("sitemap.xml", sitemap::sitemap(site).into_bytes()));
+    outputs.push(Output::file("robots.txt", sitemap::robots(site).into_bytes()));
 
     let mut written = outputs.written();
-    let mut sources: HashMap<String, PathBuf> =
+    let sources: HashMap<String, PathBuf> =
         site.pages.iter().map(|page| (output::page_path(&page.url), page.source.clone())).collect();
     let link_errors =
-        links::check_links(&written.pages, None, &written.files, &sources, &options.templates_dir, &fingerprints);
+        links::check_links(&written.pages, None, &written.files, &sources, &options.templates_dir, fingerprints);
     if !link_errors.is_empty() {
         return Err(link_errors);
     }
@@ -302,41 +376,14 @@ fn render_site(
             })
             .collect());
     }
-    drop(renderer);
-    drop(reports);
-    // The search index comes last, once the pages are known to be good: it is the heaviest
-    // step. A build lets go of everything else it can before it: what the checks needed
-    // (every page's links and sources), the pages' HTML, and the pages themselves, once
-    // their search documents hold what the index needs of them.
-    let pages = site.pages.len();
-    let documents = search::Documents::write(&site, &bodies)?;
-    let (bodies, documents) = if for_preview {
-        documents.bundles(&site, outputs)?;
-        (bodies, Some(documents))
+    if for_preview {
+        Ok((content_security_policy, written, sources))
     } else {
-        drop(bodies);
+        // A build lets go of what only the checks needed (every page's links and sources)
+        // while the search index may still be in the making.
         written.pages = Vec::new();
-        sources = HashMap::new();
-        site.pages = Vec::new();
-        documents.bundles_once(&site, outputs)?;
-        (Vec::new(), None)
-    };
-    written.files.extend(outputs.written().files);
-    let made = if for_preview { written.files.clone() } else { std::mem::take(&mut written.files) };
-    let warnings = site.warnings.clone();
-    let rendered = RenderedSite { made, pages, content_security_policy, warnings };
-    let kept = documents.map(|documents| Kept {
-        site,
-        tera,
-        templates,
-        bodies,
-        documents,
-        fingerprints,
-        pictures,
-        written,
-        sources,
-    });
-    Ok((rendered, kept))
+        Ok((content_security_policy, written, HashMap::new()))
+    }
 }
 
 /// `{{ asset(path="/style.css") }}` in a template: the URL the file is published at.
