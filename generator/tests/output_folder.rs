@@ -181,3 +181,65 @@ fn a_second_build_into_the_same_folder_at_once_is_refused() {
     drop(running);
     generator::build(&copy.options).unwrap();
 }
+
+/// Each file below `root` (path → its inode), to tell a file linked or kept from one written.
+#[cfg(unix)]
+fn inodes(root: &Path) -> BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let path = entry.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            (path, entry.metadata().unwrap().ino())
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_later_build_writes_what_changed_only_and_never_into_the_site_served() {
+    let copy = copy_of_the_site();
+    let cache = copy.root.path().join("cache");
+    let options = generator::BuildOptions { cache_dir: Some(cache.clone()), ..copy.options.clone() };
+    let next = copy.root.path().join(".public.next");
+    generator::build(&options).unwrap();
+    let first = inodes(&copy.output);
+    generator::build(&options).unwrap();
+    // The second build made the same site: every file of it is the first build's file,
+    // linked, not written again.
+    assert_eq!(inodes(&copy.output), first, "every file of the second build is the first's");
+    copy.assert_same_as_a_fresh_build();
+
+    // One Kyrgyz report changes: its page, its listings and its feed change; the rest of the
+    // site does not. The search index of Russian is taken from the cache, not made again.
+    let bundles = cache.join("search");
+    let russian_bundle = std::fs::metadata(bundles.join("ru-0.bundle")).unwrap().modified().unwrap();
+    let kyrgyz_bundle = std::fs::read(bundles.join("ky-0.bundle")).unwrap();
+    let edited = copy.content.join("reports/how-applications-are-scored.ky.md");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, format!("{text}\nЖаңы сап: тууроолук.\n")).unwrap();
+    let served = tree(&copy.output);
+    let served_inodes = inodes(&copy.output);
+    generator::build(&options).unwrap();
+
+    copy.assert_same_as_a_fresh_build();
+    assert_eq!(tree(&next), served, "the site that was served is kept as it was, not written into");
+    let now = inodes(&copy.output);
+    let (kept, written): (Vec<&String>, Vec<&String>) =
+        now.keys().partition(|path| served_inodes.get(*path) == now.get(*path));
+    let report = written.iter().find(|path| path.starts_with("ky/") && path.contains("/otchettor/"));
+    assert!(report.is_some(), "the edited report's page is written: {written:?}");
+    assert!(written.iter().all(|path| !path.starts_with("ru/")), "Russian files written: {written:?}");
+    assert!(kept.len() > written.len() * 3, "{} kept, {} written: {written:?}", kept.len(), written.len());
+    assert_eq!(std::fs::metadata(bundles.join("ru-0.bundle")).unwrap().modified().unwrap(), russian_bundle);
+    assert_ne!(std::fs::read(bundles.join("ky-0.bundle")).unwrap(), kyrgyz_bundle);
+
+    // A kept bundle that is damaged is made again, not published.
+    std::fs::write(bundles.join("ru-0.bundle"), b"mektep search bundle 1\nnot the key\n").unwrap();
+    std::fs::write(&edited, format!("{text}\nДагы бир сап.\n")).unwrap();
+    generator::build(&options).unwrap();
+    copy.assert_same_as_a_fresh_build();
+}

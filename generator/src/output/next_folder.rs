@@ -133,6 +133,12 @@ impl NextFolder {
         &self.next
     }
 
+    /// The output folder, the site being served, where files may be linked from: only where
+    /// names are kept as given (as for reusing), and only a folder itself, not a link to one.
+    pub(super) fn live(&self) -> Option<&Path> {
+        (self.reuse && is_folder(&self.dir)).then_some(self.dir.as_path())
+    }
+
     /// Whether it holds an earlier build's files, to be written over.
     pub(super) fn recycled(&self) -> bool {
         self.left.is_some()

@@ -27,11 +27,24 @@ pub(super) fn remove_any(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `bytes` at `path` below `root`. In a folder an earlier build left (`recycled`), a
-/// file there is written over in place, unless another name links to it (a copy of an old
-/// site made with `cp -l` must not change); whatever else is in the way (a file where a
-/// folder goes, a folder where a file goes, a link) is removed first.
-pub(super) fn write_file(root: &Path, path: &Path, bytes: &[u8], recycled: bool) -> std::io::Result<()> {
+/// Writes `bytes` at `path` below `root`, unless it already holds them. In a folder an
+/// earlier build left (`recycled`), a file there is written over in place, unless another
+/// name links to it (a copy of an old site made with `cp -l`, or the site being served, below)
+/// must not change; whatever else is in the way (a file where a folder goes, a folder where a
+/// file goes, a link) is removed first.
+///
+/// `live` is the same file in the site being served, the last build's: where it holds these
+/// bytes already, it is linked here instead of written (a second name for the same file, on
+/// the same disk). Most of a site is the same from one build to the next, and a build then
+/// writes only what changed: reading a file costs a small part of making one. Neither build
+/// ever writes into a file the other has: one that is linked is replaced, not written over.
+pub(super) fn write_file(
+    root: &Path,
+    path: &Path,
+    bytes: &[u8],
+    recycled: bool,
+    live: Option<&Path>,
+) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         if let Err(error) = std::fs::create_dir_all(parent) {
             if !recycled {
@@ -49,30 +62,78 @@ pub(super) fn write_file(root: &Path, path: &Path, bytes: &[u8], recycled: bool)
             std::fs::create_dir_all(parent)?;
         }
     }
+    // What is there: nothing, a file (with bytes of its own), or something else, removed.
+    let mut there = None;
     if recycled {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
-        match options.open(path) {
-            Ok(mut file) => {
+        match open_file(path) {
+            Ok(Some(mut file)) => {
                 let metadata = file.metadata()?;
-                if metadata.is_file() && !linked_elsewhere(&metadata) {
-                    std::io::Write::write_all(&mut file, bytes)?;
-                    let length = bytes.len() as u64;
-                    if metadata.len() > length {
-                        file.set_len(length)?;
-                    }
+                if holds(&mut file, &metadata, bytes) {
                     return Ok(());
                 }
-                drop(file);
-                std::fs::remove_file(path)?;
+                there = Some((file, metadata));
             }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Ok(None) => {}
             Err(_) => remove_any(path)?,
         }
     }
-    std::fs::write(path, bytes)
+    if let Some(live) = live.filter(|live| same_file_holds(live, bytes)) {
+        if there.take().is_some() {
+            std::fs::remove_file(path)?;
+        }
+        if std::fs::hard_link(live, path).is_ok() {
+            return Ok(());
+        }
+    }
+    match there {
+        Some((mut file, metadata)) if !linked_elsewhere(&metadata) => {
+            std::io::Seek::rewind(&mut file)?;
+            std::io::Write::write_all(&mut file, bytes)?;
+            let length = bytes.len() as u64;
+            if metadata.len() > length {
+                file.set_len(length)?;
+            }
+            Ok(())
+        }
+        Some(_) => {
+            std::fs::remove_file(path)?;
+            std::fs::write(path, bytes)
+        }
+        None => std::fs::write(path, bytes),
+    }
+}
+
+/// The regular file at `path`, opened to read and write without following a link; `None`
+/// where there is nothing; an error for anything else (a folder, a link).
+fn open_file(path: &Path) -> std::io::Result<Option<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    match options.open(path) {
+        Ok(file) if file.metadata()?.is_file() => Ok(Some(file)),
+        Ok(_) => Err(std::io::Error::other("not a file")),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether `file` holds exactly `bytes`.
+fn holds(file: &mut std::fs::File, metadata: &std::fs::Metadata, bytes: &[u8]) -> bool {
+    if metadata.len() != bytes.len() as u64 {
+        return false;
+    }
+    let mut found = Vec::with_capacity(bytes.len());
+    std::io::Read::read_to_end(file, &mut found).is_ok() && found == bytes
+}
+
+/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
+fn same_file_holds(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else { return false };
+    if !metadata.is_file() || metadata.len() != bytes.len() as u64 {
+        return false;
+    }
+    std::fs::read(path).is_ok_and(|found| found == bytes)
 }
 
 #[cfg(unix)]

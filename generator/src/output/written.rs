@@ -21,6 +21,9 @@ pub(crate) struct Outputs {
     folder: Option<PathBuf>,
     /// Whether `folder` holds an earlier build's files, written over.
     recycled: bool,
+    /// The site being served, the last build's, whose files are linked where they hold
+    /// what this build makes.
+    live: Option<PathBuf>,
     /// Keep every output's bytes instead of writing them (the preview checks an edit's pages
     /// before it writes any).
     collect: bool,
@@ -65,7 +68,11 @@ pub(crate) struct Written {
 impl Outputs {
     /// Outputs written into `next`.
     pub(crate) fn into_folder(next: &NextFolder) -> Self {
-        Self { recycled: next.recycled(), ..Self::new(Some(next.path().to_path_buf())) }
+        Self {
+            recycled: next.recycled(),
+            live: next.live().map(std::path::Path::to_path_buf),
+            ..Self::new(Some(next.path().to_path_buf()))
+        }
     }
 
     /// Outputs only checked, not written.
@@ -82,6 +89,7 @@ impl Outputs {
         Self {
             folder,
             recycled: false,
+            live: None,
             collect: false,
             batches: AtomicU32::new(0),
             state: Mutex::new(State::default()),
@@ -126,7 +134,8 @@ impl Outputs {
         let mut problem = None;
         if let Some(folder) = &self.folder {
             let path = folder.join(&output.path);
-            problem = write_file(folder, &path, &output.bytes, self.recycled)
+            let live = self.live.as_ref().map(|live| live.join(&output.path));
+            problem = write_file(folder, &path, &output.bytes, self.recycled, live.as_deref())
                 .with_context(|| format!("writing {}", path.display()))
                 .err();
         }
