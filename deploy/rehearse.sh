@@ -4,6 +4,11 @@
 #
 #   bash deploy/rehearse.sh [--at 2020-12-01T12:00:00+06:00]
 #
+# The programs are built as shipped (the Lambda binaries with the `lambda` profile, the
+# generator with `release`). MEKTEP_REHEARSAL_PROFILE=test builds the same sources without
+# whole-program optimisation instead, reusing what `cargo test --workspace --all-features`
+# compiled: the test command does that, to compile each dependency once.
+#
 #   1. DynamoDB Local (tests/dynamodb-local.sh) with the template's tables (create_tables.py);
 #   2. the shipped intake binary (`lambda` profile, built when missing or stale) under the
 #      Runtime API emulator, with the routes, memory, timeout and environment the template
@@ -167,17 +172,36 @@ digest_interval=10
 # The programs first: a build that fails leaves nothing to stop. The builds are incremental.
 step=$(date +%s%N)
 target=${CARGO_TARGET_DIR:-$repo/target}
-say "building the Lambda binaries (profile lambda) and the generator (release)"
-# Both Lambda binaries in one cargo run: the dependencies they share are compiled once, with
-# one set of features, instead of once per binary.
-if ! cargo build --profile lambda -p intake -p mail --features intake/lambda,mail/lambda \
-     --bin bootstrap --bin notifier >"$logs/build.log" 2>&1 \
-   || ! cargo build --release -p generator --features deploy --bin generator >>"$logs/build.log" 2>&1; then
-  tail -n 30 "$logs/build.log" >&2
-  say "the build failed; see $logs/build.log"
-  exit 1
+if [[ "${MEKTEP_REHEARSAL_PROFILE:-shipped}" == test ]]; then
+  # The test command's choice (tests/run): the same three programs from the same sources,
+  # compiled without the shipped profiles' whole-program optimisation, in one cargo run with
+  # the features `cargo test --workspace --all-features` compiled everything with, so that
+  # only the three binaries are linked, not every crate compiled twice more.
+  say "building the Lambda binaries and the generator (test profile: MEKTEP_REHEARSAL_PROFILE=test)"
+  if ! cargo build --locked --workspace --all-features --bin bootstrap --bin notifier --bin generator \
+       >"$logs/build.log" 2>&1; then
+    tail -n 30 "$logs/build.log" >&2
+    say "the build failed; see $logs/build.log"
+    exit 1
+  fi
+  generator="$target/debug/generator"
+  bootstrap="$target/debug/bootstrap"
+  notifier="$target/debug/notifier"
+else
+  say "building the Lambda binaries (profile lambda) and the generator (release)"
+  # Both Lambda binaries in one cargo run: the dependencies they share are compiled once, with
+  # one set of features, instead of once per binary.
+  if ! cargo build --profile lambda -p intake -p mail --features intake/lambda,mail/lambda \
+       --bin bootstrap --bin notifier >"$logs/build.log" 2>&1 \
+     || ! cargo build --release -p generator --features deploy --bin generator >>"$logs/build.log" 2>&1; then
+    tail -n 30 "$logs/build.log" >&2
+    say "the build failed; see $logs/build.log"
+    exit 1
+  fi
+  generator="$target/release/generator"
+  bootstrap="$target/lambda/bootstrap"
+  notifier="$target/lambda/notifier"
 fi
-generator="$target/release/generator"
 build_ms=$(elapsed "$step")
 
 step=$(date +%s%N)
@@ -213,7 +237,7 @@ table_env=()
 for name in "${!table[@]}"; do table_env+=(--env "$name=${table[$name]}"); done
 # Created before the emulator starts, so that the wait below never reads a file not there yet.
 : >"$work/emulator.out"
-setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/bootstrap" "${function_args[@]}" "${table_env[@]}" \
+setsid python3 deploy/local/lambda_emulator.py --binary "$bootstrap" "${function_args[@]}" "${table_env[@]}" \
   --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env AWS_ACCESS_KEY_ID=test --env AWS_SECRET_ACCESS_KEY=test \
   --region "$AWS_REGION" "${at[@]}" >"$work/emulator.out" 2>>"$logs/emulator.log" &
 started_process $! "the Lambda emulator"
@@ -255,7 +279,7 @@ mapfile -t notifier_args < <("$venv/bin/python" deploy/local/emulator_args.py --
   --parameter "DigestIntervalSeconds=$digest_interval" 2>>"$logs/notifier.log")
 : >"$work/notifier.out"
 # The SDK reads a service's endpoint from AWS_ENDPOINT_URL_<its id>: SESV2 for aws-sdk-sesv2.
-setsid python3 deploy/local/lambda_emulator.py --binary "$target/lambda/notifier" "${notifier_args[@]}" \
+setsid python3 deploy/local/lambda_emulator.py --binary "$notifier" "${notifier_args[@]}" \
   --every "$notifier_every" "${table_env[@]}" --env "SES_CONFIGURATION_SET=$configuration_set" \
   --env "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT" --env "AWS_ENDPOINT_URL_SES=$AWS_ENDPOINT_URL_SES" \
   --env "AWS_ENDPOINT_URL_SESV2=$AWS_ENDPOINT_URL_SES" \
