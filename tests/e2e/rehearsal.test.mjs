@@ -5,7 +5,10 @@
 // minute, once, to her, in her language, and the secretariat's digest names both codes and no
 // one. The applications are in DynamoDB Local, the secretariat keys in a paper one there
 // through its own form, and the commission's sheets, import and ranking work on all three.
-// Stopping the rehearsal closes every port it opened.
+// Stopping the rehearsal closes every port it opened. Under the test command
+// (MEKTEP_REHEARSAL_PROFILE=test) the Lambda binaries and the generator are the shipped
+// ones' sources compiled without whole-program optimisation; run alone, it builds them as
+// shipped.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
