@@ -5,9 +5,10 @@
 #   bash deploy/rehearse.sh [--at 2020-12-01T12:00:00+06:00]
 #
 # The programs are built as shipped (the Lambda binaries with the `lambda` profile, the
-# generator with `release`). MEKTEP_REHEARSAL_PROFILE=test builds the same sources without
-# whole-program optimisation instead, reusing what `cargo test --workspace --all-features`
-# compiled: the test command does that, to compile each dependency once.
+# generator with `release`). MEKTEP_REHEARSAL_PROFILE=test takes the same sources as
+# `cargo test --workspace --all-features` compiled them instead (unoptimised, with debug
+# assertions and overflow checks, and a panic unwinds where the shipped function aborts):
+# the test command does that, to compile each dependency once.
 #
 #   1. DynamoDB Local (tests/dynamodb-local.sh) with the template's tables (create_tables.py);
 #   2. the shipped intake binary (`lambda` profile, built when missing or stale) under the
@@ -174,12 +175,10 @@ step=$(date +%s%N)
 target=${CARGO_TARGET_DIR:-$repo/target}
 if [[ "${MEKTEP_REHEARSAL_PROFILE:-shipped}" == test ]]; then
   # The test command's choice (tests/run): the same three programs from the same sources,
-  # compiled without the shipped profiles' whole-program optimisation, in one cargo run with
-  # the features `cargo test --workspace --all-features` compiled everything with, so that
-  # only the three binaries are linked, not every crate compiled twice more.
+  # as `cargo test --workspace --all-features` builds them for the integration tests (with
+  # its features, dev-dependencies' among them), so that nothing is compiled again.
   say "building the Lambda binaries and the generator (test profile: MEKTEP_REHEARSAL_PROFILE=test)"
-  if ! cargo build --locked --workspace --all-features --bin bootstrap --bin notifier --bin generator \
-       >"$logs/build.log" 2>&1; then
+  if ! cargo test --locked --workspace --all-features --no-run >"$logs/build.log" 2>&1; then
     tail -n 30 "$logs/build.log" >&2
     say "the build failed; see $logs/build.log"
     exit 1

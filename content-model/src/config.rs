@@ -23,7 +23,7 @@ pub struct SiteConfig {
     /// last day if unset.
     #[serde(default)]
     pub programme: Option<String>,
-    /// At most how many pages of one language a search index holds (12,000 if unset). A
+    /// At most how many pages of one language a search index holds (5,000 if unset). A
     /// language with more is indexed in parts that its search page loads together: making
     /// an index takes about 65 KB of memory per page, and each further part adds about
     /// 60 KB to what a search downloads.

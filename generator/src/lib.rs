@@ -5,10 +5,12 @@
 //! fingerprint static files and images → render Markdown → render pages through their
 //! templates → add feeds and tag pages per listing, the search index and 404 page per
 //! language, the root pages, calendars, sitemap, robots.txt → check every internal link →
-//! compute the Content-Security-Policy. Pages are written as they are made, into a folder
-//! beside the output folder (the site before, written over) that replaces the output folder
-//! only once every step succeeded. `render_site` runs these steps in this order, one call
-//! each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
+//! compute the Content-Security-Policy. The search index is made on a thread of its own beside
+//! the rendering, from the pages' Markdown rendered to HTML, and kept between builds (see
+//! `search/`). Pages are written as they are made, into a folder beside the output folder
+//! (the site before, written over: only files that changed are written) that replaces the
+//! output folder only once every step succeeded. `render_site` runs these steps in this
+//! order, one call each. [`check`] runs the same steps but writes nothing. Every problem found on the way is collected and reported with its file (and line
 //! where there is one), as a [`Message`]: the commands print it in the editor's language from
 //! the catalogue [`load_catalogue`] reads. With the `deploy` feature, `deploy()` uploads a
 //! built site to S3.
@@ -253,25 +255,33 @@ fn render_site(
     // The search index is the heaviest step and needs only the pages' text: it is made on a
     // thread of its own while the pages are rendered and written (mostly waiting for the
     // file system), and is published only if they are good. Parts whose bundles are in the
-    // cache are taken from there.
+    // cache are taken from there. Its files are written through outputs of their own, so that
+    // the pages' link check sees the same files however far the index has got; a content
+    // link into a search bundle is refused, as when the index came last.
     let documents_made = search::Documents::write(&site, &bodies, options.cache_dir.as_deref(), for_preview)?;
     timings.step("search documents");
-    let (documents, site_ref, bodies_ref) = (&documents_made, &site, &bodies);
+    let search_outputs = outputs.beside();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (documents, site_ref, bodies_ref, search_outputs_ref, stop_ref) =
+        (&documents_made, &site, &bodies, &search_outputs, &stop);
     let (made, content_security_policy, written, sources) = std::thread::scope(|scope| {
         let searching = scope.spawn(move || {
             let mut timings = timings::Timings::start();
             let result = if for_preview {
-                documents.bundles(site_ref, bodies_ref, outputs)
+                documents.bundles(site_ref, bodies_ref, search_outputs_ref)
             } else {
-                documents.bundles_once(site_ref, bodies_ref, outputs)
+                documents.bundles_once(site_ref, bodies_ref, search_outputs_ref, stop_ref)
             };
             timings.step("search index (beside pages)");
             result
         });
         let pages = render_pages(options, &site, &tera, &bodies, &fingerprints, outputs, for_preview);
+        // Pages that failed publish nothing: the index need not be finished.
+        stop.store(pages.is_err(), std::sync::atomic::Ordering::Relaxed);
         timings.step("pages, links, policy");
         let searched = searching.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         timings.step("search index done");
+        outputs.take_over(&search_outputs);
         match (pages, searched) {
             (Ok((content_security_policy, mut written, sources)), Ok(())) => {
                 written.files.extend(outputs.written().files);

@@ -237,6 +237,21 @@ fn a_later_build_writes_what_changed_only_and_never_into_the_site_served() {
     assert_eq!(std::fs::metadata(bundles.join("ru-0.bundle")).unwrap().modified().unwrap(), russian_bundle);
     assert_ne!(std::fs::read(bundles.join("ky-0.bundle")).unwrap(), kyrgyz_bundle);
 
+    // A link planted in the served site, to a file outside holding the very bytes a build
+    // makes, is not taken into the next site: the file is written anew.
+    let outside = copy.root.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let robots = std::fs::read(copy.output.join("robots.txt")).unwrap();
+    std::fs::write(outside.join("robots.txt"), &robots).unwrap();
+    std::fs::remove_file(copy.output.join("robots.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.join("robots.txt"), copy.output.join("robots.txt")).unwrap();
+    std::fs::remove_file(next.join("robots.txt")).unwrap();
+    generator::build(&options).unwrap();
+    let built = std::fs::symlink_metadata(copy.output.join("robots.txt")).unwrap();
+    assert!(built.is_file(), "robots.txt is a file of the site, not a link");
+    assert_eq!(std::os::unix::fs::MetadataExt::nlink(&built), 1);
+    assert_eq!(std::fs::read(outside.join("robots.txt")).unwrap(), robots);
+
     // A kept bundle that is damaged is made again, not published.
     std::fs::write(bundles.join("ru-0.bundle"), b"mektep search bundle 1\nnot the key\n").unwrap();
     std::fs::write(&edited, format!("{text}\nДагы бир сап.\n")).unwrap();

@@ -93,12 +93,14 @@ def make_corpus(root: Path, reports: int):
 
 def run(command, cwd=None):
     """Wall time in seconds and peak resident memory in MB of one run."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"failed: {' '.join(map(str, command))}\n{process.stderr.read().decode()}")
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            errors.seek(0)
+            sys.exit(f"failed: {' '.join(map(str, command))}\n{errors.read().decode()}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -117,8 +119,9 @@ def run_sampled(command, cwd=None):
     """Wall time in seconds, peak RSS in MB (the kernel's), and the sampled peak of RSS
     plus /dev/shm scratch in MB, of one run of ours."""
     baseline = shm_used()
+    errors = tempfile.TemporaryFile()
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
     peak = [0]
     done = threading.Event()
 
@@ -138,8 +141,11 @@ def run_sampled(command, cwd=None):
     elapsed = time.perf_counter() - start
     done.set()
     sampler.join()
+    errors.seek(0)
+    message = errors.read().decode()
+    errors.close()
     if status != 0:
-        sys.exit(f"failed: {' '.join(map(str, command))}\n{process.stderr.read().decode()}")
+        sys.exit(f"failed: {' '.join(map(str, command))}\n{message}")
     rss = usage.ru_maxrss / 1024
     return elapsed, rss, max(peak[0] / 2**20, rss)
 
@@ -152,7 +158,9 @@ def output_bytes(folder: Path):
     """Bytes of every file, the search index (Pagefind bundles, search.json) aside."""
     total = 0
     for path in folder.rglob("*"):
-        if path.is_file() and "pagefind" not in path.relative_to(folder).parts and path.name != "search.json":
+        parts = path.relative_to(folder).parts
+        in_index = any(part == "pagefind" or part.startswith("pagefind-") for part in parts)
+        if path.is_file() and not in_index and path.name != "search.json":
             total += path.stat().st_size
     return total
 

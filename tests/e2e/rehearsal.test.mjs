@@ -22,7 +22,8 @@ import { bin, fillAll, followEveryResult, launchBrowser, repo } from "./harness.
 // Inside the application window; the site is built as of this moment and the function's
 // clock starts at it.
 const AT = "2020-12-01T12:00:00+06:00";
-// The first start builds the two Lambda binaries and the generator in release mode.
+// The first start builds the two Lambda binaries and the generator: as shipped, or under the
+// test command (MEKTEP_REHEARSAL_PROFILE=test) from the test build's crates.
 const START_TIMEOUT = 30 * 60 * 1000;
 
 let rehearsal, exited, env, browser, work;

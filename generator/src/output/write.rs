@@ -77,12 +77,16 @@ pub(super) fn write_file(
             Err(_) => remove_any(path)?,
         }
     }
-    if let Some(live) = live.filter(|live| same_file_holds(live, bytes)) {
+    if let Some((live, identity)) = live.and_then(|live| Some((live, file_holding(live, bytes)?))) {
         if there.take().is_some() {
             std::fs::remove_file(path)?;
         }
         if std::fs::hard_link(live, path).is_ok() {
-            return Ok(());
+            // The very file that was read, not whatever took its name since.
+            if std::fs::symlink_metadata(path).is_ok_and(|metadata| same_identity(&metadata, identity)) {
+                return Ok(());
+            }
+            remove_any(path)?;
         }
     }
     match there {
@@ -97,10 +101,30 @@ pub(super) fn write_file(
         }
         Some(_) => {
             std::fs::remove_file(path)?;
-            std::fs::write(path, bytes)
+            write_new(path, bytes)
         }
-        None => std::fs::write(path, bytes),
+        None => write_new(path, bytes),
     }
+}
+
+/// Writes `bytes` into a new file at `path`, never through a name already there (a file
+/// another folder shares, a link): whatever took the name is removed first.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let create = || {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        options.open(path)
+    };
+    let mut file = match create() {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            remove_any(path)?;
+            create()?
+        }
+        other => other?,
+    };
+    std::io::Write::write_all(&mut file, bytes)
 }
 
 /// The regular file at `path`, opened to read and write without following a link; `None`
@@ -127,13 +151,36 @@ fn holds(file: &mut std::fs::File, metadata: &std::fs::Metadata, bytes: &[u8]) -
     std::io::Read::read_to_end(file, &mut found).is_ok() && found == bytes
 }
 
-/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
-fn same_file_holds(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(metadata) = std::fs::symlink_metadata(path) else { return false };
-    if !metadata.is_file() || metadata.len() != bytes.len() as u64 {
-        return false;
-    }
-    std::fs::read(path).is_ok_and(|found| found == bytes)
+/// Which file it is: (device, inode) on Unix.
+type Identity = (u64, u64);
+
+/// The identity of the regular file at `path` (opened without following a link) if it
+/// holds exactly `bytes`.
+#[cfg(unix)]
+fn file_holding(path: &Path, bytes: &[u8]) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let mut file = options.open(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    (metadata.is_file() && holds(&mut file, &metadata, bytes)).then(|| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_holding(_: &Path, _: &[u8]) -> Option<Identity> {
+    None
+}
+
+#[cfg(unix)]
+fn same_identity(metadata: &std::fs::Metadata, identity: Identity) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    metadata.is_file() && (metadata.dev(), metadata.ino()) == identity
+}
+
+#[cfg(not(unix))]
+fn same_identity(_: &std::fs::Metadata, _: Identity) -> bool {
+    false
 }
 
 #[cfg(unix)]

@@ -75,6 +75,33 @@ impl Outputs {
         }
     }
 
+    /// Outputs going where these go, kept apart until [`Outputs::take_over`]: a step running
+    /// beside others writes through them, and what it wrote joins these when it is done.
+    pub(crate) fn beside(&self) -> Self {
+        Self {
+            recycled: self.recycled,
+            live: self.live.clone(),
+            collect: self.collect,
+            ..Self::new(self.folder.clone())
+        }
+    }
+
+    /// Takes what `other` wrote (made by [`Outputs::beside`]) as written through these: its
+    /// paths, and its first error where these have none.
+    pub(crate) fn take_over(&self, other: &Outputs) {
+        let written = other.written();
+        let error = other.take_error();
+        let collected = other.take_collected();
+        let batch = self.batch();
+        if let Ok(mut state) = self.state.lock() {
+            state.files.extend(written.files);
+            if state.error.is_none() {
+                state.error = error;
+            }
+            state.collected.extend(collected.into_iter().enumerate().map(|(index, output)| ((batch, index), output)));
+        }
+    }
+
     /// Outputs only checked, not written.
     pub(crate) fn checked_only() -> Self {
         Self::new(None)

@@ -26,6 +26,11 @@ pub(super) const PAGEFIND: &str = "pagefind 1.6.0";
 
 const FORMAT: &[u8] = b"mektep search bundle 1\n";
 
+/// The search code itself, which decides what Pagefind is given and which of its files are
+/// published: any change to it makes other bundles, so it is part of every key (the
+/// generator's own version number does not change with each such edit).
+const RECIPE: [&str; 2] = [include_str!("mod.rs"), include_str!("cache.rs")];
+
 /// What a part's bundle is made from, hashed as its documents are written.
 pub(super) struct Key(Sha256);
 
@@ -34,7 +39,8 @@ impl Key {
     /// Pagefind besides the documents).
     pub(super) fn new(lang: &str, part: usize, options: &str) -> Self {
         let mut hash = Sha256::new();
-        for field in [PAGEFIND, env!("CARGO_PKG_VERSION"), lang, &part.to_string(), options] {
+        let [search, cache] = RECIPE;
+        for field in [PAGEFIND, search, cache, lang, &part.to_string(), options] {
             hash.update((field.len() as u64).to_le_bytes());
             hash.update(field.as_bytes());
         }
@@ -63,11 +69,19 @@ fn file(folder: &Path, lang: &str, part: usize) -> PathBuf {
     folder.join(format!("{lang}-{part}.bundle"))
 }
 
-/// The bundle of part `part` of `lang` kept for `key`, if there is one.
-pub(super) fn read(folder: &Path, lang: &str, part: usize, key: &str) -> Option<Vec<Output>> {
+/// The bundle of part `part` of `lang` kept for `key`, if there is one, and if every file of
+/// it is below `bundle_dir` (a damaged or planted file names nothing outside the bundle).
+pub(super) fn read(folder: &Path, lang: &str, part: usize, key: &str, bundle_dir: &str) -> Option<Vec<Output>> {
     let mut bytes = Vec::new();
     std::fs::File::open(file(folder, lang, part)).ok()?.read_to_end(&mut bytes).ok()?;
-    parse(&bytes, key)
+    let files = parse(&bytes, key)?;
+    files.iter().all(|output| inside(&output.path, bundle_dir)).then_some(files)
+}
+
+/// Whether `path` is a file below `bundle_dir`, without `..`, `.` or empty segments.
+fn inside(path: &str, bundle_dir: &str) -> bool {
+    path.strip_prefix(bundle_dir)
+        .is_some_and(|rest| rest.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != ".."))
 }
 
 fn parse(bytes: &[u8], key: &str) -> Option<Vec<Output>> {
@@ -90,13 +104,14 @@ fn parse(bytes: &[u8], key: &str) -> Option<Vec<Output>> {
 }
 
 /// Keeps `files`, the bundle of part `part` of `lang`, for `key`. Best effort: a bundle that
-/// cannot be kept is made again next time. Written beside and renamed into place, so that a
-/// build stopped half-way leaves the old bundle or the new one.
+/// cannot be kept is made again next time. Written to a file of its own beside and renamed
+/// into place, so that a build stopped half-way, or a preview and a build sharing the cache,
+/// leave the old bundle or a new one whole.
 pub(super) fn write(folder: &Path, lang: &str, part: usize, key: &str, files: &[Output]) {
     let target = file(folder, lang, part);
-    let temporary = target.with_extension("bundle.new");
     let written = std::fs::create_dir_all(folder).and_then(|()| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        let temporary = tempfile::Builder::new().prefix(".bundle-").tempfile_in(folder)?;
+        let mut out = std::io::BufWriter::new(temporary);
         out.write_all(FORMAT)?;
         out.write_all(key.as_bytes())?;
         out.write_all(b"\n")?;
@@ -108,12 +123,12 @@ pub(super) fn write(folder: &Path, lang: &str, part: usize, key: &str, files: &[
             out.write_all(output.path.as_bytes())?;
             out.write_all(&output.bytes)?;
         }
-        out.into_inner().map_err(|error| error.into_error())?.sync_all()?;
-        std::fs::rename(&temporary, &target)
+        let temporary = out.into_inner().map_err(|error| error.into_error())?;
+        temporary.as_file().sync_all()?;
+        temporary.persist(&target).map(|_| ()).map_err(|error| error.error)
     });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
+    // A temporary file not persisted removes itself.
+    drop(written);
 }
 
 /// Removes kept bundles of parts a site no longer has (`wanted`: (language, part)), best effort.
@@ -123,7 +138,8 @@ pub(super) fn forget_others(folder: &Path, wanted: &[(String, usize)]) {
         wanted.iter().map(|(lang, part)| format!("{lang}-{part}.bundle")).collect();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if !keep.contains(&name) {
+        // Another process's bundle being written (`.bundle-…`) is left alone.
+        if name.ends_with(".bundle") && !keep.contains(&name) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -142,13 +158,17 @@ mod tests {
             Output::file("ky/pagefind/empty", Vec::new()),
         ];
         write(dir.path(), "ky", 0, "abc", &files);
-        let back = read(dir.path(), "ky", 0, "abc").unwrap();
+        let back = read(dir.path(), "ky", 0, "abc", "ky/pagefind/").unwrap();
         assert_eq!(
             back.iter().map(|file| (&file.path, &file.bytes)).collect::<Vec<_>>(),
             files.iter().map(|file| (&file.path, &file.bytes)).collect::<Vec<_>>()
         );
-        assert!(read(dir.path(), "ky", 0, "abd").is_none(), "another key");
-        assert!(read(dir.path(), "ky", 1, "abc").is_none(), "another part");
+        assert!(read(dir.path(), "ky", 0, "abd", "ky/pagefind/").is_none(), "another key");
+        assert!(read(dir.path(), "ky", 1, "abc", "ky/pagefind/").is_none(), "another part");
+        // Files outside the bundle it is read for are not taken.
+        assert!(read(dir.path(), "ky", 0, "abc", "ky/pagefind-2/").is_none(), "another bundle's folder");
+        write(dir.path(), "ky", 0, "abc", &[Output::file("ky/pagefind/../../index.html", b"x".to_vec())]);
+        assert!(read(dir.path(), "ky", 0, "abc", "ky/pagefind/").is_none(), "a path out of the bundle");
         // Cut short anywhere, it is a miss, not a bundle with a file missing.
         let whole = std::fs::read(file(dir.path(), "ky", 0)).unwrap();
         for length in [whole.len() - 1, whole.len() - 5, FORMAT.len() + 4, FORMAT.len() + 12] {

@@ -17,6 +17,7 @@ mod cache;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
@@ -34,7 +35,7 @@ const PAGES_PER_FRAGMENT_FILE: usize = 4;
 /// How many pages one index holds at most when content/config.toml does not say. Smaller
 /// parts hold less memory while made (two parts are in memory at once, about 65 KB a page,
 /// beside the pages being rendered) and make an edit cheaper to index again; each part costs
-/// a search one more small request (its entry file, and its chunk of the words sought).
+/// a search more requests (its entry file, and its chunk of the words sought: about 60 KB).
 /// 5,000 keeps a first build of 10,000 reports per language under 0.6 GB here, where
 /// 12,000 took 0.95 GB.
 const INDEX_PAGES: usize = 5_000;
@@ -107,8 +108,9 @@ impl Parts {
     }
 }
 
-/// Every page's search document (below), written to a scratch folder at its page's path in a
-/// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time.
+/// The pages' search documents (below), written to a scratch folder at each page's path in a
+/// folder of its part of the index (`ky-0/`), from which Pagefind indexes one part at a time:
+/// a build writes a part's documents when it is indexed, the preview every one at the start.
 /// Its folder indexing parses the documents on every core and keeps them once; adding pages
 /// one by one through its API holds a lock per page, keeps a second copy of each, and looks
 /// every new URL up in a list of all the pages before it, which made indexing grow with the
@@ -119,10 +121,10 @@ impl Parts {
 pub(crate) struct Documents {
     scratch: tempfile::TempDir,
     pub(crate) parts: Parts,
-    /// The bundles taken from the cache, by (language, part): their documents were not
-    /// written, and Pagefind does not run for them.
-    cached: std::sync::Mutex<HashMap<(String, usize), Vec<Output>>>,
-    /// Each part's key, for the bundles made to be kept under it.
+    /// A folder on disk for the parts that did not fit in `/dev/shm`, made when first needed.
+    on_disk: std::sync::OnceLock<tempfile::TempDir>,
+    /// Each part's key: its bundle is taken from the cache when kept there under it, and a
+    /// bundle made is kept under it.
     keys: HashMap<(String, usize), String>,
     /// Where bundles are kept between builds; `None` keeps none.
     cache: Option<PathBuf>,
@@ -135,11 +137,11 @@ pub(crate) struct Documents {
 
 impl Documents {
     /// Prepares the search documents of every page (`bodies` in `site.pages` order): their
-    /// parts' keys, the bundles of `cache` that still hold, and a scratch folder. With
-    /// `every`, every document is written into it now, as the preview needs to index any part
-    /// again after an edit; otherwise [`Documents::bundles_once`] writes a part's documents
-    /// just before Pagefind reads them, so that the scratch folder (memory, in `/dev/shm`)
-    /// holds at most two parts' documents, not every page's.
+    /// parts' keys and a scratch folder. With `every`, every document is written into it now,
+    /// as the preview needs to index any part again after an edit; otherwise
+    /// [`Documents::bundles_once`] writes a part's documents just before Pagefind reads them,
+    /// and only for a part whose bundle is not in `cache`, so that the scratch folder
+    /// (memory, in `/dev/shm`) holds at most two parts' documents, not every page's.
     pub(crate) fn write(
         site: &Site,
         bodies: &[String],
@@ -150,18 +152,13 @@ impl Documents {
         let members = members(site, &parts);
         let keys = keys(site, &members, bodies);
         let cache = cache.map(cache::folder);
-        let mut cached = HashMap::new();
         if let Some(folder) = &cache {
             let wanted: Vec<(String, usize)> = keys.keys().cloned().collect();
             cache::forget_others(folder, &wanted);
-            cached = keys
-                .par_iter()
-                .filter_map(|((lang, part), key)| Some(((lang.clone(), *part), cache::read(folder, lang, *part, key)?)))
-                .collect();
         }
         let scratch = if every { write_documents(site, &parts, bodies) } else { scratch_folder() }
             .map_err(|error| failed(site, "could not be prepared", &error))?;
-        Ok(Self { scratch, parts, cached: std::sync::Mutex::new(cached), keys, cache, members, lazy: !every })
+        Ok(Self { scratch, parts, on_disk: std::sync::OnceLock::new(), keys, cache, members, lazy: !every })
     }
 
     /// Writes the document of the page at `index` again, over the old one: the folder keeps
@@ -187,19 +184,21 @@ impl Documents {
     ///
     /// The preview keeps the documents, to index a part again after an edit.
     pub(crate) fn bundles(&self, site: &Site, bodies: &[String], outputs: &Outputs) -> Result<(), Vec<ContentError>> {
-        self.bundles_letting_go(site, bodies, outputs, false)
+        self.bundles_letting_go(site, bodies, outputs, false, &AtomicBool::new(false))
     }
 
-    /// [`Documents::bundles`] for a build, which removes each part's documents once Pagefind
-    /// has read them: in `/dev/shm` they are memory too, about 8 KB a page (a file takes whole
-    /// pages of 4 KB there).
+    /// [`Documents::bundles`] for a build, which writes each part's documents just before
+    /// Pagefind reads them and removes them once it has: in `/dev/shm` they are memory too,
+    /// about 8 KB a page (a file takes whole pages of 4 KB there). It stops before the next
+    /// part once `stop` is set (the pages failed: nothing will be published).
     pub(crate) fn bundles_once(
         &self,
         site: &Site,
         bodies: &[String],
         outputs: &Outputs,
+        stop: &AtomicBool,
     ) -> Result<(), Vec<ContentError>> {
-        self.bundles_letting_go(site, bodies, outputs, true)
+        self.bundles_letting_go(site, bodies, outputs, true, stop)
     }
 
     fn bundles_letting_go(
@@ -208,24 +207,29 @@ impl Documents {
         bodies: &[String],
         outputs: &Outputs,
         let_go: bool,
+        stop: &AtomicBool,
     ) -> Result<(), Vec<ContentError>> {
         let parts =
             site.config.languages.iter().flat_map(|lang| (0..self.parts.count(lang)).map(move |part| (lang, part)));
         std::thread::scope(|scope| {
             let mut indexing = None;
             for (lang, part) in parts {
-                let cached = self.cached.lock().ok().and_then(|mut cached| cached.remove(&(lang.clone(), part)));
-                if let Some(bundle) = cached {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Some(bundle) = self.kept_bundle(lang, part) {
                     outputs.extend(bundle);
                     continue;
                 }
-                if self.lazy {
-                    self.write_part(site, bodies, lang, part)?;
-                }
-                let read = self.read(site, lang, part);
+                let folder = if self.lazy {
+                    self.write_part(site, bodies, lang, part)?
+                } else {
+                    part_folder(self.scratch.path(), lang, part)
+                };
+                let read = self.read(site, lang, part, &folder);
                 if let_go {
                     // Best effort: the scratch folder goes as a whole when dropped.
-                    let _ = std::fs::remove_dir_all(part_folder(self.scratch.path(), lang, part));
+                    let _ = std::fs::remove_dir_all(&folder);
                 }
                 if let Some(previous) = indexing.take() {
                     outputs.extend(self.kept(joined(previous)?));
@@ -240,16 +244,49 @@ impl Documents {
         })
     }
 
-    /// Writes the documents of part `part` of `lang`, in the site's order.
-    fn write_part(&self, site: &Site, bodies: &[String], lang: &str, part: usize) -> Result<(), Vec<ContentError>> {
-        let folder = part_folder(self.scratch.path(), lang, part);
-        for index in self.members.get(&(lang.to_string(), part)).map_or(&[][..], Vec::as_slice) {
-            if let (Some(page), Some(body)) = (site.pages.get(*index), bodies.get(*index)) {
-                write_document(&folder.join(page_path(&page.url)), &document(site, page, body))
-                    .map_err(|error| failed(site, "could not be prepared", &error))?;
+    /// The bundle of part `part` of `lang` kept in the cache under its key, if there is one.
+    fn kept_bundle(&self, lang: &str, part: usize) -> Option<Vec<Output>> {
+        let key = self.keys.get(&(lang.to_string(), part))?;
+        cache::read(self.cache.as_deref()?, lang, part, key, &bundle_dir(lang, part))
+    }
+
+    /// Writes the documents of part `part` of `lang`, in the site's order, into the scratch
+    /// folder, or where that is full (a container's small `/dev/shm`), into a folder on disk.
+    /// Gives the folder written.
+    fn write_part(
+        &self,
+        site: &Site,
+        bodies: &[String],
+        lang: &str,
+        part: usize,
+    ) -> Result<PathBuf, Vec<ContentError>> {
+        let pages = self.members.get(&(lang.to_string(), part)).map_or(&[][..], Vec::as_slice);
+        let write = |folder: &Path| -> std::io::Result<()> {
+            for index in pages {
+                if let (Some(page), Some(body)) = (site.pages.get(*index), bodies.get(*index)) {
+                    write_document(&folder.join(page_path(&page.url)), &document(site, page, body))?;
+                }
             }
+            Ok(())
+        };
+        let folder = part_folder(self.scratch.path(), lang, part);
+        if write(&folder).is_ok() {
+            return Ok(folder);
         }
-        Ok(())
+        let _ = std::fs::remove_dir_all(&folder);
+        let on_disk = match self.on_disk.get() {
+            Some(on_disk) => on_disk,
+            None => {
+                let made = tempfile::Builder::new()
+                    .prefix(&scratch_prefix(std::process::id()))
+                    .tempdir()
+                    .map_err(|error| failed(site, "could not be prepared", &error))?;
+                self.on_disk.get_or_init(|| made)
+            }
+        };
+        let folder = part_folder(on_disk.path(), lang, part);
+        write(&folder).map_err(|error| failed(site, "could not be prepared", &error))?;
+        Ok(folder)
     }
 
     /// Keeps a bundle just made in the cache, for the next build.
@@ -262,15 +299,14 @@ impl Documents {
 
     /// Part `part` of the bundle of `lang`, as outputs under [`bundle_dir`].
     pub(crate) fn bundle(&self, site: &Site, lang: &str, part: usize) -> Result<Vec<Output>, Vec<ContentError>> {
-        self.read(site, lang, part)?.index(site)
+        self.read(site, lang, part, &part_folder(self.scratch.path(), lang, part))?.index(site)
     }
 
     /// Pagefind's reading of the documents of one part.
-    fn read(&self, site: &Site, lang: &str, part: usize) -> Result<ReadPart, Vec<ContentError>> {
+    fn read(&self, site: &Site, lang: &str, part: usize, folder: &Path) -> Result<ReadPart, Vec<ContentError>> {
         let documents = self.parts.pages_in(lang, part);
-        let folder = part_folder(self.scratch.path(), lang, part);
         let index = runtime(site)?
-            .block_on(read_part(&folder, lang, part, documents))
+            .block_on(read_part(folder, lang, part, documents))
             .map_err(|error| not_built(site, lang, &error))?;
         Ok(ReadPart { index, lang: lang.to_string(), part })
     }
