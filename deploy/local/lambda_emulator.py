@@ -767,8 +767,12 @@ def main() -> int:
         ApiGateway.api_port = api.server_address[1]
 
     stop = threading.Event()
+    # The handler only notes the signal. Setting the Event there could deadlock: the handler
+    # runs in the main thread, which may be inside stop.wait() holding the Event's lock, and
+    # Event.set() takes that lock again (a scheduled emulator once hung on SIGTERM that way).
+    signalled = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_: signalled.append(True))
     threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
                for server in servers]
     threads.append(threading.Thread(target=function.watch_deadlines, daemon=True))
@@ -784,12 +788,13 @@ def main() -> int:
                else f"routes: {', '.join(route.key for route in ApiGateway.routes)}")
     log(trigger + (f"; the binary's clock starts at {args.at}" if args.at else ""))
     function.start_instance()
-    while not stop.is_set():
+    while not signalled:
         if function.ready.wait(0.1):
             print("READY", flush=True)
             break
-    while not stop.wait(0.5):
-        pass
+    while not signalled:
+        time.sleep(0.1)
+    stop.set()
     log("stopping")
     function.stop()
     for server in reversed(servers):

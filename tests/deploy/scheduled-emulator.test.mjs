@@ -45,9 +45,19 @@ async function start(args) {
     });
     run.exited.then(({ code }) => { clearTimeout(timer); fail(new Error(`exited with ${code}:\n${run.log}`)); });
   });
+  // SIGTERM, then 10 s for the emulator to stop; one that does not is killed and fails the test.
   run.stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    return run.exited;
+    let timer;
+    const late = new Promise((done) => { timer = setTimeout(() => done("late"), 10000); });
+    const stopped = await Promise.race([run.exited, late]);
+    clearTimeout(timer);
+    if (stopped === "late") {
+      child.kill("SIGKILL");
+      await run.exited;
+      assert.fail(`the emulator did not stop within 10 s of SIGTERM:\n${run.log}`);
+    }
+    return stopped;
   };
   return run;
 }
