@@ -150,8 +150,9 @@ impl Documents {
     ) -> Result<Self, Vec<ContentError>> {
         let parts = Parts::of(site);
         let members = members(site, &parts);
-        let keys = keys(site, &members, bodies);
         let cache = cache.map(cache::folder);
+        // Without a cache no bundle is looked up or kept: nothing to hash.
+        let keys = if cache.is_some() { keys(site, &members, bodies) } else { HashMap::new() };
         if let Some(folder) = &cache {
             let wanted: Vec<(String, usize)> = keys.keys().cloned().collect();
             cache::forget_others(folder, &wanted);
@@ -277,10 +278,7 @@ impl Documents {
         let on_disk = match self.on_disk.get() {
             Some(on_disk) => on_disk,
             None => {
-                let made = tempfile::Builder::new()
-                    .prefix(&scratch_prefix(std::process::id()))
-                    .tempdir()
-                    .map_err(|error| failed(site, "could not be prepared", &error))?;
+                let made = disk_folder().map_err(|error| failed(site, "could not be prepared", &error))?;
                 self.on_disk.get_or_init(|| made)
             }
         };
@@ -368,37 +366,32 @@ fn failed(site: &Site, what: &str, error: &dyn std::fmt::Display) -> Vec<Content
 /// the build took 14.5 s instead of 26 s here); when that is missing or full, in the system's
 /// temporary folder.
 fn write_documents(site: &Site, parts: &Parts, bodies: &[String]) -> std::io::Result<tempfile::TempDir> {
-    sweep_scratch(Sweep::Abandoned);
-    let prefix = scratch_prefix(std::process::id());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
-    let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(folder) = builder.tempdir_in(shm) {
-            if write_all(folder.path(), site, parts, bodies).is_ok() {
-                return Ok(folder);
-            }
-        }
+    let folder = scratch_folder()?;
+    if write_all(folder.path(), site, parts, bodies).is_ok() {
+        return Ok(folder);
     }
-    let folder = builder.tempdir()?;
+    drop(folder);
+    let folder = disk_folder()?;
     write_all(folder.path(), site, parts, bodies)?;
     Ok(folder)
 }
 
-/// An empty scratch folder, for a build's documents written a part at a time: in `/dev/shm`
-/// where the system has one, else in its temporary folder.
+/// An empty scratch folder: in `/dev/shm` where the system has one, else on disk.
 fn scratch_folder() -> std::io::Result<tempfile::TempDir> {
     sweep_scratch(Sweep::Abandoned);
-    let prefix = scratch_prefix(std::process::id());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix);
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
-        if let Ok(folder) = builder.tempdir_in(shm) {
+        if let Ok(folder) = tempfile::Builder::new().prefix(&scratch_prefix(std::process::id())).tempdir_in(shm) {
             return Ok(folder);
         }
     }
-    builder.tempdir()
+    disk_folder()
+}
+
+/// An empty scratch folder in the system's temporary folder, for documents that do not fit in
+/// `/dev/shm`.
+fn disk_folder() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix(&scratch_prefix(std::process::id())).tempdir()
 }
 
 /// The start of the names of a process's scratch folders: its id tells whether they are still
